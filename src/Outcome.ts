@@ -1,0 +1,127 @@
+/**
+ * What a finished call means for the health of the dependency behind a breaker.
+ *
+ * **Details**
+ *
+ * Classification is kept apart from the breaker: a {@link Classifier} maps the
+ * `Exit` of a call to an `Outcome`, and the breaker only ever sees outcomes.
+ *
+ * - `Success`: the dependency answered well.
+ * - `Failure`: the dependency is unhealthy; an optional `retryAfter` (for
+ *   example a provider's `Retry-After`) may lengthen the next opening.
+ * - `Ignored`: says nothing about the dependency (the caller was interrupted,
+ *   the request itself was invalid, the caller hit its own rate limit).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import type * as Exit from "effect/Exit"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Outcome = Success | Failure | Ignored
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Success {
+  readonly _tag: "Success"
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Failure {
+  readonly _tag: "Failure"
+  /** A hint from the dependency of how long to stay away. */
+  readonly retryAfter: Duration.Duration | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Ignored {
+  readonly _tag: "Ignored"
+}
+
+/**
+ * Maps the exit of a call to an outcome.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Classifier<A = unknown, E = unknown> = (exit: Exit.Exit<A, E>) => Outcome
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const success: Outcome = Object.freeze({ _tag: "Success" as const })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const ignored: Outcome = Object.freeze({ _tag: "Ignored" as const })
+
+const plainFailure: Outcome = Object.freeze({ _tag: "Failure" as const, retryAfter: undefined })
+
+/**
+ * A failure, optionally with a hint of how long the dependency asked us to stay away.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const failure = (retryAfter?: Duration.DurationInput): Outcome =>
+  retryAfter === undefined ? plainFailure : { _tag: "Failure", retryAfter: Duration.decode(retryAfter) }
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isFailure = (self: Outcome): self is Failure => self._tag === "Failure"
+
+/**
+ * The default classification: a success is `Success`, a failure or a defect is
+ * `Failure`, and an exit whose cause is interruption alone is `Ignored`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultClassifier: Classifier = (exit) =>
+  exit._tag === "Success"
+    ? success
+    : Cause.isInterruptedOnly(exit.cause)
+    ? ignored
+    : plainFailure
+
+/**
+ * Builds a classifier from a function over the typed error: defects count as
+ * failures and interruption alone is ignored, as in {@link defaultClassifier}.
+ * Use `onSuccess` to classify a successful value as a failure (for example an
+ * answer that is well-formed HTTP but garbage).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const classifier = <A, E>(options: {
+  readonly onFailure?: ((error: E) => Outcome) | undefined
+  readonly onSuccess?: ((value: A) => Outcome) | undefined
+}): Classifier<A, E> =>
+(exit) => {
+  if (exit._tag === "Success") {
+    return options.onSuccess ? options.onSuccess(exit.value) : success
+  }
+  if (Cause.isInterruptedOnly(exit.cause)) return ignored
+  if (options.onFailure) {
+    const failure = Cause.failureOption(exit.cause)
+    if (failure._tag === "Some") return options.onFailure(failure.value)
+  }
+  return plainFailure
+}
