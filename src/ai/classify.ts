@@ -1,0 +1,168 @@
+/**
+ * Classification of `@effect/ai` `AiError`s (as produced by
+ * `@effect/ai-openai` and `@effect/ai-anthropic`) as provider errors.
+ *
+ * @since 0.1.0
+ */
+import * as AiError from "@effect/ai/AiError"
+import type * as Outcome from "../Outcome.js"
+import {
+  findNetworkCause,
+  fromResponse,
+  makeClassifier,
+  networkError,
+  parseErrorBody,
+  toProviderError as llmToProviderError
+} from "../llm/classify.js"
+import { InvalidRequest, type ProviderError, scrub, ServerError } from "../llm/ProviderError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The provider's name, kept on the error (e.g. `"anthropic"`). */
+  readonly provider?: string | undefined
+  /** Current time in epoch millis, for `retry-after` dates and reset times. Defaults to `Date.now()`. */
+  readonly now?: number | undefined
+}
+
+const withProvider = (provider: string | undefined) => provider === undefined ? {} : { provider }
+
+/**
+ * Turns an `AiError` into a `ProviderError`.
+ *
+ * **Details**
+ *
+ * - `HttpResponseError` `StatusCode`: classified by `fromResponse` from
+ *   `response.status`, `response.headers` and the response `body` that
+ *   `@effect/ai` keeps (OpenAI/Anthropic error shapes are recognised).
+ *   Request headers (which carry the API key) are never read.
+ * - `HttpResponseError` `Decode`/`EmptyBody`: `NetworkError` (`closed`) if the
+ *   connection broke while reading, otherwise `ServerError`
+ *   (`errorType: "malformed_response"`), or the status classification for 4xx/5xx.
+ * - `HttpRequestError` `Transport`: `NetworkError` with the kind found in the
+ *   cause chain (`ECONNREFUSED` → `refused`, ...); `Encode`/`InvalidUrl`:
+ *   `InvalidRequest` (`invalid`, no status): our request, not their health.
+ * - `MalformedOutput`: `ServerError` with `errorType: "malformed_response"` and
+ *   no status. This is a choice: the answer (a 200 with garbage, or, for
+ *   Anthropic, a 4xx whose body is not Anthropic's error shape, whose status
+ *   `@effect/ai-anthropic` drops) could not be understood, which the breaker
+ *   should count. Against the real APIs a 4xx always has the provider's error
+ *   shape, so this only counts proxies and gateways that answer garbage.
+ * - `MalformedInput`: `InvalidRequest` (`invalid`, no status).
+ * - `UnknownError`: `NetworkError` if a network code is in its cause,
+ *   otherwise `ServerError` (`errorType: "unknown_error"`, no status).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromAiError = (error: AiError.AiError, options?: Options): ProviderError => {
+  const provider = options?.provider
+  const now = options?.now ?? Date.now()
+  switch (error._tag) {
+    case "HttpResponseError": {
+      const { headers, status } = error.response
+      if (error.reason !== "StatusCode") {
+        const network = findNetworkCause((error as { readonly cause?: unknown }).cause)
+        if (network !== undefined) return networkError(network.kind, network.code, provider)
+      }
+      const classified = fromResponse({ status, headers, body: error.body, provider, now })
+      if (classified !== undefined) return classified
+      return new ServerError({
+        ...withProvider(provider),
+        status,
+        errorType: "malformed_response",
+        detail: error.reason === "EmptyBody" ? "empty response body" : "response body could not be decoded"
+      })
+    }
+    case "HttpRequestError": {
+      if (error.reason !== "Transport") {
+        return new InvalidRequest({ ...withProvider(provider), kind: "invalid", errorType: error.reason })
+      }
+      const network = findNetworkCause(error.cause)
+      return network === undefined
+        ? networkError("unknown", undefined, provider)
+        : networkError(network.kind, network.code, provider)
+    }
+    case "MalformedOutput":
+      return new ServerError({
+        ...withProvider(provider),
+        errorType: "malformed_response",
+        detail: scrub(error.description ?? "the provider's answer could not be decoded")
+      })
+    case "MalformedInput":
+      return new InvalidRequest({
+        ...withProvider(provider),
+        kind: "invalid",
+        errorType: "malformed_input",
+        ...(error.description === undefined ? {} : { detail: scrub(error.description) })
+      })
+    case "UnknownError": {
+      const network = findNetworkCause(error.cause)
+      if (network !== undefined) return networkError(network.kind, network.code, provider)
+      return new ServerError({
+        ...withProvider(provider),
+        errorType: "unknown_error",
+        ...(error.description === undefined ? {} : { detail: scrub(error.description) })
+      })
+    }
+  }
+}
+
+/**
+ * Maps an error to a `ProviderError` if it is an `AiError`, a `ProviderError`
+ * or a `TimeoutException`; otherwise `undefined`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toProviderError = (u: unknown, options?: Options): ProviderError | undefined =>
+  AiError.isAiError(u) ? fromAiError(u, options) : llmToProviderError(u, options?.provider)
+
+// The HTTP statuses Anthropic documents for its error types; OpenAI's stream
+// error codes are mapped onto the same scale.
+const STREAM_ERROR_STATUS: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  api_error: 500,
+  server_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+  context_length_exceeded: 400,
+  invalid_prompt: 400
+}
+
+/**
+ * Classifies the `error` of a stream's `"error"` part: the error event a
+ * provider sends after HTTP 200 (Anthropic `event: error` with
+ * `{ type: "overloaded_error", message }`, OpenAI `{ type: "error", code,
+ * message }`). The status is the one Anthropic documents for the error type
+ * (529 for `overloaded_error`, 500 when unknown).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStreamErrorPart = (error: unknown, options?: Options): ProviderError => {
+  const body = parseErrorBody({ error })
+  const status = STREAM_ERROR_STATUS[body.type ?? ""] ?? STREAM_ERROR_STATUS[body.code ?? ""] ?? 500
+  return fromResponse({ status, headers: {}, body: { error }, provider: options?.provider, now: options?.now ?? 0 })!
+}
+
+/**
+ * The breaker classification of calls made with `@effect/ai` language models:
+ * `AiError`s are classified as provider errors, then as in `llmClassifier`
+ * (5xx, overload, malformed answers, timeouts and network errors are
+ * failures; 429 and other 4xx are ignored).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const aiClassifier: Outcome.Classifier = makeClassifier((u: unknown) => toProviderError(u))

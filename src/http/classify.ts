@@ -1,0 +1,124 @@
+/**
+ * Classification of `@effect/platform` `HttpClientError`s as provider errors.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Effect from "effect/Effect"
+import type * as Outcome from "../Outcome.js"
+import {
+  findNetworkCause,
+  fromResponse,
+  makeClassifier,
+  networkError,
+  toProviderError as llmToProviderError
+} from "../llm/classify.js"
+import { type ProviderError, ServerError } from "../llm/ProviderError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The provider's name, kept on the error (e.g. `"openai"`). */
+  readonly provider?: string | undefined
+  /** Current time in epoch millis, for `retry-after` dates and reset times. Defaults to `Date.now()`. */
+  readonly now?: number | undefined
+  /** The response body if the caller already read it (a string or parsed JSON). */
+  readonly body?: unknown
+}
+
+/**
+ * Turns an `HttpClientError` into a `ProviderError`.
+ *
+ * **Details**
+ *
+ * - `ResponseError` `StatusCode`: classified from status, headers and
+ *   `options.body` by `fromResponse` (use {@link fromHttpClientErrorWithBody}
+ *   to read the body too).
+ * - `ResponseError` `Decode`/`EmptyBody`: a `NetworkError` (`closed`) when the
+ *   connection broke while reading the body, otherwise (or for a 2xx whose body
+ *   is garbage) a `ServerError` with `errorType` `"malformed_response"`.
+ * - `RequestError` `Transport`: a `NetworkError` whose `kind` comes from the
+ *   system error code in the `cause` chain (`ECONNREFUSED` → `refused`,
+ *   `ECONNRESET` → `reset`, `ENOTFOUND` → `dns`, undici's `UND_ERR_SOCKET` →
+ *   `closed`).
+ * - `RequestError` `Encode`/`InvalidUrl`: our own bug, not the provider's:
+ *   an `InvalidRequest` would hide it from the breaker, so it is a
+ *   `NetworkError` of kind `unknown` (a failure, and retryable in principle);
+ *   callers wanting otherwise can match `_tag` `"RequestError"` before calling.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromHttpClientError = (error: HttpClientError.HttpClientError, options?: Options): ProviderError => {
+  const provider = options?.provider
+  const now = options?.now ?? Date.now()
+  if (error._tag === "ResponseError") {
+    const status = error.response.status
+    if (error.reason === "StatusCode") {
+      const classified = fromResponse({ status, headers: error.response.headers, body: options?.body, provider, now })
+      if (classified !== undefined) return classified
+    } else {
+      const network = findNetworkCause(error.cause)
+      if (network !== undefined) return networkError(network.kind, network.code, provider)
+      if (status >= 400) {
+        const classified = fromResponse({ status, headers: error.response.headers, provider, now })
+        if (classified !== undefined) return classified
+      }
+    }
+    return new ServerError({
+      ...(provider === undefined ? {} : { provider }),
+      status,
+      errorType: "malformed_response",
+      detail: error.reason === "EmptyBody" ? "empty response body" : "response body could not be decoded"
+    })
+  }
+  const network = findNetworkCause(error.cause)
+  return network === undefined
+    ? networkError("unknown", undefined, provider)
+    : networkError(network.kind, network.code, provider)
+}
+
+/**
+ * Like {@link fromHttpClientError}, but reads the response body of a
+ * `StatusCode` error (when it is not already consumed) so that the provider's
+ * error type and code take part in the classification. Reading the body never
+ * fails: an unreadable body classifies from status and headers alone.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromHttpClientErrorWithBody = (
+  error: HttpClientError.HttpClientError,
+  options?: Omit<Options, "body">
+): Effect.Effect<ProviderError> =>
+  error._tag === "ResponseError" && error.reason === "StatusCode"
+    ? Effect.map(
+      Effect.option(Effect.timeout(error.response.text, "5 seconds")),
+      (body) => fromHttpClientError(error, { ...options, body: body._tag === "Some" ? body.value : undefined })
+    )
+    : Effect.succeed(fromHttpClientError(error, options))
+
+/**
+ * Maps an error to a `ProviderError` if it is an `HttpClientError`, a
+ * `ProviderError` or a `TimeoutException`; otherwise `undefined`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toProviderError = (u: unknown, options?: Options): ProviderError | undefined =>
+  HttpClientError.isHttpClientError(u)
+    ? fromHttpClientError(u, options)
+    : llmToProviderError(u, options?.provider)
+
+/**
+ * The breaker classification of calls made with `@effect/platform`'s
+ * `HttpClient`: `HttpClientError`s are classified as provider errors, then as
+ * in `llmClassifier` (5xx, overload, timeouts and network errors are
+ * failures; 429 and other 4xx are ignored).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpClassifier: Outcome.Classifier = makeClassifier((u: unknown) => toProviderError(u))

@@ -1,0 +1,56 @@
+/**
+ * `effect-breaker/llm`: the failure taxonomy of LLM providers, the parsing of
+ * their retry headers, and the default breaker classification for LLM calls.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as ProviderError from "./ProviderError.js"
+
+/**
+ * @since 0.1.0
+ */
+export {
+  InvalidRequest,
+  isHealthFailure,
+  isProviderError,
+  isRetryable,
+  NetworkError,
+  Overloaded,
+  ProviderTimeout,
+  QuotaExhausted,
+  RateLimited,
+  ServerError,
+  Unauthorized
+} from "./ProviderError.js"
+
+/**
+ * @since 0.1.0
+ */
+export type { ProviderError as AnyProviderError } from "./ProviderError.js"
+
+/**
+ * @since 0.1.0
+ */
+export { fromResponse, llmClassifier, makeClassifier, outcomeOf, parseErrorBody, toProviderError } from "./classify.js"
+
+/**
+ * @since 0.1.0
+ */
+export type { ErrorBody, ResponseInfo } from "./classify.js"
+
+/**
+ * Pure parsers of provider retry headers (`retry-after`, `x-ratelimit-*`,
+ * `anthropic-ratelimit-*`, `x-should-retry`).
+ *
+ * @since 0.1.0
+ */
+export { parseRetryHints } from "../internal/llm/headers.js"
+
+/**
+ * @since 0.1.0
+ */
+export type { HeaderRecord, RetryHints } from "../internal/llm/headers.js"
