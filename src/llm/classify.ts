@@ -117,7 +117,8 @@ const invalidKind = (status: number, body: ErrorBody): InvalidRequest["kind"] =>
 
 const isQuota = (body: ErrorBody): boolean =>
   body.code === "insufficient_quota" || body.type === "insufficient_quota" || body.type === "billing_error" ||
-  body.code === "billing_hard_limit_reached"
+  body.code === "billing_hard_limit_reached" ||
+  (body.message !== undefined && /credit balance is too low/i.test(body.message))
 
 const isOverload = (body: ErrorBody): boolean =>
   body.type === "overloaded_error" || body.code === "engine_overloaded" || body.type === "engine_overloaded" ||

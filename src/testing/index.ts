@@ -1,0 +1,21 @@
+/**
+ * `effect-breaker/testing`: a fake LLM provider (OpenAI and Anthropic
+ * flavors, on a real loopback HTTP server) and its scriptable behaviours.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * What the fake provider answers: `ok`, `rateLimited`, `overloaded`, `hang`,
+ * `timeline`, ...
+ *
+ * @since 0.1.0
+ */
+export * as Behavior from "./Behavior.js"
+
+/**
+ * The fake provider: `make`, `layer`, `closedPort`.
+ *
+ * @since 0.1.0
+ */
+export * as FakeProvider from "./FakeProvider.js"
