@@ -128,7 +128,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\
 export const parseRfc3339 = (value: string | undefined, now: number): number | undefined => {
   if (value === undefined || !RFC3339.test(value)) return undefined
   const millis = Date.parse(value)
-  return Number.isFinite(millis) && Math.abs(millis - now) <= MAX_HINT_MS ? millis : undefined
+  return Number.isFinite(millis) && millis >= 0 && Math.abs(millis - now) <= MAX_HINT_MS ? millis : undefined
 }
 
 /**
