@@ -1,0 +1,208 @@
+/**
+ * A circuit breaker for Effect: an effect transformer that stops calling a
+ * dependency that keeps failing, and lets a few probe calls through to find out
+ * when it has recovered.
+ *
+ * **Details**
+ *
+ * How it composes (outermost last):
+ *
+ * ```
+ * call ─▶ timeout ─▶ breaker ─▶ retry ─▶ fallback ─▶ caller
+ * ```
+ *
+ * - Put the **timeout inside** the breaker (`call.pipe(Effect.timeout(d), breaker)`)
+ *   so a hung call is recorded as a failure and a stalled probe cannot block recovery.
+ * - Put **retry outside** the breaker and stop it on `CircuitOpenError`: once the
+ *   circuit opens every further attempt is rejected at once, so during an outage
+ *   the dependency sees at most the trip threshold plus the half-open probes.
+ * - Put the **fallback outermost**, catching `CircuitOpenError` (and whatever else).
+ * - The breaker **never waits**: a rejected call fails at once with
+ *   `CircuitOpenError`, whose `retryAfter` tells how long until a call may be
+ *   admitted. It has no timers: time comes from the `Clock` it was made with, so
+ *   `TestClock` drives it in tests.
+ *
+ * States: `Closed` (calls pass, outcomes recorded), `Open` (calls rejected until the
+ * open duration has passed), `HalfOpen` (a few probes pass; enough successes close
+ * the circuit, any failure reopens it), and the manual states `ForcedOpen` (reject
+ * everything), `Disabled` (let everything through, record nothing) and
+ * `MetricsOnly` (let everything through, record and report, never trip).
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker, TripPolicy } from "effect-breaker"
+ *
+ * const program = Effect.gen(function*() {
+ *   const breaker = yield* CircuitBreaker.make({
+ *     name: "openai",
+ *     policy: TripPolicy.consecutiveFailures(5),
+ *     openDuration: "30 seconds"
+ *   })
+ *   return yield* breaker(Effect.succeed("hello"))
+ * })
+ * // Effect.runPromise(program) resolves to "hello"
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import type * as Stream from "effect/Stream"
+import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
+import * as internal from "./internal/breaker.js"
+import type * as core from "./internal/core.js"
+import type { Classifier } from "./Outcome.js"
+import type { TripPolicy } from "./TripPolicy.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: typeof internal.TypeId = internal.TypeId
+
+/**
+ * A circuit breaker. Call it on an effect to protect that effect:
+ * `breaker(call)` or `call.pipe(breaker)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CircuitBreaker {
+  readonly [TypeId]: typeof TypeId
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R>
+  /** The breaker's name, as it appears in errors, events, spans and metrics. */
+  readonly name: string
+  /** The same as calling the breaker. */
+  readonly protect: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
+  /** A snapshot of the state and the counts in the window, as of now. */
+  readonly stats: Effect.Effect<Stats>
+  /** Every transition from the moment of subscription on. */
+  readonly events: Stream.Stream<TransitionEvent>
+  /** Reject every call until `reset`. */
+  readonly forceOpen: Effect.Effect<void>
+  /** Back to Closed with empty windows (force close). */
+  readonly reset: Effect.Effect<void>
+  /** Let every call through and record nothing, until `reset`. */
+  readonly disable: Effect.Effect<void>
+  /** Let every call through, record and report, never trip, until `reset`. */
+  readonly metricsOnly: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type State = core.StateTag
+
+/**
+ * Why a transition happened, with the figures that made it happen.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransitionReason = core.Reason
+
+/**
+ * A change of state: `from`, `to`, `at` (epoch millis, from the breaker's
+ * `Clock`), `reason`, and for an opening, `openUntil`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransitionEvent = core.Transition
+
+/**
+ * A snapshot of a breaker. Counts are over the first rate policy's window, or
+ * since the state was entered when the policy has no window. Times are millis;
+ * `retryAfterMs` is 0 when a call would be admitted now and `Infinity` when
+ * forced open.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Stats = core.Snapshot
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Names the breaker in errors, events, spans and metrics. */
+  readonly name: string
+  /** When to open. Default: `TripPolicy.consecutiveFailures(5)`. */
+  readonly policy?: TripPolicy | undefined
+  /**
+   * How long the circuit stays open: a duration (default 30 seconds) or a
+   * `Schedule`, whose n-th delay is the length of the n-th consecutive opening
+   * (e.g. `Schedule.exponential("1 second").pipe(Schedule.union(Schedule.spaced("1 minute")))`).
+   */
+  readonly openDuration?: Duration.DurationInput | Schedule.Schedule<unknown, unknown> | undefined
+  /** A failure's `retryAfter` hint may lengthen an opening up to this. Default 5 minutes. */
+  readonly maxOpenDuration?: Duration.DurationInput | undefined
+  readonly halfOpen?: {
+    /** How many probes may run at once in half-open. Default 1. */
+    readonly permits?: number | undefined
+    /** How many probe successes close the circuit. Default: `permits`. */
+    readonly successesToClose?: number | undefined
+    /** After this long a probe that has not finished no longer holds its permit. Default 60 seconds. */
+    readonly probeTimeout?: Duration.DurationInput | undefined
+  } | undefined
+  /** How a finished call counts. Default: `Outcome.defaultClassifier`. */
+  readonly classify?: Classifier<any, any> | undefined
+}
+
+/**
+ * Makes a breaker. Fails with `InvalidOptionError`, naming the option and the
+ * value, when an option is out of range. The breaker reads time from the
+ * `Clock` in the context where it is made.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options: Options) => Effect.Effect<CircuitBreaker, InvalidOptionError> = internal.make as any
+
+/**
+ * Provides a breaker as the service `tag`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Context } from "effect"
+ * import { CircuitBreaker } from "effect-breaker"
+ *
+ * class OpenAiBreaker extends Context.Tag("OpenAiBreaker")<OpenAiBreaker, CircuitBreaker.CircuitBreaker>() {}
+ *
+ * const OpenAiBreakerLive = CircuitBreaker.layer(OpenAiBreaker, { name: "openai" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I>(
+  tag: Context.Tag<I, CircuitBreaker>,
+  options: Options
+): Layer.Layer<I, InvalidOptionError> => Layer.effect(tag, make(options))
+
+/**
+ * Runs `self` through `breaker`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect: {
+  (breaker: CircuitBreaker): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, breaker: CircuitBreaker): Effect.Effect<A, E | CircuitOpenError, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, breaker: CircuitBreaker) => breaker(self))
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isCircuitBreaker = (u: unknown): u is CircuitBreaker =>
+  typeof u === "function" && TypeId in u

@@ -1,0 +1,169 @@
+/**
+ * When a closed circuit should open: trip policies are plain data built by the
+ * constructors here and checked when a breaker is made.
+ *
+ * **Details**
+ *
+ * - {@link consecutiveFailures}: open after `threshold` failures in a row.
+ * - {@link failureRate}: open when failures make up at least `threshold` of the
+ *   calls in a window, once the window holds `minimumCalls` calls.
+ * - {@link slowCallRate}: the same for calls that took at least `duration`.
+ * - {@link any}: open when any of several policies would.
+ *
+ * A window is either the last `size` calls ({@link lastCalls}) or the last
+ * `duration` of time split into `buckets` ({@link lastDuration}); both use
+ * bounded memory and record a call in O(1).
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TripPolicy = ConsecutiveFailures | FailureRate | SlowCallRate | Any
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsecutiveFailures {
+  readonly _tag: "ConsecutiveFailures"
+  readonly threshold: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailureRate {
+  readonly _tag: "FailureRate"
+  /** A fraction in (0, 1]: 0.5 opens when half the calls in the window failed. */
+  readonly threshold: number
+  readonly minimumCalls: number
+  readonly window: Window
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SlowCallRate {
+  readonly _tag: "SlowCallRate"
+  /** A call that takes at least this long is slow. */
+  readonly duration: Duration.DurationInput
+  readonly threshold: number
+  readonly minimumCalls: number
+  readonly window: Window
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Any {
+  readonly _tag: "Any"
+  readonly policies: ReadonlyArray<TripPolicy>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Window = LastCalls | LastDuration
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LastCalls {
+  readonly _tag: "LastCalls"
+  readonly size: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LastDuration {
+  readonly _tag: "LastDuration"
+  readonly duration: Duration.DurationInput
+  readonly buckets: number
+}
+
+/**
+ * Opens after `threshold` consecutive failures.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const consecutiveFailures = (threshold: number): TripPolicy => ({ _tag: "ConsecutiveFailures", threshold })
+
+/**
+ * A window over the last `size` recorded calls.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lastCalls = (size: number): Window => ({ _tag: "LastCalls", size })
+
+/**
+ * A window over the last `duration`, kept as `buckets` buckets (default 10): a
+ * call ages out of the window one bucket at a time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lastDuration = (duration: Duration.DurationInput, buckets = 10): Window => ({
+  _tag: "LastDuration",
+  duration,
+  buckets
+})
+
+/**
+ * Opens when at least `threshold` (a fraction in (0, 1]) of the calls in the
+ * window failed, once the window holds at least `minimumCalls` calls.
+ * The window defaults to the last 100 calls.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const failureRate = (options: {
+  readonly threshold: number
+  readonly minimumCalls?: number | undefined
+  readonly window?: Window | undefined
+}): TripPolicy => ({
+  _tag: "FailureRate",
+  threshold: options.threshold,
+  minimumCalls: options.minimumCalls ?? 10,
+  window: options.window ?? lastCalls(100)
+})
+
+/**
+ * Opens when at least `threshold` of the calls in the window took `duration`
+ * or longer, once the window holds at least `minimumCalls` calls.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const slowCallRate = (options: {
+  readonly duration: Duration.DurationInput
+  readonly threshold: number
+  readonly minimumCalls?: number | undefined
+  readonly window?: Window | undefined
+}): TripPolicy => ({
+  _tag: "SlowCallRate",
+  duration: options.duration,
+  threshold: options.threshold,
+  minimumCalls: options.minimumCalls ?? 10,
+  window: options.window ?? lastCalls(100)
+})
+
+/**
+ * Opens when any one of the policies would.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const any = (...policies: ReadonlyArray<TripPolicy>): TripPolicy => ({ _tag: "Any", policies })

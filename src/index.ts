@@ -1,0 +1,18 @@
+/**
+ * effect-breaker: an Effect-native circuit breaker, with Schedule-based retry,
+ * fallbacks and timeouts, for calls to LLM providers and any flaky dependency.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as CircuitBreaker from "./CircuitBreaker.js"
+
+/** @since 0.1.0 */
+export * as TripPolicy from "./TripPolicy.js"
+
+/** @since 0.1.0 */
+export * as Outcome from "./Outcome.js"
+
+/** @since 0.1.0 */
+export { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"

@@ -1,0 +1,444 @@
+/**
+ * The breaker's state machine: plain data and functions of `(state, input, now)`.
+ * No Effect, no Clock, no timers: the Effect shell reads the time and calls these
+ * inside one atomic `Ref.modify` each for admission and for recording.
+ *
+ * For speed the functions update the state object they are given (windows are
+ * ring buffers) and report their decision through its `out*` fields; the result
+ * depends only on the inputs. Transitions are lazy: Open becomes HalfOpen when a
+ * call arrives after the open time, never by a timer.
+ *
+ * @internal
+ */
+import { CountWindow, TimeWindow, type Window } from "./window.js"
+
+/** @internal */
+export type StateTag = "Closed" | "Open" | "HalfOpen" | "ForcedOpen" | "Disabled" | "MetricsOnly"
+
+/** Why a transition happened. @internal */
+export type Reason =
+  | { readonly _tag: "ConsecutiveFailures"; readonly failures: number; readonly threshold: number }
+  | {
+    readonly _tag: "FailureRate" | "SlowCallRate"
+    readonly rate: number
+    readonly threshold: number
+    readonly calls: number
+  }
+  | { readonly _tag: "OpenDurationElapsed" }
+  | { readonly _tag: "ProbeFailed"; readonly slow: boolean }
+  | { readonly _tag: "ProbesSucceeded"; readonly successes: number }
+  | { readonly _tag: "Manual"; readonly action: "forceOpen" | "reset" | "disable" | "metricsOnly" }
+
+/** @internal */
+export interface Transition {
+  readonly breaker: string
+  readonly from: StateTag
+  readonly to: StateTag
+  /** Epoch millis. */
+  readonly at: number
+  readonly reason: Reason
+  /** When the new state is Open: epoch millis at which a probe may be admitted. */
+  readonly openUntil: number | undefined
+}
+
+/** A compiled rate policy: one window, what "bad" means for it, and when it trips. @internal */
+export interface RateTracker {
+  readonly kind: "FailureRate" | "SlowCallRate"
+  readonly threshold: number
+  readonly minimumCalls: number
+  /** For SlowCallRate: a call at least this long (ms) is bad. */
+  readonly slowMs: number
+  readonly window: Window
+}
+
+/** @internal */
+export type WindowSpec = { readonly _tag: "LastCalls"; readonly size: number } | {
+  readonly _tag: "LastDuration"
+  readonly durationMs: number
+  readonly buckets: number
+}
+
+/** @internal */
+export interface RateSpec {
+  readonly kind: "FailureRate" | "SlowCallRate"
+  readonly threshold: number
+  readonly minimumCalls: number
+  readonly slowMs: number
+  readonly window: WindowSpec
+}
+
+/** Validated, compiled configuration. @internal */
+export interface Config {
+  readonly name: string
+  /** The smallest consecutive-failures threshold, or Infinity when no such policy. */
+  readonly consecutiveThreshold: number
+  readonly rates: ReadonlyArray<RateSpec>
+  /** Length (ms) of the n-th consecutive opening, n >= 1. */
+  readonly openDelay: (n: number) => number
+  /** Cap (ms) on how far a failure's retry-after hint can lengthen an opening. */
+  readonly maxOpenMs: number
+  readonly permits: number
+  readonly successesToClose: number
+  /** After this long (ms) a probe's permit is taken back and its late outcome ignored. */
+  readonly probeTimeoutMs: number
+  /** The shortest slow-call duration among the policies (ms), or Infinity. */
+  readonly slowMs: number
+}
+
+/** Admission decisions. @internal */
+export const Pass = 0
+/** @internal */
+export const Probe = 1
+/** @internal */
+export const Reject = 2
+/** Disabled: let through, record nothing. @internal */
+export const Bypass = 3
+/** @internal */
+export type Decision = typeof Pass | typeof Probe | typeof Reject | typeof Bypass
+
+/** Outcome codes as the core sees them. @internal */
+export const OSuccess = 0
+/** @internal */
+export const OFailure = 1
+/** @internal */
+export const OIgnored = 2
+/** @internal */
+export type OutcomeCode = typeof OSuccess | typeof OFailure | typeof OIgnored
+
+/** @internal */
+export interface State {
+  readonly config: Config
+  tag: StateTag
+  /** Bumped by every transition; an outcome admitted under another generation changes nothing. */
+  generation: number
+  enteredAt: number
+  openUntil: number
+  /** Consecutive openings since the circuit last closed (drives the open-duration schedule). */
+  openings: number
+  consecutiveFailures: number
+  readonly trackers: ReadonlyArray<RateTracker>
+  /** Half-open permits: when each was issued (NaN when free) and the ticket of its holder. */
+  readonly permitIssuedAt: Float64Array
+  readonly permitTicket: Float64Array
+  ticket: number
+  probeSuccesses: number
+  /** Totals since the state was entered. */
+  calls: number
+  failures: number
+  slowCalls: number
+  rejected: number
+  // Outputs of the last admit / record call.
+  outSlot: number
+  outTicket: number
+  outRetryAfterMs: number
+  outTransition: Transition | undefined
+}
+
+const makeWindow = (spec: WindowSpec): Window =>
+  spec._tag === "LastCalls" ? new CountWindow(spec.size) : new TimeWindow(spec.durationMs, spec.buckets)
+
+/** @internal */
+export const initial = (config: Config, now: number): State => ({
+  config,
+  tag: "Closed",
+  generation: 0,
+  enteredAt: now,
+  openUntil: 0,
+  openings: 0,
+  consecutiveFailures: 0,
+  trackers: config.rates.map((r) => ({
+    kind: r.kind,
+    threshold: r.threshold,
+    minimumCalls: r.minimumCalls,
+    slowMs: r.slowMs,
+    window: makeWindow(r.window)
+  })),
+  permitIssuedAt: new Float64Array(config.permits).fill(NaN),
+  permitTicket: new Float64Array(config.permits),
+  ticket: 0,
+  probeSuccesses: 0,
+  calls: 0,
+  failures: 0,
+  slowCalls: 0,
+  rejected: 0,
+  outSlot: -1,
+  outTicket: -1,
+  outRetryAfterMs: 0,
+  outTransition: undefined
+})
+
+const enter = (s: State, to: StateTag, now: number, reason: Reason): void => {
+  const from = s.tag
+  s.tag = to
+  s.generation++
+  s.enteredAt = now
+  s.calls = 0
+  s.failures = 0
+  s.slowCalls = 0
+  s.rejected = 0
+  if (to === "HalfOpen" || from === "HalfOpen") {
+    s.permitIssuedAt.fill(NaN)
+    s.probeSuccesses = 0
+  }
+  if (to === "Closed" || to === "Disabled" || to === "MetricsOnly" || to === "ForcedOpen") {
+    s.consecutiveFailures = 0
+    for (const t of s.trackers) t.window.reset()
+  }
+  if (to === "Closed") s.openings = 0
+  s.outTransition = {
+    breaker: s.config.name,
+    from,
+    to,
+    at: now,
+    reason,
+    openUntil: to === "Open" ? s.openUntil : undefined
+  }
+}
+
+const open = (s: State, now: number, hintMs: number, reason: Reason): void => {
+  s.openings++
+  const scheduled = s.config.openDelay(s.openings)
+  const hinted = Math.min(hintMs, s.config.maxOpenMs)
+  s.openUntil = now + Math.max(scheduled, hinted)
+  s.consecutiveFailures = 0
+  for (const t of s.trackers) t.window.reset()
+  enter(s, "Open", now, reason)
+}
+
+/**
+ * Decides whether a call may run. On `Probe`, `outSlot` and `outTicket` name the
+ * permit taken; on `Reject`, `outRetryAfterMs` says how long until a call may be
+ * admitted. `outTransition` is set when the call moved the state (Open → HalfOpen).
+ *
+ * @internal
+ */
+export const admit = (s: State, now: number): Decision => {
+  s.outTransition = undefined
+  switch (s.tag) {
+    case "Closed":
+    case "MetricsOnly":
+      return Pass
+    case "Disabled":
+      return Bypass
+    case "ForcedOpen":
+      s.rejected++
+      s.outRetryAfterMs = Infinity
+      return Reject
+    case "Open":
+      if (now < s.openUntil) {
+        s.rejected++
+        s.outRetryAfterMs = s.openUntil - now
+        return Reject
+      }
+      enter(s, "HalfOpen", now, { _tag: "OpenDurationElapsed" })
+      return takePermit(s, now)
+    case "HalfOpen":
+      return takePermit(s, now)
+  }
+}
+
+const takePermit = (s: State, now: number): Decision => {
+  const issued = s.permitIssuedAt
+  const timeout = s.config.probeTimeoutMs
+  let soonest = Infinity
+  for (let i = 0; i < issued.length; i++) {
+    const at = issued[i]!
+    // A free slot, or one whose probe has stalled past the probe timeout (its late outcome will not match).
+    if (at !== at || now - at >= timeout) {
+      issued[i] = now
+      s.permitTicket[i] = ++s.ticket
+      s.outSlot = i
+      s.outTicket = s.ticket
+      return Probe
+    }
+    soonest = Math.min(soonest, at + timeout - now)
+  }
+  s.rejected++
+  s.outRetryAfterMs = soonest
+  return Reject
+}
+
+/**
+ * Records the outcome of a call admitted with `Pass` under `generation`.
+ * A call admitted before the latest transition changes nothing.
+ *
+ * @internal
+ */
+export const record = (
+  s: State,
+  now: number,
+  generation: number,
+  outcome: OutcomeCode,
+  durationMs: number,
+  retryAfterMs: number
+): void => {
+  s.outTransition = undefined
+  if (generation !== s.generation || outcome === OIgnored) return
+  if (s.tag !== "Closed" && s.tag !== "MetricsOnly") return
+  const failed = outcome === OFailure
+  const slow = durationMs >= s.config.slowMs
+  s.calls++
+  if (failed) s.failures++
+  if (slow) s.slowCalls++
+  s.consecutiveFailures = failed ? s.consecutiveFailures + 1 : 0
+  const trackers = s.trackers
+  for (let i = 0; i < trackers.length; i++) {
+    const t = trackers[i]!
+    t.window.record(now, t.kind === "FailureRate" ? failed : durationMs >= t.slowMs)
+  }
+  if (s.tag === "MetricsOnly") return
+  const reason = tripReason(s)
+  if (reason !== undefined) open(s, now, failed ? retryAfterMs : 0, reason)
+}
+
+const tripReason = (s: State): Reason | undefined => {
+  const threshold = s.config.consecutiveThreshold
+  if (s.consecutiveFailures >= threshold) {
+    return { _tag: "ConsecutiveFailures", failures: s.consecutiveFailures, threshold }
+  }
+  const trackers = s.trackers
+  for (let i = 0; i < trackers.length; i++) {
+    const t = trackers[i]!
+    const w = t.window
+    if (w.calls >= t.minimumCalls && w.bad >= t.threshold * w.calls) {
+      return { _tag: t.kind, rate: w.bad / w.calls, threshold: t.threshold, calls: w.calls }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Records the outcome of a half-open probe holding permit `slot` with `ticket`.
+ * A probe whose permit was taken back (it stalled) or that belongs to an earlier
+ * generation changes nothing. A slow probe counts as a failed one.
+ *
+ * @internal
+ */
+export const recordProbe = (
+  s: State,
+  now: number,
+  generation: number,
+  slot: number,
+  ticket: number,
+  outcome: OutcomeCode,
+  durationMs: number,
+  retryAfterMs: number
+): void => {
+  s.outTransition = undefined
+  if (generation !== s.generation || s.tag !== "HalfOpen" || s.permitTicket[slot] !== ticket) return
+  if (s.permitIssuedAt[slot] !== s.permitIssuedAt[slot]) return
+  s.permitIssuedAt[slot] = NaN
+  if (outcome === OIgnored) return
+  const slow = durationMs >= s.config.slowMs
+  s.calls++
+  if (slow) s.slowCalls++
+  if (outcome === OFailure || slow) {
+    if (outcome === OFailure) s.failures++
+    open(s, now, outcome === OFailure ? retryAfterMs : 0, { _tag: "ProbeFailed", slow: outcome !== OFailure })
+    return
+  }
+  s.probeSuccesses++
+  if (s.probeSuccesses >= s.config.successesToClose) {
+    enter(s, "Closed", now, { _tag: "ProbesSucceeded", successes: s.probeSuccesses })
+  }
+}
+
+/** Manual control. @internal */
+export const forceOpen = (s: State, now: number): void => {
+  s.outTransition = undefined
+  if (s.tag !== "ForcedOpen") enter(s, "ForcedOpen", now, { _tag: "Manual", action: "forceOpen" })
+}
+
+/** Back to Closed with empty windows, from any state. @internal */
+export const reset = (s: State, now: number): void => {
+  s.openings = 0
+  enter(s, "Closed", now, { _tag: "Manual", action: "reset" })
+}
+
+/** @internal */
+export const disable = (s: State, now: number): void => {
+  s.outTransition = undefined
+  if (s.tag !== "Disabled") enter(s, "Disabled", now, { _tag: "Manual", action: "disable" })
+}
+
+/** @internal */
+export const metricsOnly = (s: State, now: number): void => {
+  s.outTransition = undefined
+  if (s.tag !== "MetricsOnly") enter(s, "MetricsOnly", now, { _tag: "Manual", action: "metricsOnly" })
+}
+
+/** A plain snapshot of the state as of `now`. @internal */
+export interface Snapshot {
+  readonly breaker: string
+  readonly state: StateTag
+  readonly generation: number
+  readonly enteredAt: number
+  readonly timeInStateMs: number
+  /** Calls in the first rate window (or since the state was entered when there is none). */
+  readonly calls: number
+  readonly failures: number
+  readonly slowCalls: number
+  readonly failureRate: number
+  readonly slowCallRate: number
+  readonly consecutiveFailures: number
+  readonly rejected: number
+  readonly openings: number
+  /** Milliseconds until a call may be admitted: 0 when one would be now, Infinity when forced open. */
+  readonly retryAfterMs: number
+  readonly probesInFlight: number
+  readonly probeSuccesses: number
+}
+
+/** @internal */
+export const snapshot = (s: State, now: number): Snapshot => {
+  let calls = s.calls
+  let failures = s.failures
+  let slowCalls = s.slowCalls
+  let failureWindow: Window | undefined
+  let slowWindow: Window | undefined
+  for (const t of s.trackers) {
+    t.window.advance(now)
+    if (t.kind === "FailureRate") failureWindow ??= t.window
+    else slowWindow ??= t.window
+  }
+  if (failureWindow) {
+    calls = failureWindow.calls
+    failures = failureWindow.bad
+  }
+  if (slowWindow) {
+    slowCalls = slowWindow.bad
+    if (!failureWindow) calls = slowWindow.calls
+  }
+  let probesInFlight = 0
+  let retryAfterMs = 0
+  if (s.tag === "HalfOpen") {
+    let soonest = Infinity
+    for (let i = 0; i < s.permitIssuedAt.length; i++) {
+      const at = s.permitIssuedAt[i]!
+      if (at === at && now - at < s.config.probeTimeoutMs) {
+        probesInFlight++
+        soonest = Math.min(soonest, at + s.config.probeTimeoutMs - now)
+      } else soonest = 0
+    }
+    retryAfterMs = soonest
+  } else if (s.tag === "Open") retryAfterMs = Math.max(0, s.openUntil - now)
+  else if (s.tag === "ForcedOpen") retryAfterMs = Infinity
+  return {
+    breaker: s.config.name,
+    state: s.tag,
+    generation: s.generation,
+    enteredAt: s.enteredAt,
+    timeInStateMs: Math.max(0, now - s.enteredAt),
+    calls,
+    failures,
+    slowCalls,
+    failureRate: calls === 0 ? 0 : failures / calls,
+    slowCallRate: calls === 0 ? 0 : slowCalls / calls,
+    consecutiveFailures: s.consecutiveFailures,
+    rejected: s.rejected,
+    openings: s.openings,
+    retryAfterMs,
+    probesInFlight,
+    probeSuccesses: s.probeSuccesses
+  }
+}
