@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as AiError from "@effect/ai/AiError"
+import * as ParseResult from "effect/ParseResult"
 import type * as Outcome from "../Outcome.js"
 import {
   findNetworkCause,
@@ -44,7 +45,11 @@ const withProvider = (provider: string | undefined) => provider === undefined ? 
  * - `HttpRequestError` `Transport`: `NetworkError` with the kind found in the
  *   cause chain (`ECONNREFUSED` → `refused`, ...); `Encode`/`InvalidUrl`:
  *   `InvalidRequest` (`invalid`, no status): our request, not their health.
- * - `MalformedOutput`: `ServerError` with `errorType: "malformed_response"` and
+ * - `MalformedOutput` whose decoded input is a provider error body (e.g.
+ *   Anthropic's 413 `request_too_large`, a type `@effect/ai-anthropic` 0.27's
+ *   error schema does not know, so the status is dropped): classified from that
+ *   body, with the status Anthropic documents for its type.
+ * - Any other `MalformedOutput`: `ServerError` with `errorType: "malformed_response"` and
  *   no status. This is a choice: the answer (a 200 with garbage, or, for
  *   Anthropic, a 4xx whose body is not Anthropic's error shape, whose status
  *   `@effect/ai-anthropic` drops) could not be understood, which the breaker
@@ -85,12 +90,15 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
         ? networkError("unknown", undefined, provider)
         : networkError(network.kind, network.code, provider)
     }
-    case "MalformedOutput":
+    case "MalformedOutput": {
+      const recovered = fromUndecodedErrorBody(error.cause, provider, now)
+      if (recovered !== undefined) return recovered
       return new ServerError({
         ...withProvider(provider),
         errorType: "malformed_response",
         detail: scrub(error.description ?? "the provider's answer could not be decoded")
       })
+    }
     case "MalformedInput":
       return new InvalidRequest({
         ...withProvider(provider),
@@ -138,6 +146,16 @@ const STREAM_ERROR_STATUS: Readonly<Record<string, number>> = {
   overloaded_error: 529,
   context_length_exceeded: 400,
   invalid_prompt: 400
+}
+
+// A ParseError keeps the input it failed on: when that input is a provider
+// error body, the error can still be classified from its type.
+const fromUndecodedErrorBody = (cause: unknown, provider: string | undefined, now: number): ProviderError | undefined => {
+  if (!ParseResult.isParseError(cause)) return undefined
+  const actual = cause.issue.actual
+  const body = parseErrorBody(actual)
+  const status = STREAM_ERROR_STATUS[body.type ?? ""]
+  return status === undefined ? undefined : fromResponse({ status, headers: {}, body: actual, provider, now })
 }
 
 /**
