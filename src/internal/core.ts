@@ -405,8 +405,11 @@ export const snapshot = (s: State, now: number): Snapshot => {
     calls = failureWindow.calls
     failures = failureWindow.bad
   }
+  // The slow-call rate is the slow window's own rate: its window may differ from the failure window's.
+  let slowOf = calls
   if (slowWindow) {
     slowCalls = slowWindow.bad
+    slowOf = slowWindow.calls
     if (!failureWindow) calls = slowWindow.calls
   }
   let probesInFlight = 0
@@ -433,7 +436,7 @@ export const snapshot = (s: State, now: number): Snapshot => {
     failures,
     slowCalls,
     failureRate: calls === 0 ? 0 : failures / calls,
-    slowCallRate: calls === 0 ? 0 : slowCalls / calls,
+    slowCallRate: slowOf === 0 ? 0 : slowCalls / slowOf,
     consecutiveFailures: s.consecutiveFailures,
     rejected: s.rejected,
     openings: s.openings,
