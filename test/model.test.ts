@@ -1,0 +1,358 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, FastCheck as fc, Schedule } from "effect"
+import { TripPolicy } from "effect-breaker"
+import * as core from "../src/internal/core.js"
+import { compile, type Options } from "../src/internal/options.js"
+import * as Model from "./support/referenceModel.js"
+
+// ---------------------------------------------------------------------------
+// Configurations, as plain descriptions (so a counterexample prints readably)
+// ---------------------------------------------------------------------------
+
+type WindowDesc = { readonly lastCalls: number } | { readonly lastMs: number; readonly buckets: number }
+type PolicyDesc =
+  | { readonly consecutive: number }
+  | { readonly failureRate: number; readonly minimumCalls: number; readonly window: WindowDesc }
+  | { readonly slowRate: number; readonly slowMs: number; readonly minimumCalls: number; readonly window: WindowDesc }
+  | { readonly any: ReadonlyArray<PolicyDesc> }
+type OpenDesc = number | "exponential(1s)" | "fibonacci(500ms)" | "spaced(2s)*3"
+
+interface ConfigDesc {
+  readonly policy: PolicyDesc
+  readonly open: OpenDesc
+  readonly maxOpenMs: number
+  readonly permits: number
+  readonly successesToClose: number
+  readonly probeTimeoutMs: number
+}
+
+const windowArb = (minimumCalls: number): fc.Arbitrary<WindowDesc> =>
+  fc.oneof(
+    fc.integer({ min: minimumCalls, max: minimumCalls + 6 }).map((lastCalls) => ({ lastCalls })),
+    fc.record({ lastMs: fc.constantFrom(1_000, 2_500, 10_000), buckets: fc.integer({ min: 1, max: 10 }) })
+  )
+
+const threshold = fc.constantFrom(0.2, 0.5, 2 / 3, 0.75, 1)
+const minimumCalls = fc.integer({ min: 1, max: 5 })
+
+const leafArb: fc.Arbitrary<PolicyDesc> = fc.oneof(
+  fc.integer({ min: 1, max: 5 }).map((consecutive) => ({ consecutive })),
+  fc.record({ failureRate: threshold, minimumCalls }).chain((p) => windowArb(p.minimumCalls).map((window) => ({ ...p, window }))),
+  fc.record({ slowRate: threshold, slowMs: fc.constantFrom(100, 500, 1_000), minimumCalls }).chain((p) =>
+    windowArb(p.minimumCalls).map((window) => ({ ...p, window }))
+  )
+)
+
+const configArb: fc.Arbitrary<ConfigDesc> = fc.record({
+  policy: fc.oneof(
+    { arbitrary: leafArb, weight: 3 },
+    { arbitrary: fc.array(leafArb, { minLength: 2, maxLength: 3 }).map((any) => ({ any })), weight: 2 }
+  ),
+  open: fc.constantFrom<OpenDesc>(0, 1_000, 5_000, 30_000, "exponential(1s)", "fibonacci(500ms)", "spaced(2s)*3"),
+  maxOpenMs: fc.constantFrom(0, 2_000, 60_000),
+  permits: fc.integer({ min: 1, max: 3 }),
+  successesToClose: fc.integer({ min: 1, max: 3 }),
+  probeTimeoutMs: fc.constantFrom(500, 2_000, 10_000)
+})
+
+const toWindow = (w: WindowDesc): TripPolicy.Window =>
+  "lastCalls" in w ? TripPolicy.lastCalls(w.lastCalls) : TripPolicy.lastDuration(w.lastMs, w.buckets)
+
+const toPolicy = (p: PolicyDesc): TripPolicy.TripPolicy =>
+  "consecutive" in p
+    ? TripPolicy.consecutiveFailures(p.consecutive)
+    : "failureRate" in p
+    ? TripPolicy.failureRate({ threshold: p.failureRate, minimumCalls: p.minimumCalls, window: toWindow(p.window) })
+    : "slowRate" in p
+    ? TripPolicy.slowCallRate({
+      duration: p.slowMs,
+      threshold: p.slowRate,
+      minimumCalls: p.minimumCalls,
+      window: toWindow(p.window)
+    })
+    : TripPolicy.any(...p.any.map(toPolicy))
+
+const toOpenDuration = (o: OpenDesc): NonNullable<Options["openDuration"]> =>
+  typeof o === "number"
+    ? o
+    : o === "exponential(1s)"
+    ? Schedule.exponential("1 second")
+    : o === "fibonacci(500ms)"
+    ? Schedule.fibonacci("500 millis")
+    : Schedule.spaced("2 seconds").pipe(Schedule.intersect(Schedule.recurs(3)))
+
+const toConfig = (d: ConfigDesc): core.Config => {
+  const compiled = compile({
+    name: "model",
+    policy: toPolicy(d.policy),
+    openDuration: toOpenDuration(d.open),
+    maxOpenDuration: d.maxOpenMs,
+    halfOpen: { permits: d.permits, successesToClose: d.successesToClose, probeTimeout: d.probeTimeoutMs }
+  })
+  if (Either.isLeft(compiled)) throw new Error(`generator produced invalid options: ${compiled.left.message}`)
+  return compiled.right.config
+}
+
+// ---------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------
+
+type Op =
+  | { readonly op: "wait"; readonly ms: number }
+  /** Admit a call and record its outcome at once (when admitted). */
+  | { readonly op: "call"; readonly outcome: Model.Outcome; readonly durationMs: number; readonly hintMs: number }
+  /** Admit a call whose outcome comes later. */
+  | { readonly op: "start" }
+  /** Record the outcome of the `pick`-th pending call (modulo their number), in any order. */
+  | {
+    readonly op: "finish"
+    readonly pick: number
+    readonly outcome: Model.Outcome
+    readonly durationMs: number
+    readonly hintMs: number
+  }
+  | { readonly op: "manual"; readonly action: Model.Action }
+  /** Compare full snapshots (they advance time windows, so not after every step). */
+  | { readonly op: "look" }
+
+const outcome = fc.constantFrom<Model.Outcome>("Success", "Success", "Success", "Failure", "Failure", "Ignored")
+const durationMs = fc.oneof(
+  { arbitrary: fc.constant(0), weight: 3 },
+  { arbitrary: fc.constantFrom(50, 99, 100, 101, 499, 500, 999, 1_000, 5_000), weight: 2 }
+)
+const hintMs = fc.constantFrom(0, 0, 0, 1_500, 20_000, 3_600_000)
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      op: fc.constant("wait" as const),
+      ms: fc.oneof(
+        fc.constantFrom(0, 1, 99, 100, 250, 499, 500, 999, 1_000, 2_000, 5_000, 10_000, 30_000, 1_000_000),
+        fc.integer({ min: 0, max: 12_000 })
+      )
+    }),
+    weight: 5
+  },
+  { arbitrary: fc.record({ op: fc.constant("call" as const), outcome, durationMs, hintMs }), weight: 8 },
+  { arbitrary: fc.constant({ op: "start" as const }), weight: 2 },
+  {
+    arbitrary: fc.record({ op: fc.constant("finish" as const), pick: fc.nat(7), outcome, durationMs, hintMs }),
+    weight: 3
+  },
+  {
+    arbitrary: fc.record({
+      op: fc.constant("manual" as const),
+      action: fc.constantFrom<Model.Action>("forceOpen", "reset", "disable", "metricsOnly")
+    }),
+    weight: 1
+  },
+  { arbitrary: fc.constant({ op: "look" as const }), weight: 3 }
+)
+
+// ---------------------------------------------------------------------------
+// Running core and model side by side
+// ---------------------------------------------------------------------------
+
+const codeOf = { Success: core.OSuccess, Failure: core.OFailure, Ignored: core.OIgnored } as const
+const decisionName = ["Pass", "Probe", "Reject", "Bypass"] as const
+
+interface Pending {
+  readonly probe: boolean
+  readonly coreGeneration: number
+  readonly coreSlot: number
+  readonly coreTicket: number
+  readonly modelGeneration: number
+  readonly token: Model.ProbeToken | undefined
+}
+
+/** What the generated runs exercised, to check the property is not vacuous. */
+const seen = new Map<string, number>()
+const see = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1)
+
+const stateOf = (s: core.State) => ({
+  state: s.tag,
+  generation: s.generation,
+  openings: s.openings,
+  consecutiveFailures: s.consecutiveFailures,
+  openUntil: s.tag === "Open" ? s.openUntil : undefined
+})
+const modelStateOf = (m: Model.ReferenceModel) => ({
+  state: m.tag,
+  generation: m.generation,
+  openings: m.openings,
+  consecutiveFailures: m.consecutiveFailures(),
+  openUntil: m.tag === "Open" ? m.openUntil : undefined
+})
+
+const run = (desc: ConfigDesc, start: number, ops: ReadonlyArray<Op>): void => {
+  const config = toConfig(desc)
+  const s = core.initial(config, start)
+  const m = new Model.ReferenceModel(config, start)
+  const pending: Array<Pending> = []
+  let now = start
+
+  const noteTransition = (t: core.Transition | undefined) => {
+    if (t) see(`${t.from}->${t.to}:${t.reason._tag}`)
+  }
+
+  const admitBoth = (step: string): Pending | undefined => {
+    const decision = core.admit(s, now)
+    const expected = m.admit(now)
+    expect(decisionName[decision], `${step}: decision`).toBe(expected.decision)
+    expect(s.outTransition, `${step}: admission transition`).toEqual(expected.transition)
+    noteTransition(s.outTransition)
+    if (decision === core.Reject) {
+      expect(s.outRetryAfterMs, `${step}: retry-after`).toBe(expected.retryAfterMs)
+      see(`reject:${s.tag}`)
+      return undefined
+    }
+    return {
+      probe: decision === core.Probe,
+      coreGeneration: s.generation,
+      coreSlot: s.outSlot,
+      coreTicket: s.outTicket,
+      modelGeneration: expected.generation,
+      token: expected.token
+    }
+  }
+
+  const finishBoth = (step: string, p: Pending, o: Model.Outcome, duration: number, hint: number) => {
+    let expected: Model.Transition | undefined
+    if (p.probe) {
+      core.recordProbe(s, now, p.coreGeneration, p.coreSlot, p.coreTicket, codeOf[o], duration, hint)
+      expected = m.recordProbe(now, p.modelGeneration, p.token!, o, duration, hint)
+    } else {
+      core.record(s, now, p.coreGeneration, codeOf[o], duration, hint)
+      expected = m.record(now, p.modelGeneration, o, duration, hint)
+    }
+    expect(s.outTransition, `${step}: transition after ${o}`).toEqual(expected)
+    noteTransition(s.outTransition)
+  }
+
+  ops.forEach((op, i) => {
+    const step = `step ${i} (${JSON.stringify(op)}) at t=${now - start}`
+    switch (op.op) {
+      case "wait":
+        now += op.ms
+        break
+      case "call": {
+        const p = admitBoth(step)
+        if (p) finishBoth(step, p, op.outcome, op.durationMs, op.hintMs)
+        break
+      }
+      case "start": {
+        const p = admitBoth(step)
+        if (p) pending.push(p)
+        break
+      }
+      case "finish": {
+        if (pending.length === 0) break
+        const [p] = pending.splice(op.pick % pending.length, 1)
+        if (p!.coreGeneration !== s.generation) see("late outcome")
+        finishBoth(step, p!, op.outcome, op.durationMs, op.hintMs)
+        break
+      }
+      case "manual": {
+        const action = { forceOpen: core.forceOpen, reset: core.reset, disable: core.disable, metricsOnly: core.metricsOnly }[op.action]
+        action(s, now)
+        expect(s.outTransition, `${step}: manual transition`).toEqual(m.manual(op.action, now))
+        break
+      }
+      case "look": {
+        const { breaker, ...snap } = core.snapshot(s, now)
+        expect(breaker).toBe("model")
+        expect(snap, `${step}: snapshot`).toEqual(m.snapshot(now))
+        if (snap.probesInFlight > 0) see("probes in flight")
+        break
+      }
+    }
+    expect(stateOf(s), `${step}: state`).toEqual(modelStateOf(m))
+    for (const r of config.rates) {
+      const w = s.trackers[config.rates.indexOf(r)]!.window
+      // Count windows can be compared without advancing anything
+      if (r.window._tag === "LastCalls") {
+        const calls = m.windowCalls(r, now)
+        expect(w.calls, `${step}: ${r.kind} window calls`).toBe(calls.length)
+      }
+    }
+  })
+}
+
+const startArb = fc.constantFrom(0, 1_700_000_000_123)
+const opsArb = fc.array(opArb, { minLength: 1, maxLength: 100, size: "max" })
+
+describe("core against the reference model", () => {
+  it.prop("agrees on every decision, transition and snapshot", [configArb, startArb, opsArb], ([desc, start, ops]) => {
+    run(desc, start, ops)
+  }, { fastCheck: { numRuns: 1_000 } })
+
+  it.prop(
+    "agrees under heavy half-open traffic (consecutive policy, many pending probes)",
+    [
+      configArb.map((d) => ({ ...d, policy: { consecutive: 1 } })),
+      startArb,
+      fc.array(
+        fc.oneof(
+          { arbitrary: opArb, weight: 3 },
+          { arbitrary: fc.constant<Op>({ op: "start" }), weight: 2 },
+          { arbitrary: fc.constantFrom<Op>({ op: "wait", ms: 250 }, { op: "wait", ms: 2_000 }), weight: 2 }
+        ),
+        { minLength: 1, maxLength: 100, size: "max" }
+      )
+    ],
+    ([desc, start, ops]) => {
+      run(desc, start, ops)
+    },
+    { fastCheck: { numRuns: 400 } }
+  )
+
+  it("the generated runs reach every edge of the state machine", () => {
+    const edges = [
+      "Closed->Open:ConsecutiveFailures",
+      "Closed->Open:FailureRate",
+      "Closed->Open:SlowCallRate",
+      "Open->HalfOpen:OpenDurationElapsed",
+      "HalfOpen->Open:ProbeFailed",
+      "HalfOpen->Closed:ProbesSucceeded",
+      "reject:Open",
+      "reject:HalfOpen",
+      "reject:ForcedOpen",
+      "late outcome",
+      "probes in flight"
+    ]
+    const missing = edges.filter((e) => (seen.get(e) ?? 0) < 5)
+    expect(missing, JSON.stringify(Object.fromEntries(seen))).toEqual([])
+  })
+
+  it("a hand-written counterexample replays: late Closed outcome after a time-window trip", () => {
+    // Kept as a readable regression of the kind of trace the property produces.
+    run(
+      {
+        policy: { failureRate: 0.5, minimumCalls: 2, window: { lastMs: 1_000, buckets: 4 } },
+        open: 1_000,
+        maxOpenMs: 2_000,
+        permits: 2,
+        successesToClose: 2,
+        probeTimeoutMs: 500
+      },
+      0,
+      [
+        { op: "start" },
+        { op: "call", outcome: "Failure", durationMs: 0, hintMs: 1_500 },
+        { op: "call", outcome: "Success", durationMs: 0, hintMs: 0 },
+        { op: "look" },
+        { op: "finish", pick: 0, outcome: "Failure", durationMs: 0, hintMs: 3_600_000 },
+        { op: "wait", ms: 1_000 },
+        { op: "start" },
+        { op: "start" },
+        { op: "call", outcome: "Success", durationMs: 0, hintMs: 0 },
+        { op: "look" },
+        { op: "wait", ms: 500 },
+        { op: "call", outcome: "Success", durationMs: 0, hintMs: 0 },
+        { op: "finish", pick: 0, outcome: "Success", durationMs: 0, hintMs: 0 },
+        { op: "look" }
+      ]
+    )
+    expect(seen.get("Closed->Open:FailureRate")).toBeGreaterThan(0)
+  })
+})
