@@ -1,0 +1,250 @@
+/**
+ * Named breakers from configuration: one breaker per provider, model or host,
+ * each starting from a preset (`default`, `aggressive`, `lenient`, see
+ * `Presets`) and overriding any setting from environment variables, a JSON file
+ * or code.
+ *
+ * **Details**
+ *
+ * Environment variables (read through Effect `Config`, so any `ConfigProvider` works):
+ *
+ * ```
+ * BREAKERS=openai/gpt-4o,anthropic          the breakers, comma-separated
+ * BREAKERS_PRESET=default                   a setting for every breaker: BREAKERS_<FIELD>
+ * BREAKER_OPENAI_GPT_4O_PRESET=aggressive   a setting for one breaker: BREAKER_<KEY>_<FIELD>
+ * BREAKER_OPENAI_GPT_4O_FAILURE_RATE=0.5
+ * BREAKER_ANTHROPIC_OPEN_DURATION=45 seconds
+ * ```
+ *
+ * `<KEY>` is the name upper-cased with every run of other characters than ASCII
+ * letters and digits turned into one `_` (`openai/gpt-4o` → `OPENAI_GPT_4O`); two
+ * names with the same key are an error. `<FIELD>` is the setting in CONSTANT_CASE:
+ * `PRESET`, `CONSECUTIVE_FAILURES`, `FAILURE_RATE`, `MINIMUM_CALLS`, `WINDOW`,
+ * `WINDOW_BUCKETS`, `SLOW_CALL_DURATION`, `SLOW_CALL_RATE`, `OPEN_DURATION`,
+ * `OPEN_BACKOFF`, `OPEN_DURATION_MAX`, `HALF_OPEN_PERMITS`, `SUCCESSES_TO_CLOSE`,
+ * `PROBE_TIMEOUT`. Durations are Effect's `"<n> <unit>"` text (`"30 seconds"`).
+ *
+ * A JSON file has the same settings in camelCase:
+ * `{ "defaults": { "preset": "lenient" }, "breakers": { "openai/gpt-4o": { "failureRate": 0.5 } } }`
+ * (no YAML parser is installed; convert YAML to JSON first).
+ *
+ * A breaker takes each setting from its own entry, else from the defaults, else
+ * from its preset. Any bad value fails the layer at start-up with a
+ * `RegistryConfigError` naming the variable (or JSON path) and the value.
+ * Breakers are made inside the layer, so they read the `Clock` and the telemetry
+ * observers of the context the layer is built in, as `CircuitBreaker.make` does.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { BreakerRegistry } from "effect-breaker"
+ *
+ * const program = Effect.gen(function*() {
+ *   const openai = yield* BreakerRegistry.get("openai")
+ *   return yield* openai(Effect.succeed("hello"))
+ * })
+ *
+ * program.pipe(Effect.provide(BreakerRegistry.layer({ breakers: { openai: { preset: "aggressive" } } })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { CircuitBreaker } from "./CircuitBreaker.js"
+import { RegistryConfigError, type UnknownBreakerError } from "./internal/registry/errors.js"
+import { breakerVariable, envKey as envKeyOf, type Field, fieldSpec } from "./internal/registry/fields.js"
+import * as internal from "./internal/registry/registry.js"
+import * as sources from "./internal/registry/sources.js"
+import type { Classifier } from "./Outcome.js"
+import type { Settings } from "./Presets.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  RegistryConfigError,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  UnknownBreakerError
+} from "./internal/registry/errors.js"
+
+/**
+ * One named breaker with the settings it was made from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entry extends internal.Entry {}
+
+/**
+ * The registry: the breakers by name. The set of names is fixed when it is made.
+ *
+ * **Details**
+ *
+ * - `get(name)`: the breaker, or `UnknownBreakerError`. Get it once (in a layer or at the
+ *   start of a program) and keep it: the breaker is the hot path, not the lookup.
+ * - `unsafeGet(name)`: the breaker or `undefined`, synchronously.
+ * - `names`, `all`, `entries` (name, breaker, resolved settings), `entry(name)`.
+ * - `stats`: a snapshot of every breaker, in registry order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Registry extends internal.Registry {}
+
+/**
+ * The registry as a service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class BreakerRegistry extends Context.Tag("effect-breaker/BreakerRegistry")<BreakerRegistry, Registry>() {}
+
+/**
+ * What every source accepts besides the settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceOptions {
+  /** How a finished call counts, for every breaker (e.g. `llmClassifier` from `effect-breaker/llm`). */
+  readonly classify?: Classifier<any, any> | undefined
+}
+
+/**
+ * Settings from code.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends SourceOptions {
+  readonly defaults?: Settings | undefined
+  readonly breakers: Readonly<Record<string, Settings>>
+}
+
+/**
+ * Makes a registry from settings in code.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Registry, RegistryConfigError> =>
+  internal.make(sources.fromSettings(options), options.classify)
+
+/**
+ * Makes a registry from the current `ConfigProvider` (by default the environment),
+ * by the variable scheme in the module docs.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfig = (options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
+  internal.make(sources.fromConfig, options?.classify)
+
+/**
+ * Makes a registry from a parsed JSON value
+ * (`{ "defaults": {...}, "breakers": { "<name>": {...} } }`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
+  internal.make(sources.fromJson(json), options?.classify)
+
+/**
+ * Makes a registry from a JSON file. An unreadable file or invalid JSON fails with
+ * `RegistryConfigError` naming the path (the file's text is never echoed).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
+  Effect.tryPromise({
+    try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
+    catch: (e) =>
+      new RegistryConfigError({
+        setting: path,
+        value: "(unreadable)",
+        expected: `a readable JSON file${typeof (e as any)?.code === "string" ? ` (${(e as any).code})` : ""}`
+      })
+  }).pipe(
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: () => new RegistryConfigError({ setting: path, value: "(not shown)", expected: "valid JSON" })
+      })
+    ),
+    Effect.flatMap((json) => fromJson(json, options)),
+    Effect.mapError((e) =>
+      e.setting === path ? e : new RegistryConfigError({
+        setting: `${path}: ${e.setting}`,
+        value: e.value,
+        expected: e.expected,
+        ...(e.option === undefined ? {} : { option: e.option })
+      })
+    )
+  )
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
+  Layer.effect(BreakerRegistry, make(options))
+
+/**
+ * The registry from the current `ConfigProvider` (environment variables by default).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (options?: SourceOptions): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
+  Layer.effect(BreakerRegistry, fromConfig(options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerJson = (json: unknown, options?: SourceOptions): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
+  Layer.effect(BreakerRegistry, fromJson(json, options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerJsonFile = (
+  path: string,
+  options?: SourceOptions
+): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.effect(BreakerRegistry, fromJsonFile(path, options))
+
+/**
+ * The breaker of this name from the registry in context.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const get = (name: string): Effect.Effect<CircuitBreaker, UnknownBreakerError, BreakerRegistry> =>
+  Effect.flatMap(BreakerRegistry, (registry) => registry.get(name))
+
+/**
+ * The `<KEY>` of a breaker's environment variables: `openai/gpt-4o` → `OPENAI_GPT_4O`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const envKey: (name: string) => string = envKeyOf
+
+/**
+ * The environment variable for one setting of one breaker:
+ * `variable("openai/gpt-4o", "failureRate")` → `"BREAKER_OPENAI_GPT_4O_FAILURE_RATE"`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const variable = (name: string, field: Field): string => breakerVariable(envKeyOf(name), fieldSpec[field])

@@ -1,0 +1,66 @@
+/**
+ * The registry's Effect shell: makes one breaker per resolved spec, in the
+ * caller's context (so the breakers read its `Clock` and `BreakerObservers`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type { CircuitBreaker, Stats } from "../../CircuitBreaker.js"
+import * as CB from "../../CircuitBreaker.js"
+import type { Classifier } from "../../Outcome.js"
+import type { Resolved } from "../../Presets.js"
+import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
+import { fromInvalidOption, type RawConfig, resolve } from "./resolve.js"
+
+/** @internal */
+export interface Entry {
+  readonly name: string
+  readonly breaker: CircuitBreaker
+  readonly settings: Resolved
+}
+
+/** @internal */
+export interface Registry {
+  readonly get: (name: string) => Effect.Effect<CircuitBreaker, UnknownBreakerError>
+  readonly unsafeGet: (name: string) => CircuitBreaker | undefined
+  readonly names: ReadonlyArray<string>
+  readonly all: ReadonlyArray<CircuitBreaker>
+  readonly entries: ReadonlyArray<Entry>
+  readonly entry: (name: string) => Entry | undefined
+  readonly stats: Effect.Effect<ReadonlyArray<Stats>>
+}
+
+/** @internal */
+export const fromEntries = (entries: ReadonlyArray<Entry>): Registry => {
+  const byName = new Map<string, { readonly entry: Entry; readonly get: Effect.Effect<CircuitBreaker> }>()
+  for (const entry of entries) byName.set(entry.name, { entry, get: Effect.succeed(entry.breaker) })
+  const names = entries.map((e) => e.name)
+  return {
+    get: (name) => byName.get(name)?.get ?? Effect.fail(new UnknownBreakerError({ name, known: names })),
+    unsafeGet: (name) => byName.get(name)?.entry.breaker,
+    names,
+    all: entries.map((e) => e.breaker),
+    entries,
+    entry: (name) => byName.get(name)?.entry,
+    stats: Effect.forEach(entries, (e) => e.breaker.stats)
+  }
+}
+
+/** @internal */
+export const make = (
+  source: Effect.Effect<RawConfig, RegistryConfigError>,
+  classify: Classifier<any, any> | undefined
+): Effect.Effect<Registry, RegistryConfigError> =>
+  Effect.flatMap(source, (raw) => {
+    const specs = resolve(raw, classify)
+    if (Either.isLeft(specs)) return Effect.fail(specs.left)
+    return Effect.map(
+      Effect.forEach(specs.right, (spec) =>
+        CB.make(spec.options).pipe(
+          Effect.mapError((e) => fromInvalidOption(spec, e)),
+          Effect.map((breaker): Entry => ({ name: spec.name, breaker, settings: spec.resolved }))
+        )),
+      fromEntries
+    )
+  })

@@ -1,0 +1,119 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, FastCheck as fc, TestClock } from "effect"
+import type { CircuitBreaker } from "effect-breaker"
+// TODO: import from "effect-breaker" once the root barrel exports BreakerRegistry and Health.
+import * as BreakerRegistry from "../../src/BreakerRegistry.js"
+import * as Health from "../../src/Health.js"
+import { envKey, fieldSpecs } from "../../src/internal/registry/fields.js"
+
+const fail = Effect.fail("boom")
+
+const stats = (over: Partial<CircuitBreaker.Stats>): CircuitBreaker.Stats => ({
+  breaker: "x",
+  state: "Closed",
+  generation: 0,
+  enteredAt: 0,
+  timeInStateMs: 0,
+  calls: 0,
+  failures: 0,
+  slowCalls: 0,
+  failureRate: 0,
+  slowCallRate: 0,
+  consecutiveFailures: 0,
+  rejected: 0,
+  openings: 0,
+  retryAfterMs: 0,
+  probesInFlight: 0,
+  probeSuccesses: 0,
+  ...over
+})
+
+const thresholds: Health.Thresholds = { consecutiveFailures: 6, failureRate: 0.5, minimumCalls: 10 }
+
+describe("Health.evaluate (pure)", () => {
+  it("maps each state", () => {
+    const status = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(stats(s), thresholds).status
+    assert.strictEqual(status({}), "healthy")
+    assert.strictEqual(status({ state: "HalfOpen" }), "degraded")
+    assert.strictEqual(status({ state: "Open", retryAfterMs: 5 }), "failed")
+    assert.strictEqual(status({ state: "ForcedOpen", retryAfterMs: Infinity }), "failed")
+    assert.strictEqual(status({ state: "Disabled" }), "degraded")
+    assert.strictEqual(status({ state: "MetricsOnly" }), "healthy")
+    assert.strictEqual(status({ state: "MetricsOnly", calls: 20, failures: 20, failureRate: 1 }), "degraded")
+  })
+
+  it("a closed breaker is degraded from half a trip threshold, once the window has minimumCalls", () => {
+    const at = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(stats(s), thresholds)
+    assert.strictEqual(at({ calls: 10, failureRate: 0.24 }).status, "healthy")
+    const degraded = at({ calls: 10, failureRate: 0.25 })
+    assert.strictEqual(degraded.status, "degraded")
+    assert.include(degraded.reason, "25%")
+    assert.strictEqual(at({ calls: 9, failureRate: 0.9 }).status, "healthy", "too few calls to judge a rate")
+    assert.strictEqual(at({ consecutiveFailures: 2 }).status, "healthy")
+    assert.strictEqual(at({ consecutiveFailures: 3 }).status, "degraded")
+    assert.strictEqual(Health.evaluate(stats({ calls: 10, failureRate: 0.3 }), thresholds, { degradedAt: 0.8 }).status, "healthy")
+    assert.strictEqual(Health.evaluate(stats({ consecutiveFailures: 100 })).status, "healthy", "no thresholds known")
+  })
+
+  it("overall: worst of, or failed only when all failed", () => {
+    const h = (state: CircuitBreaker.State) => Health.evaluate(stats({ state }))
+    assert.strictEqual(Health.overall([]), "healthy")
+    assert.strictEqual(Health.overall([h("Closed"), h("HalfOpen")]), "degraded")
+    assert.strictEqual(Health.overall([h("Closed"), h("Open")]), "failed")
+    assert.strictEqual(Health.overall([h("Closed"), h("Open")], { failWhen: "all" }), "degraded")
+    assert.strictEqual(Health.overall([h("ForcedOpen"), h("Open")], { failWhen: "all" }), "failed")
+  })
+
+  it.prop("overall is never better than any breaker's status under failWhen any", [
+    fc.array(fc.constantFrom<CircuitBreaker.State>("Closed", "Open", "HalfOpen", "ForcedOpen", "Disabled", "MetricsOnly"))
+  ], ([states]) => {
+    const rank = { healthy: 0, degraded: 1, failed: 2 }
+    const list = states.map((state) => Health.evaluate(stats({ state })))
+    const worst = Health.overall(list)
+    for (const b of list) assert.isAtLeast(rank[worst], rank[b.status])
+  })
+})
+
+describe("Health.check over a registry", () => {
+  it.effect("reads each breaker's thresholds from its settings", () =>
+    Effect.gen(function*() {
+      const layer = BreakerRegistry.layer({
+        breakers: { openai: { consecutiveFailures: 4 }, anthropic: { consecutiveFailures: 2 } }
+      })
+      yield* Effect.gen(function*() {
+        assert.strictEqual((yield* Health.check()).status, "healthy")
+        const openai = yield* BreakerRegistry.get("openai")
+        yield* Effect.ignore(openai(fail))
+        yield* Effect.ignore(openai(fail))
+        let report = yield* Health.check()
+        assert.strictEqual(report.status, "degraded")
+        assert.deepStrictEqual(report.breakers.map((b) => b.status), ["degraded", "healthy"])
+        const anthropic = yield* BreakerRegistry.get("anthropic")
+        yield* Effect.ignore(anthropic(fail))
+        yield* Effect.ignore(anthropic(fail))
+        report = yield* Health.check()
+        assert.strictEqual(report.status, "failed")
+        assert.strictEqual(report.breakers[1]!.stats.state, "Open")
+        assert.strictEqual((yield* Health.check({ failWhen: "all" })).status, "degraded")
+        yield* TestClock.adjust("30 seconds")
+        yield* anthropic(Effect.void)
+        assert.strictEqual((yield* Health.check()).breakers[1]!.status, "healthy")
+      }).pipe(Effect.provide(layer))
+    }))
+})
+
+describe("the variable naming scheme", () => {
+  it("no field's variable part is a `_`-suffix of another's, so two breakers' variables never coincide", () => {
+    for (const a of fieldSpecs) {
+      for (const b of fieldSpecs) {
+        if (a !== b) assert.isFalse(a.env.endsWith(`_${b.env}`), `${a.env} ends with _${b.env}`)
+      }
+    }
+  })
+
+  it.prop("envKey yields only A-Z, 0-9 and single inner underscores, and is idempotent", [fc.string()], ([name]) => {
+    const key = envKey(name)
+    assert.match(key, /^([A-Z0-9]+(_[A-Z0-9]+)*)?$/)
+    assert.strictEqual(envKey(key), key)
+  })
+})
