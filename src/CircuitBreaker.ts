@@ -52,7 +52,9 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as Queue from "effect/Queue"
 import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
 import * as internal from "./internal/breaker.js"
@@ -82,8 +84,14 @@ export interface CircuitBreaker {
   readonly protect: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
   /** A snapshot of the state and the counts in the window, as of now. */
   readonly stats: Effect.Effect<Stats>
-  /** Every transition from the moment of subscription on. */
+  /**
+   * Every transition from the moment the stream starts (a sliding buffer of
+   * 1,024 per subscriber). To be sure not to miss a transition caused right
+   * after forking a consumer, use `subscribe`.
+   */
   readonly events: Stream.Stream<TransitionEvent>
+  /** Subscribes now, for the lifetime of the scope: every later transition lands in the queue. */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<TransitionEvent>, never, Scope.Scope>
   /** Reject every call until `reset`. */
   readonly forceOpen: Effect.Effect<void>
   /** Back to Closed with empty windows (force close). */
