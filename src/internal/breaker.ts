@@ -17,15 +17,20 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import { pipeArguments } from "effect/Pipeable"
 import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import { type CircuitOpenError, type InvalidOptionError, unsafeCircuitOpenError } from "../CircuitBreakerError.js"
 import { type Classifier, defaultClassifier, type Outcome, success } from "../Outcome.js"
 import * as core from "./core.js"
-import { BreakerObservers, type Observer } from "./observer.js"
+import { allObservers, BreakerObservers, currentObservers, type Observer, type TraceMode } from "./observer.js"
 import { compile, type Options } from "./options.js"
+import * as attrs from "./telemetry/attributes.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/CircuitBreaker")
@@ -38,6 +43,7 @@ export interface Breaker {
   readonly protect: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
   readonly stats: Effect.Effect<core.Snapshot>
   readonly events: Stream.Stream<core.Transition>
+  readonly subscribe: Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope>
   readonly forceOpen: Effect.Effect<void>
   readonly reset: Effect.Effect<void>
   readonly disable: Effect.Effect<void>
@@ -57,6 +63,11 @@ class Shell {
   readonly defaultClassify: boolean
   /** Whether a call's duration matters (slow-call policies or observers): if not, admission in Closed skips the clock. */
   readonly timed: boolean
+  /** Telemetry that needs the caller's fiber: present only when an observer asks for it. */
+  readonly trace: TraceMode | undefined
+  readonly transitionEffect: ((t: core.Transition) => Effect.Effect<void>) | undefined
+  readonly rejectionEffect: ((breaker: string, state: core.StateTag, retryAfterMs: number) => Effect.Effect<void>) | undefined
+  readonly spanOptions: Partial<Record<core.StateTag, Tracer.SpanOptions>> = {}
   constructor(
     readonly name: string,
     /** The object the `Ref` holds; the core updates it in place and it is never replaced. */
@@ -68,6 +79,23 @@ class Shell {
   ) {
     this.defaultClassify = classify === defaultClassifier
     this.timed = slowMs < Infinity || observers.length > 0
+    this.trace = observers.find((o) => o.trace !== undefined)?.trace
+    this.transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
+    this.rejectionEffect = sequence(observers.flatMap((o) => o.rejectionEffect ? [o.rejectionEffect] : []))
+  }
+
+  /** The options of a call's span in "span" mode, built once per admitting state. */
+  spanOptionsFor(admittedIn: core.StateTag): Tracer.SpanOptions {
+    return this.spanOptions[admittedIn] ??= {
+      kind: "internal",
+      captureStackTrace: false,
+      attributes: { [attrs.ATTR_BREAKER_NAME]: this.name, [attrs.ATTR_BREAKER_STATE]: attrs.stateLabel[admittedIn] }
+    }
+  }
+
+  /** Runs the observers' transition effects (if any) in the caller's fiber before `effect`. */
+  follow<A, E, R>(t: core.Transition | undefined, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return t !== undefined && this.transitionEffect !== undefined ? Effect.zipRight(this.transitionEffect(t), effect) : effect
   }
 
   notify(t: core.Transition): void {
@@ -93,23 +121,93 @@ class Shell {
   }
 }
 
+const sequence = <Args extends Array<any>>(
+  fs: ReadonlyArray<(...args: Args) => Effect.Effect<void>>
+): ((...args: Args) => Effect.Effect<void>) | undefined =>
+  fs.length === 0 ? undefined : fs.length === 1 ? fs[0] : (...args) => Effect.forEach(fs, (f) => f(...args), { discard: true })
+
+const reject = (shell: Shell, state: "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs: number, span: Tracer.Span | undefined) => {
+  for (const o of shell.observers) o.onRejected?.(shell.name, state, retryAfterMs)
+  if (span !== undefined) {
+    span.attribute(attrs.ATTR_BREAKER_OUTCOME, "rejected")
+    span.attribute(attrs.ATTR_BREAKER_RETRY_AFTER_MS, retryAfterMs)
+    span.event(attrs.EVENT_REJECTED, shell.clock.unsafeCurrentTimeNanos(), {
+      [attrs.ATTR_BREAKER_NAME]: shell.name,
+      [attrs.ATTR_BREAKER_STATE]: attrs.stateLabel[state],
+      [attrs.ATTR_BREAKER_RETRY_AFTER_MS]: retryAfterMs
+    })
+  }
+  const fail = Effect.fail(unsafeCircuitOpenError(shell.name, state, retryAfterMs))
+  return shell.rejectionEffect !== undefined ? Effect.zipRight(shell.rejectionEffect(shell.name, state, retryAfterMs), fail) : fail
+}
+
+const markTransition = (shell: Shell, span: Tracer.Span | undefined, t: core.Transition | undefined): void => {
+  if (span !== undefined && t !== undefined) {
+    span.event(attrs.EVENT_TRANSITION, shell.clock.unsafeCurrentTimeNanos(), attrs.transitionFields(t))
+  }
+}
+
 const admit = <A, E, R>(shell: Shell, s: core.State, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> => {
   const start = s.tag === "Closed" && !shell.timed ? 0 : shell.clock.unsafeCurrentTimeMillis()
   const decision = core.admit(s, start)
   if (s.outTransition !== undefined) shell.notify(s.outTransition)
   switch (decision) {
     case core.Pass:
-      return pass(shell, self, s.generation, start, s.tag)
+      return pass(shell, self, s.generation, start, s.tag, undefined)
     case core.Bypass:
       return self
     case core.Probe:
-      return probe(shell, self, s.generation, s.outSlot, s.outTicket, start)
-    case core.Reject: {
-      const state = s.tag as "Open" | "HalfOpen" | "ForcedOpen"
-      for (const o of shell.observers) o.onRejected?.(shell.name, state, s.outRetryAfterMs)
-      return Effect.fail(unsafeCircuitOpenError(shell.name, state, s.outRetryAfterMs))
+      return shell.follow(s.outTransition, probe(shell, self, s.generation, s.outSlot, s.outTicket, start, undefined))
+    case core.Reject:
+      return reject(shell, s.tag as "Open" | "HalfOpen" | "ForcedOpen", s.outRetryAfterMs, undefined)
+  }
+}
+
+/**
+ * Admission when an observer traces calls. The decision and its figures are
+ * taken synchronously; the call then runs in its own span ("span") or annotates
+ * the caller's span ("annotate"). Rejections and transitions become span events.
+ */
+const admitTraced = <A, E, R>(
+  shell: Shell,
+  currentSpan: Tracer.AnySpan | undefined,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | CircuitOpenError, R> => {
+  const s = shell.state
+  const start = shell.clock.unsafeCurrentTimeMillis()
+  const decision = core.admit(s, start)
+  const t = s.outTransition
+  if (t !== undefined) shell.notify(t)
+  if (decision === core.Bypass) return self
+  const admittedIn = s.tag
+  const generation = s.generation
+  const slot = s.outSlot
+  const ticket = s.outTicket
+  const retryAfterMs = s.outRetryAfterMs
+  const run = (span: Tracer.Span | undefined): Effect.Effect<A, E | CircuitOpenError, R> => {
+    markTransition(shell, span, t)
+    switch (decision) {
+      case core.Pass:
+        return pass(shell, self, generation, start, admittedIn, span)
+      case core.Probe:
+        return shell.follow(t, probe(shell, self, generation, slot, ticket, start, span))
+      case core.Reject:
+        return reject(shell, admittedIn as "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs, span)
     }
   }
+  if (shell.trace === "annotate") {
+    const span = currentSpan !== undefined && currentSpan._tag === "Span" ? currentSpan : undefined
+    if (span !== undefined) {
+      span.attribute(attrs.ATTR_BREAKER_NAME, shell.name)
+      span.attribute(attrs.ATTR_BREAKER_STATE, attrs.stateLabel[admittedIn])
+    }
+    return run(span)
+  }
+  return Effect.useSpan(
+    attrs.spanName(shell.name),
+    shell.spanOptionsFor(admittedIn),
+    (span) => Effect.withParentSpan(run(span), span)
+  )
 }
 
 /**
@@ -121,26 +219,57 @@ const pass = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   generation: number,
   start: number,
-  admittedIn: core.StateTag
+  admittedIn: core.StateTag,
+  span: Tracer.Span | undefined
 ): Effect.Effect<A, E, R> =>
   Effect.matchCauseEffect(self, {
     onSuccess: (a) => {
-      settle(shell, shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a)), generation, start, admittedIn)
-      return Effect.succeed(a)
+      const t = settle(
+        shell,
+        shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a)),
+        generation,
+        start,
+        admittedIn,
+        span
+      )
+      return t === undefined ? Effect.succeed(a) : shell.follow(t, Effect.succeed(a))
     },
     onFailure: (cause) => {
-      settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn)
-      return Effect.failCause(cause)
+      const t = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span)
+      return t === undefined ? Effect.failCause(cause) : shell.follow(t, Effect.failCause(cause))
     }
   })
 
-const settle = (shell: Shell, outcome: Outcome, generation: number, start: number, admittedIn: core.StateTag): void => {
+/** Records an outcome and reports it; returns the transition it caused, if any. */
+const settle = (
+  shell: Shell,
+  outcome: Outcome,
+  generation: number,
+  start: number,
+  admittedIn: core.StateTag,
+  span: Tracer.Span | undefined
+): core.Transition | undefined => {
   const s = shell.state
   const now = shell.clock.unsafeCurrentTimeMillis()
   const code = outcomeCode(outcome)
   core.record(s, now, generation, code, now - start, hintMillis(outcome))
-  if (s.outTransition !== undefined) shell.notify(s.outTransition)
+  const t = s.outTransition
+  if (t !== undefined) shell.notify(t)
   if (shell.observers.length > 0) shell.report(admittedIn, code, now - start)
+  if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
+  return t
+}
+
+const annotateOutcome = (
+  shell: Shell,
+  span: Tracer.Span,
+  code: core.OutcomeCode,
+  durationMs: number,
+  t: core.Transition | undefined
+): void => {
+  span.attribute(attrs.ATTR_BREAKER_OUTCOME, attrs.outcomeLabel[code])
+  span.attribute(attrs.ATTR_BREAKER_SLOW, durationMs >= shell.slowMs)
+  markTransition(shell, span, t)
 }
 
 /** A half-open probe: its permit is given back however it ends, interruption included. */
@@ -150,25 +279,32 @@ const probe = <A, E, R>(
   generation: number,
   slot: number,
   ticket: number,
-  start: number
+  start: number,
+  span: Tracer.Span | undefined
 ): Effect.Effect<A, E, R> =>
   Effect.onExit(self, (exit) =>
-    Effect.sync(() => {
+    Effect.suspend(() => {
       const s = shell.state
       const now = shell.clock.unsafeCurrentTimeMillis()
       const outcome = shell.outcomeOf(exit)
       const code = outcomeCode(outcome)
       core.recordProbe(s, now, generation, slot, ticket, code, now - start, hintMillis(outcome))
-      if (s.outTransition !== undefined) shell.notify(s.outTransition)
+      const t = s.outTransition
+      if (t !== undefined) shell.notify(t)
       if (shell.observers.length > 0) shell.report("HalfOpen", code, now - start)
+      if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
+      return shell.follow(t, Effect.void)
     }))
 
 const manual = (ref: Ref.Ref<core.State>, shell: Shell, f: (s: core.State, now: number) => void): Effect.Effect<void> =>
-  Ref.update(ref, (s) => {
-    f(s, shell.clock.unsafeCurrentTimeMillis())
-    if (s.outTransition !== undefined) shell.notify(s.outTransition)
-    return s
-  })
+  Effect.flatMap(
+    Ref.modify(ref, (s) => {
+      f(s, shell.clock.unsafeCurrentTimeMillis())
+      if (s.outTransition !== undefined) shell.notify(s.outTransition)
+      return [s.outTransition, s]
+    }),
+    (t) => shell.follow(t, Effect.void)
+  )
 
 const BreakerProto = {
   [TypeId]: TypeId,
@@ -180,27 +316,33 @@ const BreakerProto = {
 /** @internal */
 export const make = (options: Options): Effect.Effect<Breaker, InvalidOptionError> =>
   Effect.flatMap(Effect.clock, (clock) =>
-    Effect.flatMap(BreakerObservers, (observers) => {
+    Effect.flatMap(Effect.zipWith(BreakerObservers, FiberRef.get(currentObservers), allObservers), (observers) => {
       const compiled = compile(options)
       if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
       const { classify, config } = compiled.right
-      const state = core.initial(config, clock.unsafeCurrentTimeMillis())
+      const now = clock.unsafeCurrentTimeMillis()
+      const state = core.initial(config, now)
       const ref = Ref.unsafeMake(state)
-      const shell = new Shell(config.name, state, clock, classify ?? defaultClassifier, observers, config.slowMs)
-      const protect = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
-        Effect.suspend(() => admit(shell, shell.state, self))
+      const attached = observers.map((o) => o.attach !== undefined ? o.attach(config.name, state.tag, now) : o)
+      const shell = new Shell(config.name, state, clock, classify ?? defaultClassifier, attached, config.slowMs)
+      // The PubSub is made on first subscription: a breaker nobody watches pays nothing for it.
+      const subscribe = Effect.suspend(() => {
+        shell.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
+        return PubSub.subscribe(shell.pubsub)
+      })
+      const protect = shell.trace === undefined
+        ? <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
+          Effect.suspend(() => admit(shell, shell.state, self))
+        : <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
+          Effect.withFiberRuntime((fiber) => admitTraced(shell, fiber.currentSpan, self))
       const breaker = Object.setPrototypeOf(protect, BreakerProto)
       Object.defineProperty(breaker, "name", { value: config.name, enumerable: true })
       Object.assign(breaker, {
         protect,
         ref,
         stats: Effect.map(Ref.get(ref), (s) => core.snapshot(s, clock.unsafeCurrentTimeMillis())),
-        events: Stream.unwrapScoped(
-          Effect.suspend(() => {
-            shell.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
-            return Effect.map(PubSub.subscribe(shell.pubsub), Stream.fromQueue)
-          })
-        ),
+        subscribe,
+        events: Stream.unwrapScoped(Effect.map(subscribe, Stream.fromQueue)),
         forceOpen: manual(ref, shell, core.forceOpen),
         reset: manual(ref, shell, core.reset),
         disable: manual(ref, shell, core.disable),

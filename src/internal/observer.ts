@@ -1,21 +1,50 @@
 /**
  * Hooks through which a breaker reports what it decides, synchronously, from the
- * code path that decides. Telemetry (metrics, logs) plugs in here; with no
+ * code path that decides. Telemetry (metrics, spans, logs) plugs in here; with no
  * observer installed the hot path pays one length check.
+ *
+ * Observers come from two places, both read ONCE when a breaker is made:
+ * - the `BreakerObservers` context reference (provide it to replace the list);
+ * - the `currentObservers` fiber ref, to which layers such as
+ *   `BreakerMetrics.layer` ADD an observer (`addObserver`). Its join keeps the
+ *   observers added by layers built concurrently (`Layer.mergeAll`), like
+ *   Effect's own `Logger.add`, so telemetry layers compose in any order.
  *
  * @internal
  */
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import type { OutcomeCode, StateTag, Transition } from "./core.js"
+
+/** How admitted calls are traced. @internal */
+export type TraceMode = "span" | "annotate"
 
 /** @internal */
 export interface Observer {
+  /**
+   * Called once when a breaker is made. The observer it returns replaces this one
+   * for that breaker: precompute per-breaker instruments (tagged metrics) here so
+   * the per-call hooks do no lookups.
+   */
+  readonly attach?: ((breaker: string, state: StateTag, now: number) => Observer) | undefined
   readonly onTransition?: ((transition: Transition) => void) | undefined
   /** A call that ran and was recorded (Pass or Probe). */
   readonly onCall?:
     | ((breaker: string, admittedIn: StateTag, outcome: OutcomeCode, slow: boolean, durationMs: number) => void)
     | undefined
   readonly onRejected?: ((breaker: string, state: StateTag, retryAfterMs: number) => void) | undefined
+  /**
+   * Runs in the fiber whose call (or manual action) caused the transition, right
+   * after the breaker decided it: logs written here join that fiber's span and
+   * reach its logger. Transitions are rare; the common path never builds it.
+   */
+  readonly transitionEffect?: ((transition: Transition) => Effect.Effect<void>) | undefined
+  /** Runs in the rejected caller's fiber before it fails with `CircuitOpenError`. */
+  readonly rejectionEffect?: ((breaker: string, state: StateTag, retryAfterMs: number) => Effect.Effect<void>) | undefined
+  /** Trace every admitted call: its own child span, or attributes on the caller's span. First observer wins. */
+  readonly trace?: TraceMode | undefined
 }
 
 /**
@@ -27,3 +56,35 @@ export class BreakerObservers extends Context.Reference<BreakerObservers>()(
   "effect-breaker/BreakerObservers",
   { defaultValue: (): ReadonlyArray<Observer> => [] }
 ) {}
+
+const union = (left: ReadonlyArray<Observer>, right: ReadonlyArray<Observer>): ReadonlyArray<Observer> => {
+  if (left === right || right.length === 0) return left
+  if (left.length === 0) return right
+  const out = left.slice()
+  for (const o of right) if (!out.includes(o)) out.push(o)
+  return out
+}
+
+/**
+ * Observers added by layers. Joining a child fiber keeps both sides' observers,
+ * so layers merged with `Layer.mergeAll` (built concurrently) all count.
+ *
+ * @internal
+ */
+export const currentObservers: FiberRef.FiberRef<ReadonlyArray<Observer>> = FiberRef.unsafeMake<
+  ReadonlyArray<Observer>
+>([], { join: union })
+
+/**
+ * A layer that adds an observer to every breaker made where it is provided.
+ *
+ * @internal
+ */
+export const addObserver = (observer: Observer): Layer.Layer<never> =>
+  Layer.scopedDiscard(Effect.locallyScopedWith(currentObservers, (os: ReadonlyArray<Observer>) => union(os, [observer])))
+
+/** Every observer in effect: the context list, then those added by layers. @internal */
+export const allObservers = (
+  fromContext: ReadonlyArray<Observer>,
+  added: ReadonlyArray<Observer>
+): ReadonlyArray<Observer> => union(fromContext, added)
