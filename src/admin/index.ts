@@ -1,0 +1,161 @@
+/**
+ * An admin HTTP API over the `BreakerRegistry`: list breakers with their figures
+ * and health, force a state during an incident, and serve health and metrics.
+ *
+ * **Details**
+ *
+ * | route | auth | answer |
+ * |---|---|---|
+ * | `GET /breakers` | - | `{ breakers: [{ name, status, reason, stats, settings }] }` |
+ * | `GET /breakers/:name` | - | one breaker, or 404 |
+ * | `POST /breakers/:name/force-open` | bearer | reject every call until reset |
+ * | `POST /breakers/:name/force-close`, `/reset` | bearer | back to Closed with empty windows |
+ * | `POST /breakers/:name/disable` | bearer | let everything through, record nothing |
+ * | `POST /breakers/:name/metrics-only` | bearer | let everything through, record, never trip |
+ * | `GET /health` | - | `{ status, breakers }`, 503 when the overall status is `failed` |
+ * | `GET /metrics` | - | the text of the `metrics` effect you give (e.g. Prometheus), else 404 |
+ *
+ * Every answer is JSON (but `/metrics`). A missing or wrong token is 401, an unknown
+ * breaker or route 404, an unknown action or a body that is not a JSON object
+ * (`{ "reason": "incident 42" }` is optional and goes to the audit log) 400.
+ * Numbers JSON cannot carry (`retryAfterMs` is `Infinity` when forced open) are `null`.
+ * A name with a `/` is URL-encoded in the path: `/breakers/openai%2Fgpt-4o`.
+ *
+ * The token is a `Redacted` value of at least 16 characters, compared in constant
+ * time; it never appears in an answer, a log line or a span (the platform redacts
+ * the `authorization` header in request spans). The server binds `127.0.0.1`
+ * unless told otherwise. Reading routes need no token: keep the port off public
+ * networks.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Config, Layer } from "effect"
+ * import { BreakerRegistry } from "effect-breaker"
+ * import * as Admin from "effect-breaker/admin"
+ *
+ * // BREAKER_ADMIN_TOKEN=... BREAKER_ADMIN_PORT=9470 BREAKERS=openai,anthropic
+ * const AdminLive = Admin.layerConfig().pipe(Layer.provide(BreakerRegistry.layerConfig()))
+ * // Layer.launch(AdminLive).pipe(NodeRuntime.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpServer from "@effect/platform/HttpServer"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { createServer } from "node:http"
+import type { BreakerRegistry } from "../BreakerRegistry.js"
+import { InvalidOptionError } from "../CircuitBreakerError.js"
+import type * as Health from "../Health.js"
+import { minimumTokenLength } from "./auth.js"
+import * as internal from "./router.js"
+
+/**
+ * What the admin routes need.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AppOptions {
+  /** The bearer token for routes that change state (at least 16 characters). */
+  readonly token: Redacted.Redacted<string>
+  /** The text for `GET /metrics`, e.g. the Prometheus exposition from `effect-breaker/otel`. */
+  readonly metrics?: Effect.Effect<string, unknown> | undefined
+  /** How `GET /health` and each breaker's status are judged. */
+  readonly health?: Health.Options | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends AppOptions {
+  /** Default 9470. `0` picks a free port (read it from `HttpServer.HttpServer`). */
+  readonly port?: number | undefined
+  /** Default `127.0.0.1`. */
+  readonly host?: string | undefined
+}
+
+/**
+ * The names of the manual actions, as in `POST /breakers/:name/<action>`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const actions: ReadonlyArray<string> = Object.keys(internal.actions)
+
+const checkToken = (token: Redacted.Redacted<string>): Effect.Effect<void, InvalidOptionError> =>
+  Redacted.isRedacted(token) && typeof Redacted.value(token) === "string" &&
+    Redacted.value(token).trim().length >= minimumTokenLength
+    ? Effect.void
+    : Effect.fail(
+      new InvalidOptionError({
+        option: "token",
+        value: "<redacted>",
+        expected: `a Redacted string of at least ${minimumTokenLength} characters`
+      })
+    )
+
+/**
+ * The admin API as an `HttpApp`, to mount in a server of your own
+ * (`HttpServer.serve(Admin.app(options))`). Fails with `InvalidOptionError` on a
+ * token that is missing or too short.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const app = (options: AppOptions) =>
+  Effect.as(checkToken(options.token), internal.app(options))
+
+/**
+ * Serves the admin API with `@effect/platform-node` on `host:port`
+ * (127.0.0.1:9470 by default) and logs the address.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<HttpServer.HttpServer, ServeError | InvalidOptionError, BreakerRegistry> =>
+  Layer.unwrapEffect(
+    Effect.map(app(options), (httpApp) =>
+      HttpServer.serve(httpApp).pipe(
+        HttpServer.withLogAddress,
+        Layer.provideMerge(
+          NodeHttpServer.layer(createServer, { port: options.port ?? 9470, host: options.host ?? "127.0.0.1" })
+        )
+      )
+    )
+  )
+
+/**
+ * {@link layer} configured from `Config`: `BREAKER_ADMIN_TOKEN` (required, read as
+ * `Config.redacted`), `BREAKER_ADMIN_PORT` (default 9470), `BREAKER_ADMIN_HOST`
+ * (default 127.0.0.1).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options?: Omit<AppOptions, "token"> | undefined
+): Layer.Layer<HttpServer.HttpServer, ServeError | InvalidOptionError | ConfigError.ConfigError, BreakerRegistry> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.all({
+        token: Config.redacted("BREAKER_ADMIN_TOKEN"),
+        port: Config.integer("BREAKER_ADMIN_PORT").pipe(
+          Config.validate({ message: "Expected a port from 0 (any free port) to 65535", validation: (n) => n >= 0 && n <= 65535 }),
+          Config.withDefault(9470)
+        ),
+        host: Config.withDefault(Config.string("BREAKER_ADMIN_HOST"), "127.0.0.1")
+      }),
+      (config) => layer({ ...options, ...config })
+    )
+  )

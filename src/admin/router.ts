@@ -1,0 +1,154 @@
+/**
+ * The admin API's routes over the `BreakerRegistry` in context.
+ *
+ * @internal
+ */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import { BreakerRegistry, type Entry } from "../BreakerRegistry.js"
+import * as Health from "../Health.js"
+import { bearer } from "./auth.js"
+import * as Json from "./json.js"
+
+/** @internal */
+export interface AppOptions {
+  readonly token: Redacted.Redacted<string>
+  readonly metrics?: Effect.Effect<string, unknown> | undefined
+  readonly health?: Health.Options | undefined
+}
+
+/** The manual actions, by their path segment. @internal */
+export const actions = {
+  "force-open": (e: Entry) => e.breaker.forceOpen,
+  "force-close": (e: Entry) => e.breaker.reset,
+  "reset": (e: Entry) => e.breaker.reset,
+  "disable": (e: Entry) => e.breaker.disable,
+  "metrics-only": (e: Entry) => e.breaker.metricsOnly
+} as const
+
+type Action = keyof typeof actions
+
+const isAction = (s: string): s is Action => Object.prototype.hasOwnProperty.call(actions, s)
+
+const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
+
+const noStore = { "cache-control": "no-store" }
+
+const notFound = (name: string) =>
+  HttpServerResponse.unsafeJson(Json.error("not_found", "no breaker of this name", { breaker: name.slice(0, 200) }), {
+    status: 404,
+    headers: noStore
+  })
+
+const unauthorized = HttpServerResponse.unsafeJson(
+  Json.error("unauthorized", "this route needs Authorization: Bearer <admin token>"),
+  { status: 401, headers: { "www-authenticate": "Bearer", ...noStore } }
+)
+
+const badRequest = (message: string) => json(400, Json.error("bad_request", message))
+
+const describe = (entry: Entry, options: Health.Options | undefined) =>
+  Effect.map(entry.breaker.stats, (stats) =>
+    Json.breaker(Health.evaluate(stats, Health.thresholdsOf(entry.settings), options), entry.settings))
+
+/** An optional JSON body `{ "reason": "..." }` for the audit log. */
+const readReason = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+  Effect.map(Effect.orElseSucceed(request.text, () => undefined), (text): string | undefined | Error => {
+    if (text === undefined) return new Error("the body could not be read")
+    if (text.trim() === "") return undefined
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      return new Error("the body is not valid JSON")
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return new Error("the body must be a JSON object such as {\"reason\": \"incident 42\"}")
+    }
+    const reason = (body as { reason?: unknown }).reason
+    if (reason === undefined) return undefined
+    if (typeof reason !== "string" || reason.length > 500) return new Error("\"reason\" must be a string of at most 500 characters")
+    return reason
+  }))
+
+/**
+ * The routes. Reading routes are open (the server binds to loopback by default);
+ * routes that change state need the bearer token.
+ *
+ * @internal
+ */
+export const router = (options: AppOptions) => {
+  const authorized = bearer(options.token)
+  return HttpRouter.empty.pipe(
+    HttpRouter.get(
+      "/breakers",
+      Effect.gen(function*() {
+        const registry = yield* BreakerRegistry
+        const breakers = yield* Effect.forEach(registry.entries, (e) => describe(e, options.health))
+        return json(200, { breakers })
+      })
+    ),
+    HttpRouter.get(
+      "/breakers/:name",
+      Effect.gen(function*() {
+        const { name = "" } = yield* HttpRouter.params
+        const entry = (yield* BreakerRegistry).entry(name)
+        return entry === undefined ? notFound(name) : json(200, yield* describe(entry, options.health))
+      })
+    ),
+    HttpRouter.post(
+      "/breakers/:name/:action",
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!authorized(request.headers["authorization"])) return unauthorized
+        const { action = "", name = "" } = yield* HttpRouter.params
+        if (!isAction(action)) {
+          return badRequest(`unknown action; use one of ${Object.keys(actions).join(", ")}`)
+        }
+        const reason = yield* readReason
+        if (reason instanceof Error) return badRequest(reason.message)
+        const entry = (yield* BreakerRegistry).entry(name)
+        if (entry === undefined) return notFound(name)
+        yield* actions[action](entry)
+        yield* Effect.logInfo("circuit breaker changed by an operator").pipe(
+          Effect.annotateLogs({ breaker: name, action, ...(reason === undefined ? {} : { reason }) })
+        )
+        return json(200, { action, ...(yield* describe(entry, options.health)) })
+      })
+    ),
+    HttpRouter.get(
+      "/health",
+      Effect.map(Health.check(options.health), (report) =>
+        HttpServerResponse.unsafeJson(Json.report(report), {
+          status: report.status === "failed" ? 503 : 200,
+          headers: noStore
+        }))
+    ),
+    HttpRouter.get(
+      "/metrics",
+      options.metrics === undefined
+        ? Effect.succeed(json(404, Json.error("not_found", "no metrics source was given to the admin API")))
+        : Effect.match(options.metrics, {
+          onFailure: () => json(500, Json.error("metrics_unavailable", "the metrics source failed")),
+          onSuccess: (text) =>
+            HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+        })
+    )
+  )
+}
+
+/**
+ * The routes as an app that answers every request with JSON: unknown routes 404,
+ * anything unexpected 500 (with no detail in the body).
+ *
+ * @internal
+ */
+export const app = (options: AppOptions) =>
+  router(options).pipe(
+    Effect.catchTag("RouteNotFound", () => Effect.succeed(json(404, Json.error("not_found", "no such route")))),
+    Effect.catchAll(() => Effect.succeed(json(500, Json.error("internal", "the admin API failed")))),
+    Effect.catchAllDefect(() => Effect.succeed(json(500, Json.error("internal", "the admin API failed"))))
+  )
