@@ -203,11 +203,12 @@ const admitTraced = <A, E, R>(
     }
     return run(span)
   }
-  return Effect.useSpan(
-    attrs.spanName(shell.name),
-    shell.spanOptionsFor(admittedIn),
-    (span) => Effect.withParentSpan(run(span), span)
-  )
+  // Our span ends with a redacted exit: a client's error may carry request headers.
+  return Effect.flatMap(Effect.makeSpan(attrs.spanName(shell.name), shell.spanOptionsFor(admittedIn)), (span) =>
+    Effect.onExit(
+      Effect.withParentSpan(run(span), span),
+      (exit) => Effect.sync(() => span.end(shell.clock.unsafeCurrentTimeNanos(), attrs.redactExit(exit)))
+    ))
 }
 
 /**

@@ -4,6 +4,8 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
 import type { OutcomeCode, Reason, StateTag, Transition } from "../core.js"
 
 /** Span attribute names. @internal */
@@ -104,4 +106,34 @@ export const transitionFields = (t: Transition): Record<string, string | number 
   }
   if (t.openUntil !== undefined) fields["breaker.open_for_ms"] = Math.max(0, t.openUntil - t.at)
   return fields
+}
+
+/** What a span says about an error: its tag or class name only. */
+class WithheldError extends Error {
+  constructor(kind: string) {
+    super(`${kind} (details withheld by effect-breaker)`)
+    this.name = kind
+    this.stack = `${kind}: details withheld by effect-breaker`
+  }
+}
+
+const kindOf = (e: unknown): string =>
+  typeof e === "object" && e !== null && typeof (e as { _tag?: unknown })._tag === "string"
+    ? (e as { _tag: string })._tag
+    : e instanceof Error
+    ? e.constructor.name
+    : typeof e
+
+/**
+ * The exit a breaker span ends with: a failure keeps only its tag (or class name),
+ * since errors of HTTP/LLM clients can carry request headers (API keys). Our own
+ * `CircuitOpenError` and interruptions pass unchanged.
+ *
+ * @internal
+ */
+export const redactExit = (exit: Exit.Exit<unknown, unknown>): Exit.Exit<unknown, unknown> => {
+  if (exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause)) return exit
+  const error = Cause.squash(exit.cause)
+  if (kindOf(error) === "CircuitOpenError") return exit
+  return Exit.failCause(Cause.fail(new WithheldError(kindOf(error))))
 }
