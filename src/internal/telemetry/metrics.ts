@@ -85,6 +85,8 @@ class Instruments implements Observer {
     }
     this.enteredAt = now
     update(this.state, stateCode[state])
+    // Register every per-call series at zero, so dashboards and rate() see them before the first event.
+    for (const m of [...this.calls, ...this.durations, this.slow, ...Object.values(this.rejected)]) m.unsafeValue(EMPTY)
   }
 
   readonly onCall = (_breaker: string, _admittedIn: StateTag, outcome: OutcomeCode, slow: boolean, durationMs: number) => {
