@@ -94,6 +94,8 @@ export class ReferenceModel {
   rejected = 0
   probeSuccesses = 0
   readonly log: Array<Recorded> = []
+  /** How many permits were taken back from a stalled probe (for coverage reporting). */
+  reclaimed = 0
   permits: Array<Permit | undefined>
   private tickets = 0
 
@@ -203,6 +205,7 @@ export class ReferenceModel {
   private takePermit(now: number): Admission {
     const slot = this.permits.findIndex((p) => this.permitFree(p, now))
     if (slot >= 0) {
+      if (this.permits[slot] !== undefined) this.reclaimed++
       const ticket = ++this.tickets
       this.permits[slot] = { issuedAt: now, ticket }
       return { decision: "Probe", retryAfterMs: undefined, generation: this.generation, token: { slot, ticket }, transition: undefined }
