@@ -63,8 +63,9 @@ const collector = Effect.acquireRelease(
           res.end("{}")
         })
       })
-      server.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({ port: (server.address() as net.AddressInfo).port, requests, server })))
+      server.listen(0, "127.0.0.1", () => {
+        resume(Effect.succeed({ port: (server.address() as net.AddressInfo).port, requests, server }))
+      })
     }
   ),
   ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
