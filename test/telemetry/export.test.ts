@@ -68,7 +68,9 @@ const collector = Effect.acquireRelease(
       })
     }
   ),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) => Effect.async<void>((resume) => {
+    server.close(() => resume(Effect.void))
+  })
 )
 
 const scrapeNames = (text: string): Set<string> => {
