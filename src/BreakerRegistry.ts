@@ -52,14 +52,16 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import type { CircuitBreaker } from "./CircuitBreaker.js"
+import type * as CircuitBreaker from "./CircuitBreaker.js"
 import { RegistryConfigError, type UnknownBreakerError } from "./internal/registry/errors.js"
 import { breakerVariable, envKey as envKeyOf, type Field, fieldSpec } from "./internal/registry/fields.js"
 import * as internal from "./internal/registry/registry.js"
+import { resolve } from "./internal/registry/resolve.js"
 import * as sources from "./internal/registry/sources.js"
 import type { Classifier } from "./Outcome.js"
-import type { Settings } from "./Presets.js"
+import type { Resolved, Settings } from "./Presets.js"
 
 export {
   /**
@@ -229,7 +231,7 @@ export const layerJsonFile = (
  * @since 0.1.0
  * @category getters
  */
-export const get = (name: string): Effect.Effect<CircuitBreaker, UnknownBreakerError, BreakerRegistry> =>
+export const get = (name: string): Effect.Effect<CircuitBreaker.CircuitBreaker, UnknownBreakerError, BreakerRegistry> =>
   Effect.flatMap(BreakerRegistry, (registry) => registry.get(name))
 
 /**
@@ -248,3 +250,33 @@ export const envKey: (name: string) => string = envKeyOf
  * @category getters
  */
 export const variable = (name: string, field: Field): string => breakerVariable(envKeyOf(name), fieldSpec[field])
+
+/**
+ * The `CircuitBreaker.Options` a registry would make a breaker from, given its
+ * settings (a preset plus overrides), and the resolved settings. For tools that
+ * need the same breaker without a registry (the simulator, a single
+ * `CircuitBreaker.make`).
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect, Either } from "effect"
+ * import { BreakerRegistry, CircuitBreaker } from "effect-breaker"
+ *
+ * const resolved = BreakerRegistry.resolveOptions("openai", { preset: "aggressive", failureRate: 0.5 })
+ * if (Either.isRight(resolved)) Effect.runSync(CircuitBreaker.make(resolved.right.options))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolveOptions = (
+  name: string,
+  settings: Settings,
+  options?: SourceOptions
+): Either.Either<{ readonly options: CircuitBreaker.Options; readonly settings: Resolved }, RegistryConfigError> =>
+  Either.flatMap(
+    Effect.runSync(Effect.either(sources.fromSettings({ breakers: { [name]: settings } }))),
+    (raw) =>
+      Either.map(resolve(raw, options?.classify), (specs) => ({ options: specs[0]!.options, settings: specs[0]!.resolved }))
+  )

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, TestClock } from "effect"
+import { ConfigProvider, Effect, Either, Exit, Layer, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -7,7 +7,7 @@ import { join } from "node:path"
 import * as BreakerRegistry from "../../src/BreakerRegistry.js"
 import { BreakerObservers } from "../../src/internal/observer.js"
 import * as Presets from "../../src/Presets.js"
-import type { CircuitBreaker } from "effect-breaker"
+import { CircuitBreaker } from "effect-breaker"
 
 class Boom {
   readonly _tag = "Boom"
@@ -205,6 +205,21 @@ describe("BreakerRegistry from JSON and code", () => {
         assert.strictEqual(settings.consecutiveFailures, Presets.presets[preset].consecutiveFailures)
         assert.strictEqual((yield* registry.all[0]!.stats).state, "Closed")
       }
+    }))
+})
+
+describe("resolveOptions", () => {
+  it.effect("gives the options a registry would use, so a lone breaker behaves the same", () =>
+    Effect.gen(function*() {
+      const resolved = BreakerRegistry.resolveOptions("solo", { preset: "aggressive", consecutiveFailures: 2 })
+      assert.isTrue(Either.isRight(resolved))
+      if (Either.isLeft(resolved)) return
+      assert.strictEqual(resolved.right.settings.failureRate, Presets.presets.aggressive.failureRate)
+      const breaker = yield* CircuitBreaker.make(resolved.right.options)
+      yield* failTimes(breaker, 2)
+      assert.strictEqual((yield* breaker.stats).retryAfterMs, 60_000)
+      const bad = BreakerRegistry.resolveOptions("solo", { failureRate: 2 })
+      assert.isTrue(Either.isLeft(bad) && bad.left.setting === "breakers[\"solo\"].failureRate")
     }))
 })
 
