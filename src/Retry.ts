@@ -1,0 +1,150 @@
+/**
+ * Retry as a `Schedule`: exponential backoff with jitter, capped attempts and
+ * capped total time, only for retryable failures, honouring a failure's
+ * retry-after hint, and never retrying a `CircuitOpenError`.
+ *
+ * **Details**
+ *
+ * For the `n`-th retry the delay is `min(maxDelay, base * factor^(n-1))`, jittered
+ * by `±jitter` (then capped at `maxDelay` again), and raised to the failure's hint
+ * when `retryAfter(error)` returns one. The schedule stops, and the call fails at
+ * once with its own error (no waiting), when:
+ *
+ * - the error is a `CircuitOpenError` (always: put the retry **outside** the
+ *   breaker, `call.pipe(breaker, retry)`, so every attempt goes through admission
+ *   and retrying ends the moment the circuit opens);
+ * - `while(error)` is false (not retryable);
+ * - `times` retries have been made;
+ * - the hint is longer than `maxWait` (we would rather fail now than wait that long);
+ * - waiting would take the time since the first failure past `maxElapsed`;
+ * - with `breaker` set: that breaker will still be open when the next attempt
+ *   is due (the attempt could only be rejected).
+ *
+ * When it stops it annotates the current span with `retry.stop` (one of
+ * `CircuitOpen`, `NotRetryable`, `AttemptsExhausted`, `RetryAfterTooLong`,
+ * `ElapsedExceeded`) and `retry.attempts`. Time goes only through `Clock` (the
+ * schedule's sleeps) and jitter through `Random`, so `TestClock` drives it.
+ *
+ * `while` and `retryAfter` are the extension points: for LLM providers pass the
+ * taxonomy's `isRetryable` and `retryAfter`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker, Retry } from "effect-breaker"
+ *
+ * const program = Effect.gen(function*() {
+ *   const breaker = yield* CircuitBreaker.make({ name: "search" })
+ *   const retry = yield* Retry.make({ times: 3, base: "100 millis", maxWait: "10 seconds" })
+ *   // retry OUTSIDE the breaker
+ *   const answer = yield* Effect.succeed("ok").pipe(breaker, retry)
+ *   // or compose the schedule yourself
+ *   const again = yield* Effect.retry(breaker(Effect.succeed("ok")), retry.schedule)
+ *   return [answer, again]
+ * })
+ * // Effect.runPromise(program) resolves to ["ok", "ok"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type * as Schedule from "effect/Schedule"
+import type { CircuitBreaker } from "./CircuitBreaker.js"
+import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
+import * as internal from "./internal/resilience/retry.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: typeof internal.TypeId = internal.TypeId
+
+/**
+ * A validated retry policy. Call it on an effect to retry that effect
+ * (`retry(call)` or `call.pipe(retry)`), or use its `schedule` with `Effect.retry`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Retry<in E = unknown> {
+  readonly [TypeId]: typeof TypeId
+  <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R>
+  /** The schedule: input the failure, output the delay it chose. It stops on a `CircuitOpenError` before calling any of your functions. */
+  readonly schedule: Schedule.Schedule<Duration.Duration, E | CircuitOpenError>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<in E = unknown> {
+  /** How many retries at most (attempts = times + 1). Default 3; 0 disables retrying. */
+  readonly times?: number | undefined
+  /** The first delay. Default 100 millis. */
+  readonly base?: Duration.DurationInput | undefined
+  /** Growth per retry, at least 1. Default 2. */
+  readonly factor?: number | undefined
+  /** Cap on a backoff delay (a longer hint still wins, up to `maxWait`). Default 10 seconds. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Cap on the time from the first failure to the last retry's start. Default 60 seconds. */
+  readonly maxElapsed?: Duration.DurationInput | undefined
+  /** Random spread of each backoff delay, as a fraction in [0, 1]: 0.2 means ×0.8 to ×1.2. Default 0.2. */
+  readonly jitter?: number | undefined
+  /** Which failures are retryable. Default: all (a `CircuitOpenError` never is). */
+  readonly while?: ((error: E) => boolean) | undefined
+  /** A hint carried by the failure: the delay is at least this long. */
+  readonly retryAfter?: ((error: E) => Duration.Duration | undefined) | undefined
+  /** The longest hint worth waiting for; a longer one fails at once. Default 30 seconds. */
+  readonly maxWait?: Duration.DurationInput | undefined
+  /**
+   * The breaker this retry sits outside of. When set, a failure that has just
+   * opened it stops the retrying at once if the circuit will still be open when
+   * the next attempt is due, instead of waiting only to be rejected.
+   */
+  readonly breaker?: CircuitBreaker | undefined
+}
+
+/**
+ * Why a retry stopped, as written to the span attribute `retry.stop`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StopReason = internal.StopReason
+
+/**
+ * Makes a retry policy. Fails with `InvalidOptionError`, naming the option and
+ * the value, when an option is out of range.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <E = unknown>(options?: Options<E>) => Effect.Effect<Retry<E>, InvalidOptionError> = internal.make
+
+/**
+ * Retries `self` with a policy made by {@link make}, or with options (then an
+ * out-of-range option fails the call with `InvalidOptionError`). Put it outside
+ * the breaker: `call.pipe(breaker, Retry.retry(policy))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retry: {
+  <E>(policy: Retry<E>): <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R>
+  <E>(options: Options<E>): <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2 | InvalidOptionError, R>
+  <A, E2 extends E | CircuitOpenError, R, E>(self: Effect.Effect<A, E2, R>, policy: Retry<E>): Effect.Effect<A, E2, R>
+  <A, E2 extends E | CircuitOpenError, R, E>(self: Effect.Effect<A, E2, R>, options: Options<E>): Effect.Effect<A, E2 | InvalidOptionError, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: Retry<E> | Options<E>): Effect.Effect<A, E | InvalidOptionError, R> =>
+    internal.isRetry(policy) ? policy(self) : Effect.flatMap(internal.make(policy as Options<E>), (p) => p(self))
+)
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetry: (u: unknown) => u is Retry<never> = internal.isRetry

@@ -1,0 +1,171 @@
+/**
+ * Fallback chains and the last-good cache.
+ *
+ * @internal
+ */
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { InvalidOptionError } from "../../CircuitBreakerError.js"
+import { Lru } from "./lru.js"
+import * as check from "./validate.js"
+
+/** @internal */
+export type ServedBy =
+  | { readonly _tag: "Primary" }
+  | { readonly _tag: "Fallback"; readonly name: string }
+  | { readonly _tag: "Cache"; readonly age: Duration.Duration }
+
+/** @internal */
+export interface Served<A> {
+  readonly value: A
+  readonly servedBy: ServedBy
+}
+
+/** @internal */
+export const primary: ServedBy = Object.freeze({ _tag: "Primary" as const })
+
+/** @internal */
+export const CacheTypeId: unique symbol = Symbol.for("effect-breaker/Fallback/LastGoodCache")
+
+/** @internal */
+export interface LastGoodCache<A> {
+  readonly [CacheTypeId]: typeof CacheTypeId
+  readonly get: (key: string) => Effect.Effect<Option.Option<{ readonly value: A; readonly age: Duration.Duration }>>
+  readonly set: (key: string, value: A) => Effect.Effect<void>
+  readonly size: Effect.Effect<number>
+  readonly maxAge: Duration.Duration
+  readonly capacity: number
+  /** @internal */
+  readonly unsafeGet: (key: string) => { readonly value: A; readonly ageMs: number } | undefined
+  /** @internal */
+  readonly unsafeSet: (key: string, value: A) => void
+}
+
+/** @internal */
+export interface CacheOptions {
+  readonly maxAge: Duration.DurationInput
+  readonly capacity?: number | undefined
+}
+
+/** @internal */
+export const makeCache = <A>(options: CacheOptions): Effect.Effect<LastGoodCache<A>, InvalidOptionError> =>
+  Effect.flatMap(Effect.clock, (clock: Clock.Clock) =>
+    check.validated(() => {
+      check.object("cache", options)
+      if (options.maxAge === undefined) check.invalid("cache.maxAge", undefined, "a duration greater than zero")
+      const maxAgeMs = check.millis("cache.maxAge", options.maxAge, NaN, { allowInfinite: true })
+      const capacity = check.integer("cache.capacity", options.capacity, 1, 10_000_000, 1_000)
+      const lru = new Lru<A>(capacity)
+      const unsafeGet = (key: string) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        const entry = lru.get(key, now)
+        return entry === undefined ? undefined : { value: entry.value, ageMs: now - (entry.expiresAt - maxAgeMs) }
+      }
+      const unsafeSet = (key: string, value: A) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        lru.set(key, value, now + maxAgeMs, now)
+      }
+      const cache: LastGoodCache<A> = {
+        [CacheTypeId]: CacheTypeId,
+        maxAge: Duration.millis(maxAgeMs),
+        capacity,
+        unsafeGet,
+        unsafeSet,
+        get: (key) =>
+          Effect.sync(() => {
+            const hit = unsafeGet(key)
+            return hit === undefined ? Option.none() : Option.some({ value: hit.value, age: Duration.millis(hit.ageMs) })
+          }),
+        set: (key, value) => Effect.sync(() => unsafeSet(key, value)),
+        size: Effect.sync(() => lru.sweep(clock.unsafeCurrentTimeMillis()))
+      }
+      return cache
+    }))
+
+/** @internal */
+export type Alternative<A, E, R, In> =
+  | { readonly _tag: "Value"; readonly name: string; readonly value: A }
+  | { readonly _tag: "Effect"; readonly name: string; readonly run: (error: In) => Effect.Effect<A, E, R> }
+  | { readonly _tag: "Cache"; readonly name: string; readonly cache: LastGoodCache<A>; readonly key: string }
+
+/** @internal */
+export interface Options<E, Alts> {
+  readonly chain: Alts
+  readonly when?: ((error: E) => boolean) | undefined
+}
+
+const tagOf = (u: unknown): string =>
+  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" ? u._tag : typeof u
+
+const servedBy = <A>(value: A, by: ServedBy, trigger: unknown): Effect.Effect<Served<A>> =>
+  Effect.as(
+    Effect.annotateCurrentSpan(
+      by._tag === "Cache"
+        ? { "fallback.served_by": "Cache", "fallback.cache_age_ms": Duration.toMillis(by.age), "fallback.trigger": tagOf(trigger) }
+        : { "fallback.served_by": by._tag, "fallback.name": by._tag === "Fallback" ? by.name : "", "fallback.trigger": tagOf(trigger) }
+    ),
+    { value, servedBy: by }
+  )
+
+const runFrom = <A, In>(
+  chain: ReadonlyArray<Alternative<A, any, any, In>>,
+  from: number,
+  trigger: In,
+  lastError: unknown
+): Effect.Effect<Served<A>, any, any> => {
+  for (let i = from; i < chain.length; i++) {
+    const alt = chain[i]!
+    switch (alt._tag) {
+      case "Value":
+        return servedBy(alt.value, { _tag: "Fallback", name: alt.name }, trigger)
+      case "Cache": {
+        const hit = alt.cache.unsafeGet(alt.key)
+        if (hit !== undefined) return servedBy(hit.value, { _tag: "Cache", age: Duration.millis(hit.ageMs) }, trigger)
+        continue
+      }
+      case "Effect": {
+        const next = i + 1
+        return Effect.matchEffect(Effect.suspend(() => alt.run(trigger)), {
+          onSuccess: (value) => servedBy(value, { _tag: "Fallback", name: alt.name }, trigger),
+          onFailure: (error) => runFrom(chain, next, trigger, error)
+        })
+      }
+    }
+  }
+  return Effect.fail(lastError)
+}
+
+/** @internal */
+export const serve = <A, E, R, In>(
+  self: Effect.Effect<A, E, R>,
+  options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
+): Effect.Effect<Served<A>, any, any> => {
+  const chain = options.chain
+  const when = options.when
+  let caches: Array<{ readonly cache: LastGoodCache<A>; readonly key: string }> | undefined
+  for (const alt of chain) if (alt._tag === "Cache") (caches ??= []).push(alt)
+  return Effect.matchEffect(self, {
+    onSuccess: (value) => {
+      if (caches !== undefined) for (const c of caches) c.cache.unsafeSet(c.key, value)
+      return Effect.succeed<Served<A>>({ value, servedBy: primary })
+    },
+    onFailure: (error) => {
+      if (when !== undefined) {
+        let fallBack = false
+        try {
+          fallBack = when(error)
+        } catch {
+          // a predicate that throws does not decide to fall back
+        }
+        if (!fallBack) return Effect.fail(error)
+      }
+      return runFrom(chain, 0, error as unknown as In, error)
+    }
+  })
+}
+
+/** @internal */
+export const mapValue = <A, E, R>(self: Effect.Effect<Served<A>, E, R>): Effect.Effect<A, E, R> =>
+  Effect.map(self, (served) => served.value)

@@ -1,0 +1,28 @@
+/**
+ * The resilience modules as the barrel will export them. `src/index.ts` is not
+ * ours to edit: once it re-exports these, replace this file's imports with
+ * `from "effect-breaker"`.
+ */
+export * as Failover from "../../src/Failover.js"
+export * as Fallback from "../../src/Fallback.js"
+export * as RateLimitGate from "../../src/RateLimitGate.js"
+export * as Resilience from "../../src/Resilience.js"
+export * as Retry from "../../src/Retry.js"
+
+import { Data, Duration, Effect, Ref } from "effect"
+
+/** A failure of the dependency, optionally with a retry-after hint. */
+export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly retryAfter?: Duration.Duration }> {}
+
+/** A failure that retrying cannot fix. */
+export class BadRequest extends Data.TaggedError("BadRequest")<{}> {}
+
+export const hintOf = (e: Unavailable | BadRequest): Duration.Duration | undefined =>
+  e._tag === "Unavailable" ? e.retryAfter : undefined
+
+/** A dependency that counts how often it really runs; `script` decides each answer. */
+export const counted = <A, E>(script: (n: number) => Effect.Effect<A, E>) =>
+  Effect.map(Ref.make(0), (runs) => ({
+    runs: Ref.get(runs),
+    call: Effect.flatMap(Ref.updateAndGet(runs, (n) => n + 1), script)
+  }))
