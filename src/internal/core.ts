@@ -309,8 +309,9 @@ const tripReason = (s: State): Reason | undefined => {
 
 /**
  * Records the outcome of a half-open probe holding permit `slot` with `ticket`.
- * A probe whose permit was taken back (it stalled) or that belongs to an earlier
- * generation changes nothing. A slow probe counts as a failed one.
+ * A probe that held its permit past the probe timeout (it stalled; its permit
+ * may already serve another probe) or that belongs to an earlier generation
+ * changes nothing. A slow probe counts as a failed one.
  *
  * @internal
  */
@@ -326,7 +327,9 @@ export const recordProbe = (
 ): void => {
   s.outTransition = undefined
   if (generation !== s.generation || s.tag !== "HalfOpen" || s.permitTicket[slot] !== ticket) return
-  if (s.permitIssuedAt[slot] !== s.permitIssuedAt[slot]) return
+  const issuedAt = s.permitIssuedAt[slot]!
+  // A free permit, or one held past the probe timeout: that probe stalled and no longer counts.
+  if (issuedAt !== issuedAt || now - issuedAt >= s.config.probeTimeoutMs) return
   s.permitIssuedAt[slot] = NaN
   if (outcome === OIgnored) return
   const slow = durationMs >= s.config.slowMs

@@ -236,7 +236,10 @@ export class ReferenceModel {
     hintMs: number
   ): Transition | undefined {
     if (generation !== this.generation || this.tag !== "HalfOpen") return undefined
-    if (this.permits[token.slot]?.ticket !== token.ticket) return undefined
+    const permit = this.permits[token.slot]
+    if (permit?.ticket !== token.ticket) return undefined
+    // a probe past the probe timeout has stalled: its outcome no longer counts
+    if (now - permit.issuedAt >= this.config.probeTimeoutMs) return undefined
     this.permits[token.slot] = undefined
     if (outcome === "Ignored") return undefined
     const failed = outcome === "Failure"
