@@ -22,8 +22,9 @@
  * A name with a `/` is URL-encoded in the path: `/breakers/openai%2Fgpt-4o`.
  *
  * The token is a `Redacted` value of at least 16 characters, compared in constant
- * time; it never appears in an answer, a log line or a span (the platform redacts
- * the `authorization` header in request spans). The server binds `127.0.0.1`
+ * time; it never appears in an answer or a log line. The API makes no spans of its
+ * own; mounted under `HttpMiddleware.tracer`, the platform redacts the
+ * `authorization` header in request spans. Bodies are read up to 4 KiB. The server binds `127.0.0.1`
  * unless told otherwise. Reading routes need no token: keep the port off public
  * networks.
  *

@@ -3,10 +3,12 @@
  *
  * @internal
  */
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { BreakerRegistry, type Entry } from "../BreakerRegistry.js"
 import * as Health from "../Health.js"
@@ -54,25 +56,48 @@ const describe = (entry: Entry, options: Health.Options | undefined) =>
   Effect.map(entry.breaker.stats, (stats) =>
     Json.breaker(Health.evaluate(stats, Health.thresholdsOf(entry.settings), options), entry.settings))
 
-/** An optional JSON body `{ "reason": "..." }` for the audit log. */
-const readReason = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-  Effect.map(Effect.orElseSucceed(request.text, () => undefined), (text): string | undefined | Error => {
-    if (text === undefined) return new Error("the body could not be read")
-    if (text.trim() === "") return undefined
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      return new Error("the body is not valid JSON")
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return new Error("the body must be a JSON object such as {\"reason\": \"incident 42\"}")
-    }
-    const reason = (body as { reason?: unknown }).reason
-    if (reason === undefined) return undefined
-    if (typeof reason !== "string" || reason.length > 500) return new Error("\"reason\" must be a string of at most 500 characters")
-    return reason
-  }))
+const maxBody = 4096
+
+class TooLarge {
+  readonly message = "the body is larger than 4 KiB"
+}
+const tooLarge = new TooLarge()
+
+/** Reads an optional JSON body `{ "reason": "..." }` for the audit log. Pure. */
+const parseReason = (text: string): string | undefined | Error => {
+  if (text.trim() === "") return undefined
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return new Error("the body is not valid JSON")
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return new Error("the body must be a JSON object such as {\"reason\": \"incident 42\"}")
+  }
+  const reason = (body as { reason?: unknown }).reason
+  if (reason === undefined) return undefined
+  if (typeof reason !== "string" || reason.length > 500) {
+    return new Error("\"reason\" must be a string of at most 500 characters")
+  }
+  return reason
+}
+
+const unreadable = new Error("the body could not be read (at most 4 KiB)")
+
+/**
+ * The body's reason. A body declared larger than 4 KiB is refused before it is
+ * read, so the server drains it and the client still gets the answer.
+ */
+const readReason = Effect.flatMap(
+  HttpServerRequest.HttpServerRequest,
+  (request): Effect.Effect<string | undefined | Error | TooLarge> =>
+    Number(request.headers["content-length"] ?? 0) > maxBody
+      ? Effect.succeed(tooLarge)
+      : HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBody)).pipe(
+        Effect.match({ onFailure: () => unreadable, onSuccess: parseReason })
+      )
+)
 
 /**
  * The routes. Reading routes are open (the server binds to loopback by default);
@@ -109,6 +134,7 @@ export const router = (options: AppOptions) => {
           return badRequest(`unknown action; use one of ${Object.keys(actions).join(", ")}`)
         }
         const reason = yield* readReason
+        if (reason instanceof TooLarge) return json(413, Json.error("payload_too_large", reason.message))
         if (reason instanceof Error) return badRequest(reason.message)
         const entry = (yield* BreakerRegistry).entry(name)
         if (entry === undefined) return notFound(name)

@@ -155,11 +155,17 @@ describe("admin API against a real server on 127.0.0.1", () => {
       const unknownAction = yield* request("POST", "/breakers/anthropic/explode", { auth: bearer })
       assert.strictEqual(unknownAction.status, 400)
       assert.include(unknownAction.body.message, "force-open")
-      for (const body of ["{not json", "[1]", "\"text\"", "{\"reason\": 5}"]) {
+      for (const body of ["{not json", "[1]", "\"text\"", "{\"reason\": 5}", JSON.stringify({ reason: "x".repeat(600) })]) {
         const answer = yield* request("POST", "/breakers/anthropic/force-open", { auth: bearer, body })
         assert.strictEqual(answer.status, 400, body)
         assert.strictEqual(answer.body.error, "bad_request")
       }
+      const huge = yield* request("POST", "/breakers/anthropic/force-open", {
+        auth: bearer,
+        body: JSON.stringify({ reason: "x".repeat(10_000) })
+      })
+      assert.strictEqual(huge.status, 413)
+      assert.strictEqual(huge.body.error, "payload_too_large")
       const unknown = yield* request("POST", "/breakers/nope/force-open", { auth: bearer })
       assert.strictEqual(unknown.status, 404)
       assert.strictEqual(unknown.body.breaker, "nope")
