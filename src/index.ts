@@ -16,3 +16,12 @@ export * as Outcome from "./Outcome.js"
 
 /** @since 0.1.0 */
 export { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
+
+/** @since 0.1.0 */
+export * as BreakerMetrics from "./BreakerMetrics.js"
+
+/** @since 0.1.0 */
+export * as BreakerSpans from "./BreakerSpans.js"
+
+/** @since 0.1.0 */
+export * as BreakerLogs from "./BreakerLogs.js"
