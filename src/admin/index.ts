@@ -32,13 +32,13 @@
  *
  * ```ts
  * import { NodeRuntime } from "@effect/platform-node"
- * import { Config, Layer } from "effect"
+ * import { Layer } from "effect"
  * import { BreakerRegistry } from "effect-breaker"
  * import * as Admin from "effect-breaker/admin"
  *
  * // BREAKER_ADMIN_TOKEN=... BREAKER_ADMIN_PORT=9470 BREAKERS=openai,anthropic
  * const AdminLive = Admin.layerConfig().pipe(Layer.provide(BreakerRegistry.layerConfig()))
- * // Layer.launch(AdminLive).pipe(NodeRuntime.runMain)
+ * Layer.launch(AdminLive).pipe(NodeRuntime.runMain)
  * ```
  *
  * @since 0.1.0
