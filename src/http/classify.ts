@@ -4,13 +4,15 @@
  * @since 0.1.0
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
-import type * as Outcome from "../Outcome.js"
+import * as Outcome from "../Outcome.js"
 import {
   findNetworkCause,
   fromResponse,
   makeClassifier,
   networkError,
+  outcomeOf,
   toProviderError as llmToProviderError
 } from "../llm/classify.js"
 import { type ProviderError, ServerError } from "../llm/ProviderError.js"
@@ -122,3 +124,40 @@ export const toProviderError = (u: unknown, options?: Options): ProviderError | 
  * @category constructors
  */
 export const httpClassifier: Outcome.Classifier = makeClassifier((u: unknown) => toProviderError(u))
+
+/**
+ * The breaker outcome of an HTTP response that the caller did not turn into an
+ * error (no `HttpClient.filterStatusOk`): classified exactly as the
+ * `ResponseError` that `filterStatusOk` would have made of it.
+ *
+ * **Details**
+ *
+ * 1xx–3xx are `Success`; 5xx, 408 and 504 are `Failure` (with the
+ * `retry-after` hint); 429 and other 4xx are `Ignored`. The body is not read
+ * (it belongs to the caller), so only status and headers count. `now` (epoch
+ * millis, from `Clock`) dates an HTTP-date `retry-after`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const responseOutcome = (response: HttpClientResponse.HttpClientResponse, now: number): Outcome.Outcome => {
+  if (response.status < 400) return Outcome.success
+  const error = fromResponse({ status: response.status, headers: response.headers, now })
+  return error === undefined ? Outcome.success : outcomeOf(error)
+}
+
+/**
+ * The default classification of the per-host breakers: a response is judged by
+ * {@link responseOutcome} (so a 503 is a failure whether or not the caller
+ * filters statuses), a failure by {@link httpClassifier}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeResponseClassifier = (now: () => number): Outcome.Classifier =>
+(exit) =>
+  exit._tag === "Success"
+    ? (exit.value as HttpClientResponse.HttpClientResponse).status < 400
+      ? Outcome.success
+      : responseOutcome(exit.value as HttpClientResponse.HttpClientResponse, now())
+    : httpClassifier(exit)

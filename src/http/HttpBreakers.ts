@@ -1,0 +1,209 @@
+/**
+ * A circuit breaker per host for `@effect/platform`'s `HttpClient`.
+ *
+ * **Details**
+ *
+ * `HttpBreakers.protect(breakers)` transforms a client so that each request
+ * goes through the breaker of its key: its host by default (`keys.byHost`),
+ * or any `key` function (e.g. `byHostAndPath(2)`). One failing host opens
+ * only its own circuit; the others keep serving.
+ *
+ * - Breakers are made **lazily**, on the first request to a key, with the
+ *   `Clock` and observers (metrics, spans) of the fiber that made the
+ *   `HttpBreakers`, and named `namePrefix + key` (user info never appears).
+ * - At most `maxKeys` are kept (default 1,000): past that the least recently
+ *   used key is forgotten (its state is lost; in-flight calls on it still
+ *   finish normally). This bounds memory when keys come from user input.
+ * - **Classification** (default): a response is judged by its status even if
+ *   the caller does not use `HttpClient.filterStatusOk` — 5xx, 408 and 504
+ *   are failures (a `retry-after` hint can lengthen the opening), 429 and
+ *   other 4xx are Ignored, the rest are successes; an `HttpClientError` is
+ *   judged by `httpClassifier` (transport errors fail, `filterStatusOk`'s
+ *   `ResponseError`s as their status), a `TimeoutException` fails. So the
+ *   outcome is the same whether `filterStatusOk` is applied before or after
+ *   `protect`. The response itself is returned unchanged.
+ * - Put the **timeout inside**: `client.pipe(HttpClient.transformResponse(Effect.timeout("10 seconds")), HttpBreakers.protect(breakers))`,
+ *   so a hanging host is recorded as failing. The breaker covers the call up
+ *   to the response headers; reading the body is the caller's.
+ * - A rejected request fails with `CircuitOpenError` and is never sent.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { HttpBreakers } from "effect-breaker/http"
+ *
+ * const program = Effect.gen(function*() {
+ *   const breakers = yield* HttpBreakers.make({ maxKeys: 100 })
+ *   const client = (yield* HttpClient.HttpClient).pipe(HttpBreakers.protect(breakers))
+ *   return yield* client.get("http://127.0.0.1:8080/health")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as CircuitBreaker from "../CircuitBreaker.js"
+import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreakerError.js"
+import { compile } from "../internal/options.js"
+import { makeResponseClassifier } from "./classify.js"
+import { byHost, type KeyFn } from "./keys.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The options of each breaker (its `name` is `namePrefix + key`). Default `classify`: see the module doc. */
+  readonly breaker?: Omit<CircuitBreaker.Options, "name"> | undefined
+  /** Chooses a request's circuit. Default: `byHost`. */
+  readonly key?: KeyFn | undefined
+  /** How many keys (breakers) are kept, least recently used forgotten first. Default 1,000. */
+  readonly maxKeys?: number | undefined
+  /** Prefix of each breaker's name. Default `"http:"`. */
+  readonly namePrefix?: string | undefined
+}
+
+/**
+ * A bounded, lazily filled set of breakers, one per key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The key of a request. */
+  readonly keyOf: KeyFn
+  /** The breaker of a key, made now if there is none. */
+  readonly breakerFor: (key: string) => Effect.Effect<CircuitBreaker.CircuitBreaker>
+  /** The breaker of a key if one exists (does not make one or change the LRU order). */
+  readonly get: (key: string) => Effect.Effect<Option.Option<CircuitBreaker.CircuitBreaker>>
+  /** The current breakers by key, least recently used first. */
+  readonly breakers: Effect.Effect<ReadonlyArray<readonly [key: string, breaker: CircuitBreaker.CircuitBreaker]>>
+  /** A snapshot of every current breaker. */
+  readonly stats: Effect.Effect<ReadonlyArray<CircuitBreaker.Stats>>
+  /** @internal */
+  readonly unsafeFor: (key: string) => CircuitBreaker.CircuitBreaker
+}
+
+/**
+ * The per-host breakers as a service (for admin and health endpoints): the
+ * tag provided by {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class HttpBreakers extends Context.Tag("effect-breaker/http/HttpBreakers")<HttpBreakers, Service>() {}
+
+const invalid = (option: string, value: unknown, expected: string) =>
+  new InvalidOptionError({ option, value: String(value), expected })
+
+/**
+ * Makes the per-key breakers. Fails with `InvalidOptionError` naming the
+ * option (`maxKeys`, `namePrefix`, `breaker.*`) when one is out of range.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Effect.Effect<Service, InvalidOptionError> =>
+  Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+    const maxKeys = options?.maxKeys ?? 1000
+    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
+      return Effect.fail(invalid("maxKeys", maxKeys, "a positive integer"))
+    }
+    const prefix = options?.namePrefix ?? "http:"
+    if (typeof prefix !== "string" || prefix.length === 0 || prefix.length > 100) {
+      return Effect.fail(invalid("namePrefix", prefix, "a non-empty string of at most 100 characters"))
+    }
+    const breakerOptions = options?.breaker ?? {}
+    // Validate once, up front: every later breaker differs only by name.
+    const checked = compile({ ...breakerOptions, name: `${prefix}example` } as CircuitBreaker.Options)
+    if (Either.isLeft(checked)) {
+      const e = checked.left
+      return Effect.fail(new InvalidOptionError({ option: `breaker.${e.option}`, value: e.value, expected: e.expected }))
+    }
+    return Effect.map(Effect.clock, (clockService) => {
+      const classify = breakerOptions.classify ?? makeResponseClassifier(() => clockService.unsafeCurrentTimeMillis())
+      const makeSync = Runtime.runSync(runtime)
+      const map = new Map<string, CircuitBreaker.CircuitBreaker>()
+      let lastKey: string | undefined
+      let lastBreaker: CircuitBreaker.CircuitBreaker | undefined
+
+      const unsafeFor = (key: string): CircuitBreaker.CircuitBreaker => {
+        if (key === lastKey && lastBreaker !== undefined) return lastBreaker
+        let breaker = map.get(key)
+        if (breaker !== undefined) {
+          map.delete(key)
+        } else {
+          if (map.size >= maxKeys) {
+            const oldest = map.keys().next()
+            if (!oldest.done) map.delete(oldest.value)
+          }
+          const name = `${prefix}${key}`.slice(0, 200)
+          // Options were validated above, so this cannot fail.
+          breaker = makeSync(
+            CircuitBreaker.make({ ...breakerOptions, name, classify }).pipe(Effect.orDie)
+          )
+        }
+        map.set(key, breaker)
+        lastKey = key
+        lastBreaker = breaker
+        return breaker
+      }
+
+      const breakers = Effect.sync(() => Array.from(map.entries()))
+      return {
+        keyOf: options?.key ?? byHost,
+        unsafeFor,
+        breakerFor: (key) => Effect.sync(() => unsafeFor(key)),
+        get: (key) => Effect.sync(() => Option.fromNullable(map.get(key))),
+        breakers,
+        stats: Effect.flatMap(breakers, (entries) => Effect.forEach(entries, ([, b]) => b.stats))
+      } satisfies Service
+    })
+  })
+
+/**
+ * Runs each request of `self` through the breaker of its key. A rejected
+ * request fails with `CircuitOpenError` without being sent.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect: {
+  (breakers: Service): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | CircuitOpenError, R>
+  <E, R>(self: HttpClient.HttpClient.With<E, R>, breakers: Service): HttpClient.HttpClient.With<E | CircuitOpenError, R>
+} = dual(
+  2,
+  <E, R>(self: HttpClient.HttpClient.With<E, R>, breakers: Service): HttpClient.HttpClient.With<E | CircuitOpenError, R> =>
+    HttpClient.transform(self, (effect, request) => Effect.suspend(() => breakers.unsafeFor(breakers.keyOf(request))(effect)))
+)
+
+/**
+ * Provides the per-key breakers as the {@link HttpBreakers} service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<HttpBreakers, InvalidOptionError> =>
+  Layer.effect(HttpBreakers, make(options))
+
+/**
+ * The `HttpClient` in context, protected by the {@link HttpBreakers} breakers.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const client: Effect.Effect<
+  HttpClient.HttpClient.With<HttpClientError.HttpClientError | CircuitOpenError>,
+  never,
+  HttpClient.HttpClient | HttpBreakers
+> = Effect.zipWith(HttpClient.HttpClient, HttpBreakers, (c, b) => protect(c, b))
