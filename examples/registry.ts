@@ -9,9 +9,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as Admin from "effect-breaker/admin"
-// Once the root barrel exports them: import { BreakerRegistry, Health } from "effect-breaker"
-import * as BreakerRegistry from "../src/BreakerRegistry.js"
-import * as Health from "../src/Health.js"
+import { BreakerRegistry, Health } from "effect-breaker"
 
 class ProviderDown {
   readonly _tag = "ProviderDown"

@@ -25,3 +25,12 @@ export * as BreakerSpans from "./BreakerSpans.js"
 
 /** @since 0.1.0 */
 export * as BreakerLogs from "./BreakerLogs.js"
+
+/** @since 0.1.0 */
+export * as BreakerRegistry from "./BreakerRegistry.js"
+
+/** @since 0.1.0 */
+export * as Health from "./Health.js"
+
+/** @since 0.1.0 */
+export * as Presets from "./Presets.js"

@@ -2,8 +2,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Logger, Redacted } from "effect"
 import * as Admin from "effect-breaker/admin"
-// TODO: import from "effect-breaker" once the root barrel exports BreakerRegistry.
-import * as BreakerRegistry from "../../src/BreakerRegistry.js"
+import { BreakerRegistry } from "effect-breaker"
 
 const token = "adm1n-T0KEN-that-must-never-leak"
 

@@ -1,9 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, TestClock } from "effect"
 import type { CircuitBreaker } from "effect-breaker"
-// TODO: import from "effect-breaker" once the root barrel exports BreakerRegistry and Health.
-import * as BreakerRegistry from "../../src/BreakerRegistry.js"
-import * as Health from "../../src/Health.js"
+import { BreakerRegistry, Health } from "effect-breaker"
 import { envKey, fieldSpecs } from "../../src/internal/registry/fields.js"
 
 const fail = Effect.fail("boom")

@@ -3,10 +3,8 @@ import { ConfigProvider, Effect, Either, Exit, Layer, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-// TODO: import from "effect-breaker" once the root barrel exports BreakerRegistry and Presets.
-import * as BreakerRegistry from "../../src/BreakerRegistry.js"
+import { BreakerRegistry, Presets } from "effect-breaker"
 import { BreakerObservers } from "../../src/internal/observer.js"
-import * as Presets from "../../src/Presets.js"
 import { CircuitBreaker } from "effect-breaker"
 
 class Boom {
