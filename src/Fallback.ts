@@ -93,6 +93,9 @@ export declare namespace Alternative {
   export type Error<T> = T extends { readonly _tag: "Effect"; readonly run: (error: any) => Effect.Effect<any, infer E, any> }
     ? E
     : never
+  /** The error an alternative's function accepts (the intersection over a union of them). */
+  export type Input<T> = (T extends { readonly _tag: "Effect"; readonly run: (error: infer I) => any } ? (i: I) => void : never) extends
+    (i: infer X) => void ? X : unknown
   /** The requirements of an alternative (or a union of them). */
   export type Context<T> = T extends { readonly _tag: "Effect"; readonly run: (error: any) => Effect.Effect<any, any, infer R> }
     ? R
@@ -109,7 +112,7 @@ export interface LastGoodCache<A> {
   readonly [internal.CacheTypeId]: typeof internal.CacheTypeId
   /** The live entry for `key` and its age. */
   readonly get: (key: string) => Effect.Effect<Option.Option<{ readonly value: A; readonly age: Duration.Duration }>>
-  readonly set: (key: string, value: A) => Effect.Effect<void>
+  set(key: string, value: A): Effect.Effect<void>
   /** Live entries (expired ones are dropped first). */
   readonly size: Effect.Effect<number>
   readonly maxAge: Duration.Duration
@@ -174,7 +177,7 @@ export const cached = <A>(cache: LastGoodCache<A>, key: string): Alternative<A> 
  * @since 0.1.0
  * @category models
  */
-export interface Options<E, Alts extends ReadonlyArray<Alternative<any, any, any, E>>> {
+export interface Options<E, Alts extends ReadonlyArray<Alternative<any, any, any, any>>> {
   /** Tried in order after a failure that `when` accepts. */
   readonly chain: Alts
   /** Which failures fall back. Default: all typed failures. */
@@ -188,12 +191,12 @@ export interface Options<E, Alts extends ReadonlyArray<Alternative<any, any, any
  * @category combinators
  */
 export const serve: {
-  <const Alts extends ReadonlyArray<Alternative<any, any, any, In>>, In = unknown>(
+  <const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
     options: Options<In, Alts>
-  ): <A, E extends In, R>(
+  ): <A, E extends In & Alternative.Input<Alts[number]>, R>(
     self: Effect.Effect<A, E, R>
   ) => Effect.Effect<Served<A | Alternative.Success<Alts[number]>>, E | Alternative.Error<Alts[number]>, R | Alternative.Context<Alts[number]>>
-  <A, E extends In, R, const Alts extends ReadonlyArray<Alternative<any, any, any, In>>, In = E>(
+  <A, E extends In & Alternative.Input<Alts[number]>, R, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = E>(
     self: Effect.Effect<A, E, R>,
     options: Options<In, Alts>
   ): Effect.Effect<Served<A | Alternative.Success<Alts[number]>>, E | Alternative.Error<Alts[number]>, R | Alternative.Context<Alts[number]>>
@@ -206,12 +209,12 @@ export const serve: {
  * @category combinators
  */
 export const orElse: {
-  <const Alts extends ReadonlyArray<Alternative<any, any, any, In>>, In = unknown>(
+  <const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
     options: Options<In, Alts>
-  ): <A, E extends In, R>(
+  ): <A, E extends In & Alternative.Input<Alts[number]>, R>(
     self: Effect.Effect<A, E, R>
   ) => Effect.Effect<A | Alternative.Success<Alts[number]>, E | Alternative.Error<Alts[number]>, R | Alternative.Context<Alts[number]>>
-  <A, E extends In, R, const Alts extends ReadonlyArray<Alternative<any, any, any, In>>, In = E>(
+  <A, E extends In & Alternative.Input<Alts[number]>, R, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = E>(
     self: Effect.Effect<A, E, R>,
     options: Options<In, Alts>
   ): Effect.Effect<A | Alternative.Success<Alts[number]>, E | Alternative.Error<Alts[number]>, R | Alternative.Context<Alts[number]>>

@@ -33,14 +33,14 @@ export const CacheTypeId: unique symbol = Symbol.for("effect-breaker/Fallback/La
 export interface LastGoodCache<A> {
   readonly [CacheTypeId]: typeof CacheTypeId
   readonly get: (key: string) => Effect.Effect<Option.Option<{ readonly value: A; readonly age: Duration.Duration }>>
-  readonly set: (key: string, value: A) => Effect.Effect<void>
+  set(key: string, value: A): Effect.Effect<void>
   readonly size: Effect.Effect<number>
   readonly maxAge: Duration.Duration
   readonly capacity: number
   /** @internal */
   readonly unsafeGet: (key: string) => { readonly value: A; readonly ageMs: number } | undefined
   /** @internal */
-  readonly unsafeSet: (key: string, value: A) => void
+  unsafeSet(key: string, value: A): void
 }
 
 /** @internal */
