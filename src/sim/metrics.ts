@@ -1,0 +1,154 @@
+/**
+ * From a run's trace to the figures that compare configurations: false opens,
+ * time to detect each fault, requests that reached the provider while it was
+ * failing, time to recover, and what callers saw. Pure.
+ *
+ * A fault window counts from its start until `callTimeoutMs` after its end: a
+ * call made during the fault can fail that late, so an opening then is the
+ * fault's doing, not a false open.
+ *
+ * @internal
+ */
+import type * as CircuitBreaker from "../CircuitBreaker.js"
+import type { Scenario } from "./Scenario.js"
+import type { SimConfig } from "./SimConfig.js"
+import type { Trace } from "./recorder.js"
+
+/** @internal */
+export interface WindowReport {
+  readonly label: string
+  readonly startS: number
+  readonly endS: number
+  readonly errorRate: number
+  /** Requests made during the window that reached the provider. */
+  readonly reached: number
+  /** The most of those in flight at once. */
+  readonly peakInFlight: number
+  /** Openings from the window's start until `callTimeoutMs` after its end. */
+  readonly openings: number
+  /** From the window's start to the first opening; null when it never opened. */
+  readonly detectMs: number | null
+  /** From the window's end until the circuit is Closed again: 0 when it was; null when it never closed. */
+  readonly recoverMs: number | null
+}
+
+/** @internal */
+export interface StateSpan {
+  readonly state: CircuitBreaker.State
+  readonly fromMs: number
+  readonly toMs: number
+}
+
+/** @internal */
+export interface ConfigReport {
+  readonly config: string
+  readonly description: string
+  readonly opens: number
+  readonly falseOpens: number
+  readonly detected: number
+  readonly missed: number
+  readonly detectMeanMs: number | null
+  readonly detectMaxMs: number | null
+  readonly reachedDuringFaults: number
+  readonly recoverMeanMs: number | null
+  readonly recoverMaxMs: number | null
+  /** Windows after which the circuit never closed before the end of the run. */
+  readonly neverRecovered: number
+  readonly requests: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly ignored: number
+  readonly rejected: number
+  readonly callerErrors: number
+  readonly fallbacks: number
+  /** Fraction of the run spent not Closed. */
+  readonly notClosedFraction: number
+  readonly windows: ReadonlyArray<WindowReport>
+  readonly states: ReadonlyArray<StateSpan>
+  readonly intervals: Trace["intervals"]
+}
+
+const round = (n: number): number => Math.round(n)
+const mean = (xs: ReadonlyArray<number>): number | null =>
+  xs.length === 0 ? null : round(xs.reduce((a, b) => a + b, 0) / xs.length)
+const max = (xs: ReadonlyArray<number>): number | null => (xs.length === 0 ? null : round(Math.max(...xs)))
+
+/** The circuit's state over the run as consecutive spans. @internal */
+export const stateSpans = (trace: Trace, durationMs: number): Array<StateSpan> => {
+  const spans: Array<StateSpan> = []
+  let state: CircuitBreaker.State = "Closed"
+  let from = 0
+  for (const t of trace.transitions) {
+    const at = Math.min(t.atMs, durationMs)
+    if (at > from) spans.push({ state, fromMs: round(from), toMs: round(at) })
+    state = t.to
+    from = at
+  }
+  if (durationMs > from) spans.push({ state, fromMs: round(from), toMs: round(durationMs) })
+  return spans
+}
+
+const stateAt = (trace: Trace, atMs: number): CircuitBreaker.State => {
+  let state: CircuitBreaker.State = "Closed"
+  for (const t of trace.transitions) {
+    if (t.atMs > atMs) break
+    state = t.to
+  }
+  return state
+}
+
+/** @internal */
+export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): ConfigReport => {
+  const grace = scenario.callTimeoutMs
+  const opens = trace.transitions.filter((t) => t.to === "Open")
+  const inFault = (at: number) => scenario.windows.some((w) => at >= w.startMs && at < w.endMs + grace)
+  const windows = scenario.windows.map((w, i): WindowReport => {
+    const during = opens.filter((t) => t.atMs >= w.startMs && t.atMs < w.endMs + grace)
+    let recoverMs: number | null = 0
+    if (stateAt(trace, w.endMs) !== "Closed") {
+      const closed = trace.transitions.find((t) => t.atMs > w.endMs && t.to === "Closed")
+      recoverMs = closed === undefined ? null : round(closed.atMs - w.endMs)
+    }
+    return {
+      label: w.label,
+      startS: w.startMs / 1000,
+      endS: w.endMs / 1000,
+      errorRate: w.behavior.errorRate,
+      reached: trace.windows[i]!.reached,
+      peakInFlight: trace.windows[i]!.peakInFlight,
+      openings: during.length,
+      detectMs: during.length === 0 ? null : round(during[0]!.atMs - w.startMs),
+      recoverMs
+    }
+  })
+  const detects = windows.flatMap((w) => (w.detectMs === null ? [] : [w.detectMs]))
+  const recovers = windows.flatMap((w) => (w.detectMs === null || w.recoverMs === null ? [] : [w.recoverMs]))
+  const states = stateSpans(trace, scenario.durationMs)
+  const notClosed = states.reduce((acc, s) => acc + (s.state === "Closed" ? 0 : s.toMs - s.fromMs), 0)
+  const t = trace.totals
+  return {
+    config: config.name,
+    description: config.description ?? "",
+    opens: opens.length,
+    falseOpens: opens.filter((o) => !inFault(o.atMs)).length,
+    detected: detects.length,
+    missed: windows.length - detects.length,
+    detectMeanMs: mean(detects),
+    detectMaxMs: max(detects),
+    reachedDuringFaults: windows.reduce((acc, w) => acc + w.reached, 0),
+    recoverMeanMs: mean(recovers),
+    recoverMaxMs: max(recovers),
+    neverRecovered: windows.filter((w) => w.recoverMs === null).length,
+    requests: t.requests,
+    succeeded: t.succeeded,
+    failed: t.failed,
+    ignored: t.ignored,
+    rejected: t.rejected,
+    callerErrors: t.callerErrors,
+    fallbacks: t.fallbacks,
+    notClosedFraction: Math.round((notClosed / scenario.durationMs) * 10_000) / 10_000,
+    windows,
+    states,
+    intervals: trace.intervals
+  }
+}
