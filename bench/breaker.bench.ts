@@ -11,6 +11,7 @@
  * `BENCH_QUICK=1` runs fewer rounds.
  */
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from "cockatiel"
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -28,6 +29,11 @@ const prebuiltError = new BenchError()
 const value = 1
 const succeed = Effect.succeed(value)
 const fail = Effect.fail(prebuiltError)
+
+const floorHandlers = {
+  onSuccess: (a: number) => Effect.succeed(a),
+  onFailure: (cause: Cause.Cause<never>) => Effect.failCause(cause)
+}
 
 const run = <A, E>(effect: Effect.Effect<A, E>): A => Effect.runSync(effect)
 
@@ -109,6 +115,13 @@ const cases: ReadonlyArray<Case> = [
     includes: "same, count window of 100 calls (no clock read)",
     n: N,
     run: fiberLoop(() => closedCountWindow(succeed))
+  },
+  {
+    key: "shellFloorNs",
+    label: "Effect: suspend + matchCauseEffect, no logic",
+    includes: "the breaker's Effect structure with empty handlers: its floor",
+    n: N,
+    run: fiberLoop(() => Effect.suspend(() => Effect.matchCauseEffect(succeed, floorHandlers)))
   },
   {
     key: "bareFailNs",
@@ -277,15 +290,20 @@ const main = async (): Promise<void> => {
   opossumClosedNoTimeout.shutdown()
   opossumOpen.shutdown()
   if (only !== undefined) {
-    for (const c of selected) console.log(`${c.key}: ${ns(results.get(c.key)!.median)} ns`)
+    for (const c of selected) {
+      const r = results.get(c.key)!
+      console.log(`${c.key}: cpu ${ns(r.cpu)} ns, wall ${ns(r.wall)} ns`)
+    }
     return
   }
   checkCounted()
-  const m = (k: string) => results.get(k)!.median
+  const m = (k: string) => results.get(k)!.cpu
+  const w = (k: string) => results.get(k)!.wall
   const baselineOf: Record<string, string> = {
     closedNs: "bareStepNs",
     closedTimeWindowNs: "bareStepNs",
     closedCountWindowNs: "bareStepNs",
+    shellFloorNs: "bareStepNs",
     rejectNs: "bareFailNs",
     cockatielClosedNs: "awaitBaselineNs",
     opossumClosedNs: "awaitBaselineNs",
@@ -301,13 +319,14 @@ const main = async (): Promise<void> => {
     return [
       c.label,
       ns(med),
+      ns(w(c.key)),
       base === undefined ? "baseline" : ratio(med, m(base)),
       base === undefined ? "" : ns(med - m(base)),
       c.includes
     ]
   })
-  console.log(`\neffect-breaker bench: node ${process.version}, ${WARMUP} warm-up + ${ROUNDS} rounds, median ns per call\n`)
-  console.log(table(["case", "ns/call", "vs baseline", "+ns", "one call includes"], rows))
+  console.log(`\neffect-breaker bench: node ${process.version}, ${WARMUP} warm-up + ${ROUNDS} rounds, median ns per call\n(cpu = this process's CPU time per call, the figure compared; wall = elapsed time, noisier on a shared machine)\n`)
+  console.log(table(["case", "cpu ns", "wall ns", "vs baseline", "+ns", "one call includes"], rows))
   console.log(`\nversus the promise libraries (same process):`)
   console.log(
     table(["comparison", "ratio", "", "", ""], [
@@ -372,6 +391,10 @@ const main = async (): Promise<void> => {
     concurrentYieldingRatio: Number((m("concBreakerYieldNs") / m("concBareYieldNs")).toFixed(3)),
     heapBytesPerBreakerOnHeap: Math.round(perBreaker.heap),
     heapBytesPerConsecutiveBreaker: Math.round(perConsecutive.heap + perConsecutive.external),
+    shellFloorNs: Math.round(m("shellFloorNs")),
+    wallClosedNs: Math.round(w("closedNs")),
+    wallRejectNs: Math.round(w("rejectNs")),
+    timeBase: "process cpu time per call (median of rounds)",
     heapGrowthBytesOver1MCalls: flat.after.heap + flat.after.external - flat.before.heap - flat.before.external
   }
   console.log(JSON.stringify(json))
