@@ -5,8 +5,12 @@
  * @since 0.1.0
  */
 import * as AiError from "@effect/ai/AiError"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as ParseResult from "effect/ParseResult"
-import type * as Outcome from "../Outcome.js"
+import { CircuitOpenError } from "../CircuitBreakerError.js"
+import * as Outcome from "../Outcome.js"
+import { StreamTimeoutError } from "../StreamBreaker.js"
 import {
   findNetworkCause,
   fromResponse,
@@ -15,7 +19,14 @@ import {
   parseErrorBody,
   toProviderError as llmToProviderError
 } from "../llm/classify.js"
-import { InvalidRequest, type ProviderError, scrub, ServerError } from "../llm/ProviderError.js"
+import {
+  InvalidRequest,
+  isProviderError,
+  type ProviderError,
+  ProviderTimeout,
+  scrub,
+  ServerError
+} from "../llm/ProviderError.js"
 
 /**
  * @since 0.1.0
@@ -107,6 +118,9 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
         ...(error.description === undefined ? {} : { detail: scrub(error.description) })
       })
     case "UnknownError": {
+      if (error.cause instanceof StreamTimeoutError) {
+        return new ProviderTimeout({ ...withProvider(provider), timeout: Duration.decode(error.cause.timeout) })
+      }
       const network = findNetworkCause(error.cause)
       if (network !== undefined) return networkError(network.kind, network.code, provider)
       return new ServerError({
@@ -183,4 +197,52 @@ export const fromStreamErrorPart = (error: unknown, options?: Options): Provider
  * @since 0.1.0
  * @category constructors
  */
-export const aiClassifier: Outcome.Classifier = makeClassifier((u: unknown) => toProviderError(u))
+export const aiClassifier: Outcome.Classifier = (exit) =>
+  exit._tag === "Failure" && embedsCircuitOpen(exit.cause) ? Outcome.ignored : baseClassifier(exit)
+
+const baseClassifier: Outcome.Classifier = makeClassifier((u: unknown) => toProviderError(u))
+
+/**
+ * The `CircuitOpenError` carried by an `AiError` (an `UnknownError` whose
+ * `cause` it is: how a breaker inside a `LanguageModel` reports a rejection
+ * while keeping the service's `AiError` error type), or the error itself.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const circuitOpenError = (u: unknown): CircuitOpenError | undefined =>
+  u instanceof CircuitOpenError
+    ? u
+    : AiError.isAiError(u) && u._tag === "UnknownError" && u.cause instanceof CircuitOpenError
+    ? u.cause
+    : undefined
+
+const embedsCircuitOpen = (cause: Cause.Cause<unknown>): boolean => {
+  const failure = Cause.failureOption(cause)
+  return failure._tag === "Some" && circuitOpenError(failure.value) !== undefined
+}
+
+/**
+ * The default classification of the `LanguageModel` breaker: as
+ * {@link aiClassifier} for provider answers (`AiError`s, provider errors,
+ * timeouts, a stream's time-to-first-element timeout), but any OTHER typed
+ * error is `Ignored`: with a toolkit, `generateText` runs the caller's tool
+ * handlers inside the call, and their errors say nothing about the provider.
+ * Defects still count as failures.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const languageModelClassifier: Outcome.Classifier = (exit) => {
+  if (exit._tag === "Success") return Outcome.success
+  const failure = Cause.failureOption(exit.cause)
+  if (failure._tag === "Some") {
+    const e = failure.value
+    if (
+      !AiError.isAiError(e) && !isProviderError(e) && !Cause.isTimeoutException(e) && !(e instanceof StreamTimeoutError)
+    ) {
+      return Outcome.ignored
+    }
+  }
+  return aiClassifier(exit)
+}

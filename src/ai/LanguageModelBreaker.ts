@@ -1,0 +1,270 @@
+/**
+ * Puts an `@effect/ai` `LanguageModel` behind a circuit breaker (or any
+ * resilience policy): `generateText`, `generateObject` and `streamText` each
+ * go through it, whichever provider (OpenAI, Anthropic) is underneath.
+ *
+ * **Details**
+ *
+ * The wrapper is built from two functions, "wrap an effect" and "wrap a
+ * stream" ({@link Wrappers}); {@link wrappers} makes the breaker's, and a
+ * later policy (retry, fallback) can pass its own.
+ *
+ * - {@link layer} replaces the `LanguageModel` in context, so existing code
+ *   (`LanguageModel.generateText`, `Chat`) is protected unchanged. The
+ *   service's contract fixes its error type to `AiError`, so a rejection is an
+ *   `AiError` `UnknownError` whose `cause` is the `CircuitOpenError` (module
+ *   `"CircuitBreaker"`): find it with `circuitOpenError(error)`. It is never
+ *   sent to the provider, and `aiClassifier` treats it as Ignored, so an outer
+ *   breaker does not count it.
+ * - {@link wrap} returns a service with honest types instead: its methods may
+ *   also fail with the wrappers' own errors (`CircuitOpenError`, ...).
+ * - Streams go through `StreamBreaker`: the whole stream is one call; an
+ *   `"error"` part (a provider's `event: error` after HTTP 200) counts as a
+ *   failure, classified by `fromStreamErrorPart`; the consumer stopping early
+ *   is Ignored; `firstElementTimeout` bounds the wait for the first part.
+ * - Classification: by default `languageModelClassifier` (5xx, overload,
+ *   timeouts, network errors and malformed answers fail; 429 and other 4xx are
+ *   Ignored; a tool handler's own errors are Ignored).
+ * - With a toolkit, `generateText` runs tool handlers inside the call, so the
+ *   call's duration includes them.
+ * - Errors, logs and spans made here carry no request data: the API key in an
+ *   `HttpResponseError`'s request headers is never read or copied.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { LanguageModel } from "@effect/ai"
+ * import { Effect } from "effect"
+ * import { TripPolicy } from "effect-breaker"
+ * import { LanguageModelBreaker } from "effect-breaker/ai"
+ *
+ * const Protected = LanguageModelBreaker.layer({
+ *   breaker: { name: "openai", policy: TripPolicy.consecutiveFailures(5), openDuration: "30 seconds" },
+ *   provider: "openai",
+ *   firstElementTimeout: "20 seconds"
+ * })
+ * // provide `Protected` on top of OpenAiLanguageModel.layer(...):
+ * const program = LanguageModel.generateText({ prompt: "hi" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as AiError from "@effect/ai/AiError"
+import * as LanguageModel from "@effect/ai/LanguageModel"
+import type * as Response from "@effect/ai/Response"
+import type * as Tool from "@effect/ai/Tool"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import type { NoExcessProperties } from "effect/Types"
+import * as CircuitBreaker from "../CircuitBreaker.js"
+import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreakerError.js"
+import { scrub } from "../llm/ProviderError.js"
+import * as StreamBreaker from "../StreamBreaker.js"
+import { fromStreamErrorPart, languageModelClassifier } from "./classify.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = "generateText" | "generateObject" | "streamText"
+
+/**
+ * How each call is wrapped: an effect transformer for `generateText` and
+ * `generateObject`, a stream transformer for `streamText`. `E` is the error
+ * the wrappers add.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Wrappers<E> {
+  readonly effect: <A, E0, R>(self: Effect.Effect<A, E0, R>, method: Method) => Effect.Effect<A, E0 | E, R>
+  readonly stream: <A, E0, R>(self: Stream.Stream<A, E0, R>, method: Method) => Stream.Stream<A, E0 | E, R>
+}
+
+/**
+ * A `LanguageModel` service whose calls may also fail with `E`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Protected<E> {
+  readonly generateText: <
+    Options extends NoExcessProperties<LanguageModel.GenerateTextOptions<any>, Options>,
+    Tools extends Record<string, Tool.Any> = {}
+  >(options: Options & LanguageModel.GenerateTextOptions<Tools>) => Effect.Effect<
+    LanguageModel.GenerateTextResponse<Tools>,
+    LanguageModel.ExtractError<Options> | E,
+    LanguageModel.ExtractContext<Options>
+  >
+  readonly generateObject: <
+    A,
+    I extends Record<string, unknown>,
+    R,
+    Options extends NoExcessProperties<LanguageModel.GenerateObjectOptions<any, A, I, R>, Options>,
+    Tools extends Record<string, Tool.Any> = {}
+  >(options: Options & LanguageModel.GenerateObjectOptions<Tools, A, I, R>) => Effect.Effect<
+    LanguageModel.GenerateObjectResponse<Tools, A>,
+    LanguageModel.ExtractError<Options> | E,
+    R | LanguageModel.ExtractContext<Options>
+  >
+  readonly streamText: <
+    Options extends NoExcessProperties<LanguageModel.GenerateTextOptions<any>, Options>,
+    Tools extends Record<string, Tool.Any> = {}
+  >(options: Options & LanguageModel.GenerateTextOptions<Tools>) => Stream.Stream<
+    Response.StreamPart<Tools>,
+    LanguageModel.ExtractError<Options> | E,
+    LanguageModel.ExtractContext<Options>
+  >
+}
+
+/**
+ * Wraps every method of `service` with `wrappers`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const wrap = <E>(service: LanguageModel.Service, wrappers: Wrappers<E>): Protected<E> => ({
+  generateText: (options: any) => wrappers.effect(service.generateText(options), "generateText"),
+  generateObject: (options: any) => wrappers.effect(service.generateObject(options), "generateObject"),
+  streamText: (options: any) => wrappers.stream(service.streamText(options), "streamText")
+}) as Protected<E>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface BreakerOptions {
+  /** Bound on the wait for a stream's first part (a failure when exceeded). Default: none. */
+  readonly firstElementTimeout?: Duration.DurationInput | undefined
+  /** The provider's name, kept on the errors classified from stream error parts. */
+  readonly provider?: string | undefined
+}
+
+const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPart => part.type === "error"
+
+/**
+ * The breaker's wrappers: `breaker(effect)` for single calls, `StreamBreaker`
+ * for streams, with an `"error"` part counted as a failure. Fails with
+ * `InvalidOptionError` for a bad `firstElementTimeout`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const wrappers = (
+  breaker: CircuitBreaker.CircuitBreaker,
+  options?: BreakerOptions
+): Effect.Effect<Wrappers<CircuitOpenError | StreamBreaker.StreamTimeoutError>, InvalidOptionError> => {
+  const provider = options?.provider === undefined ? undefined : { provider: options.provider }
+  return Effect.map(
+    StreamBreaker.make<{ readonly type: string }>(breaker, {
+      firstElementTimeout: options?.firstElementTimeout,
+      itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, provider) : undefined
+    }),
+    (guard) => ({
+      effect: (self) => breaker(self),
+      stream: (self) => guard(self as Stream.Stream<any, any, any>) as any
+    })
+  )
+}
+
+/**
+ * An error added by a wrapper, as an `AiError`: an `AiError` as it is,
+ * anything else as an `UnknownError` (module `"CircuitBreaker"`, the method,
+ * the error's scrubbed message) whose `cause` is the error itself.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toAiError = (error: unknown, method: Method): AiError.AiError =>
+  AiError.isAiError(error) ? error : new AiError.UnknownError({
+    module: "CircuitBreaker",
+    method,
+    description: scrub(error instanceof Error ? error.message : String(error)),
+    cause: error
+  })
+
+/**
+ * Makes wrappers whose own errors (those matching `isOwn`) are turned into
+ * `AiError`s by {@link toAiError}, so they fit the `LanguageModel` contract.
+ * Errors of the wrapped call pass untouched.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const asAiErrors = <E>(wrappers: Wrappers<E>, isOwn: (u: unknown) => u is E): Wrappers<AiError.AiError> => ({
+  effect: (self, method) =>
+    Effect.catchIf(wrappers.effect(self, method), isOwn, (e) => Effect.fail(toAiError(e, method))) as any,
+  stream: (self, method) =>
+    Stream.catchAll(
+      wrappers.stream(self, method),
+      (e): Stream.Stream<never, unknown> => Stream.fail(isOwn(e) ? toAiError(e, method) : e)
+    ) as any
+})
+
+/**
+ * Replaces the `LanguageModel` in context with one whose calls go through
+ * `wrappers` (whose errors must already be `AiError`s: see {@link asAiErrors}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (
+  wrappers: Wrappers<AiError.AiError>
+): Layer.Layer<LanguageModel.LanguageModel, never, LanguageModel.LanguageModel> =>
+  Layer.effect(
+    LanguageModel.LanguageModel,
+    Effect.map(LanguageModel.LanguageModel, (service) => wrap(service, wrappers) as LanguageModel.Service)
+  )
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends BreakerOptions {
+  /**
+   * The breaker, or the options to make one (made when the layer is built,
+   * with `classify` defaulting to `languageModelClassifier`).
+   */
+  readonly breaker: CircuitBreaker.CircuitBreaker | CircuitBreaker.Options
+}
+
+/**
+ * Makes a breaker for language model calls: `classify` defaults to
+ * `languageModelClassifier`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeBreaker = (
+  options: CircuitBreaker.Options
+): Effect.Effect<CircuitBreaker.CircuitBreaker, InvalidOptionError> =>
+  CircuitBreaker.make({ classify: languageModelClassifier, ...options })
+
+const isOwnError = (u: unknown): u is CircuitOpenError | StreamBreaker.StreamTimeoutError =>
+  u instanceof CircuitOpenError || u instanceof StreamBreaker.StreamTimeoutError
+
+/**
+ * Replaces the `LanguageModel` in context with one behind a breaker. A
+ * rejection, or a stream's first-part timeout, is an `AiError`
+ * `UnknownError` whose `cause` is the `CircuitOpenError` /
+ * `StreamTimeoutError`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<LanguageModel.LanguageModel, InvalidOptionError, LanguageModel.LanguageModel> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.flatMap(
+        CircuitBreaker.isCircuitBreaker(options.breaker)
+          ? Effect.succeed(options.breaker)
+          : makeBreaker(options.breaker),
+        (breaker) => wrappers(breaker, options)
+      ),
+      (ws) => layerWith(asAiErrors(ws, isOwnError))
+    )
+  )

@@ -1,0 +1,25 @@
+/**
+ * `effect-breaker/ai`: `@effect/ai` language models behind a circuit breaker,
+ * and the classification of `AiError`s as provider errors.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * A `LanguageModel` behind a breaker (or any wrap-an-effect / wrap-a-stream policy).
+ *
+ * @since 0.1.0
+ */
+export * as LanguageModelBreaker from "./LanguageModelBreaker.js"
+
+/**
+ * @since 0.1.0
+ */
+export {
+  aiClassifier,
+  circuitOpenError,
+  fromAiError,
+  fromStreamErrorPart,
+  languageModelClassifier,
+  toProviderError
+} from "./classify.js"
