@@ -22,8 +22,12 @@ export interface WindowReport {
   readonly errorRate: number
   /** Requests made during the window that reached the provider. */
   readonly reached: number
+  /** Of those, the ones made after the circuit first opened in the window: half-open probes. */
+  readonly reachedAfterOpen: number
   /** The most of those in flight at once. */
   readonly peakInFlight: number
+  /** Successes of calls made before the window that landed in it before the first opening. */
+  readonly lateSuccesses: number
   /** Openings from the window's start until `callTimeoutMs` after its end. */
   readonly openings: number
   /** From the window's start to the first opening; null when it never opened. */
@@ -115,7 +119,9 @@ export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): 
       endS: w.endMs / 1000,
       errorRate: w.behavior.errorRate,
       reached: trace.windows[i]!.reached,
+      reachedAfterOpen: trace.windows[i]!.reachedAfterOpen,
       peakInFlight: trace.windows[i]!.peakInFlight,
+      lateSuccesses: trace.windows[i]!.lateSuccesses,
       openings: during.length,
       detectMs: during.length === 0 ? null : round(during[0]!.atMs - w.startMs),
       recoverMs

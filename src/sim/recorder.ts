@@ -35,8 +35,12 @@ export interface Trace {
     readonly ignored: Array<number>
     readonly rejected: Array<number>
   }
-  /** Per scenario window: requests made during it that reached the provider, and the most of those in flight at once. */
-  readonly windows: Array<{ reached: number; peakInFlight: number }>
+  /**
+   * Per scenario window: requests made during it that reached the provider (in all, and after the circuit
+   * first opened in it: the probes), the most of those in flight at once, and the successes of calls made
+   * before the window that landed in it before the first opening (each resets a consecutive-failure count).
+   */
+  readonly windows: Array<{ reached: number; reachedAfterOpen: number; peakInFlight: number; lateSuccesses: number }>
   readonly totals: {
     requests: number
     reached: number
@@ -61,16 +65,38 @@ export class Recorder {
       config,
       transitions: [],
       intervals: { success: zeros(), failed: zeros(), ignored: zeros(), rejected: zeros() },
-      windows: scenario.windows.map(() => ({ reached: 0, peakInFlight: 0 })),
+      windows: scenario.windows.map(() => ({ reached: 0, reachedAfterOpen: 0, peakInFlight: 0, lateSuccesses: 0 })),
       totals: { requests: 0, reached: 0, succeeded: 0, failed: 0, ignored: 0, rejected: 0, callerErrors: 0, fallbacks: 0 }
     }
     this.inFlight = scenario.windows.map(() => 0)
+    this.opened = scenario.windows.map(() => false)
+  }
+
+  private readonly opened: Array<boolean>
+  private cursor = 0
+
+  /** The window the provider is in at `t` (times only move forward), or -1. */
+  windowAt(t: number): number {
+    const ws = this.scenario.windows
+    while (this.cursor < ws.length && ws[this.cursor]!.endMs <= t) this.cursor++
+    const w = ws[this.cursor]
+    return w !== undefined && w.startMs <= t ? this.cursor : -1
+  }
+
+  /** A call made before the window it completes in succeeded. */
+  success(madeIn: number, now: number): void {
+    const w = this.windowAt(now)
+    if (w >= 0 && w !== madeIn && !this.opened[w]) this.trace.windows[w]!.lateSuccesses++
   }
 
   /** Reports the breaker's transitions into the trace, synchronously, as they happen. */
   readonly observer: Observer = {
     onTransition: (t) => {
       this.trace.transitions.push({ atMs: t.at, from: t.from, to: t.to, reason: t.reason._tag })
+      if (t.to === "Open") {
+        const w = this.windowAt(t.at)
+        if (w >= 0) this.opened[w] = true
+      }
     }
   }
 
@@ -83,6 +109,7 @@ export class Recorder {
     if (window >= 0) {
       const w = this.trace.windows[window]!
       w.reached++
+      if (this.opened[window]) w.reachedAfterOpen++
       const n = ++this.inFlight[window]!
       if (n > w.peakInFlight) w.peakInFlight = n
     }
@@ -135,6 +162,7 @@ export const requestProgram = (
     Effect.matchCauseEffect({
       onSuccess: () => {
         totals.succeeded++
+        rec.success(window, clock.unsafeCurrentTimeMillis())
         intervals.success[bucket]!++
         return Effect.void
       },
