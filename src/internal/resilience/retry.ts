@@ -170,6 +170,24 @@ export interface Retry<E> {
   readonly config: Config<E>
 }
 
+/**
+ * `Effect.retry(self, schedule)`, but the schedule's driver is only built after
+ * the first failure: `Effect.retry` builds it up front, which costs ~10 µs on
+ * every successful call (measured: breaker 1.8 µs → retry(breaker) 10.7 µs).
+ * Same semantics: each failure steps the schedule (which sleeps the delay);
+ * when it is done the last failure is returned.
+ */
+const retryLazily = <A, E, R>(self: Effect.Effect<A, E, R>, sched: Schedule.Schedule<unknown, E>): Effect.Effect<A, E, R> =>
+  Effect.catchAll(self, (first) =>
+    Effect.flatMap(Schedule.driver(sched), (driver) => {
+      const loop = (error: E): Effect.Effect<A, E, R> =>
+        Effect.matchEffect(driver.next(error), {
+          onFailure: () => Effect.fail(error),
+          onSuccess: () => Effect.catchAll(self, loop)
+        })
+      return loop(first)
+    }))
+
 const RetryProto = {
   [TypeId]: TypeId,
   pipe() {
@@ -181,7 +199,7 @@ const RetryProto = {
 export const fromConfig = <E>(config: Config<E>): Retry<E> => {
   const sched = schedule(config)
   const retry = <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R> =>
-    config.times === 0 ? self : Effect.retry(self, sched)
+    config.times === 0 ? self : retryLazily(self, sched)
   const policy = Object.setPrototypeOf(retry, RetryProto)
   Object.assign(policy, { schedule: sched, config })
   return policy as Retry<E>
