@@ -1,16 +1,9 @@
 /**
  * The resilience combinators around a breaker, against a simulated provider
  * that is down for a while. Run: `npx tsx examples/resilience.ts`
- *
- * (Once `src/index.ts` re-exports them, import Retry, Fallback, Failover,
- * RateLimitGate and Resilience from "effect-breaker" like the rest.)
  */
 import { Console, Data, Duration, Effect } from "effect"
-import { CircuitBreaker, TripPolicy } from "effect-breaker"
-import * as Failover from "../src/Failover.js"
-import * as Fallback from "../src/Fallback.js"
-import * as RateLimitGate from "../src/RateLimitGate.js"
-import * as Resilience from "../src/Resilience.js"
+import { CircuitBreaker, Failover, Fallback, RateLimitGate, Resilience, TripPolicy } from "effect-breaker"
 
 class Unavailable extends Data.TaggedError("Unavailable")<{ readonly retryAfter?: Duration.Duration }> {}
 

@@ -34,3 +34,18 @@ export * as Health from "./Health.js"
 
 /** @since 0.1.0 */
 export * as Presets from "./Presets.js"
+
+/** @since 0.1.0 */
+export * as Retry from "./Retry.js"
+
+/** @since 0.1.0 */
+export * as Fallback from "./Fallback.js"
+
+/** @since 0.1.0 */
+export * as Failover from "./Failover.js"
+
+/** @since 0.1.0 */
+export * as RateLimitGate from "./RateLimitGate.js"
+
+/** @since 0.1.0 */
+export * as Resilience from "./Resilience.js"

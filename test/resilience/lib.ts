@@ -1,13 +1,5 @@
-/**
- * The resilience modules as the barrel will export them. `src/index.ts` is not
- * ours to edit: once it re-exports these, replace this file's imports with
- * `from "effect-breaker"`.
- */
-export * as Failover from "../../src/Failover.js"
-export * as Fallback from "../../src/Fallback.js"
-export * as RateLimitGate from "../../src/RateLimitGate.js"
-export * as Resilience from "../../src/Resilience.js"
-export * as Retry from "../../src/Retry.js"
+/** Shared fixtures of the resilience tests. */
+export { Failover, Fallback, RateLimitGate, Resilience, Retry } from "effect-breaker"
 
 import { Data, Duration, Effect, Ref } from "effect"
 
