@@ -7,13 +7,14 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Schedule from "effect/Schedule"
-import { toProviderError } from "../ai/classify.js"
+import { aiClassifier, toProviderError } from "../ai/classify.js"
 import * as CircuitBreaker from "../CircuitBreaker.js"
-import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreakerError.js"
-import { isRetryable } from "../llm/ProviderError.js"
+import type { InvalidOptionError } from "../CircuitBreakerError.js"
+import * as Failover from "../Failover.js"
+import * as Fallback from "../Fallback.js"
+import { isRetryable, retryAfter } from "../llm/ProviderError.js"
+import * as Retry from "../Retry.js"
 import * as TripPolicy from "../TripPolicy.js"
-import { aiClassifier } from "../ai/classify.js"
 
 /**
  * Who answered a caller.
@@ -75,17 +76,22 @@ export interface Policy {
   readonly breakers: ReadonlyArray<CircuitBreaker.CircuitBreaker>
 }
 
-/** A retry is worth it only for a transient provider failure, never once the circuit is open. */
+/** Retry only what the provider taxonomy calls transient (5xx, overload, timeouts, network); `Retry` never retries a `CircuitOpenError`. */
 const retryable = (error: unknown): boolean => {
-  if (error instanceof CircuitOpenError) return false
   const provider = toProviderError(error)
   return provider === undefined || isRetryable(provider)
 }
 
+const hint = (error: unknown): Duration.Duration | undefined => {
+  const provider = toProviderError(error)
+  return provider === undefined ? undefined : retryAfter(provider)
+}
+
 /**
- * Makes the policy: per provider `retry(breaker(timeout(call)))`, providers
- * tried in order (an open circuit is skipped at once: its rejection is not
- * retried), then the last good answer for the same prompt.
+ * Makes the policy from the library's parts: a `Failover` over the providers,
+ * each step `Retry(breaker(timeout(call)))` (an open circuit is skipped at
+ * once: its rejection is never retried), then `Fallback.cached`, the last good
+ * answer for the same prompt.
  *
  * **Details**
  *
@@ -93,13 +99,27 @@ const retryable = (error: unknown): boolean => {
  * network errors count; 429 and bad requests do not), trip on `threshold`
  * consecutive failures, stay open `openMs`, and close after `permits`
  * successful probes. Retries back off exponentially from `retryBaseMs` with
- * ±20% jitter. Fails with `InvalidOptionError` on an out-of-range option.
+ * ±20% jitter and honour a provider's retry-after hint up to one timeout
+ * (longer: fail over instead). Fails with `InvalidOptionError` on an
+ * out-of-range option.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makePolicy = (options: PolicyOptions): Effect.Effect<Policy, InvalidOptionError> =>
   Effect.gen(function*() {
+    const timeout = Duration.millis(options.timeoutMs)
+    const retry = yield* Retry.make<unknown>({
+      times: options.retries,
+      base: Duration.millis(options.retryBaseMs),
+      factor: 2,
+      jitter: 0.2,
+      while: retryable,
+      retryAfter: hint,
+      maxWait: timeout
+    })
+    // `run` typed as a function (not Step's `Effect | function` union) so Failover infers the input type
+    const steps: Array<Failover.Step<string, string, unknown, never> & { readonly run: (prompt: string) => Effect.Effect<string, unknown> }> = []
     const breakers: Array<CircuitBreaker.CircuitBreaker> = []
     for (const provider of options.providers) {
       const breaker = yield* CircuitBreaker.make({
@@ -111,34 +131,17 @@ export const makePolicy = (options: PolicyOptions): Effect.Effect<Policy, Invali
       })
       if (!options.breaker) yield* breaker.disable
       breakers.push(breaker)
+      // the timeout inside the breaker: a hang is recorded as a failure
+      steps.push({ name: provider.name, breaker, retry, run: (prompt: string) => Effect.timeout(provider.call(prompt), timeout) })
     }
-    const timeout = Duration.millis(options.timeoutMs)
-    const schedule = Schedule.exponential(Duration.millis(options.retryBaseMs), 2).pipe(
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(options.retries)),
-      Schedule.whileInput(retryable)
-    )
-    const steps = options.providers.map((provider, i) => {
-      const breaker = breakers[i]!
-      return (prompt: string) => Effect.retry(breaker(Effect.timeout(provider.call(prompt), timeout)), schedule)
-    })
-    const cacheMaxAgeMs = options.cacheMaxAgeMs ?? 600_000
-    const cache = new Map<string, { readonly text: string; readonly at: number }>()
-    const clock = yield* Effect.clock
+    const failover = yield* Failover.make(steps)
+    const cache = yield* Fallback.makeCache<Answer>({ maxAge: Duration.millis(options.cacheMaxAgeMs ?? 600_000) })
 
-    const fromCache = (prompt: string, error: unknown): Effect.Effect<Answer, unknown> => {
-      const hit = cache.get(prompt)
-      return hit !== undefined && clock.unsafeCurrentTimeMillis() - hit.at <= cacheMaxAgeMs
-        ? Effect.succeed({ text: hit.text, servedBy: "cache" })
-        : Effect.fail(error)
-    }
-    const from = (i: number, prompt: string, lastError: unknown): Effect.Effect<Answer, unknown> =>
-      i === steps.length ? fromCache(prompt, lastError) : Effect.matchEffect(steps[i]!(prompt), {
-        onSuccess: (text) => {
-          cache.set(prompt, { text, at: clock.unsafeCurrentTimeMillis() })
-          return Effect.succeed<Answer>({ text, servedBy: i === 0 ? "primary" : "failover" })
-        },
-        onFailure: (error) => from(i + 1, prompt, error)
-      })
-    return { ask: (prompt: string) => from(0, prompt, undefined), breakers }
+    const ask = (prompt: string): Effect.Effect<Answer, unknown> =>
+      failover.serve(prompt).pipe(
+        Effect.map((served): Answer => ({ text: served.value, servedBy: served.servedBy._tag === "Primary" ? "primary" : "failover" })),
+        Fallback.serve({ chain: [Fallback.cached(cache, prompt)] }),
+        Effect.map((served) => served.servedBy._tag === "Cache" ? { text: served.value.text, servedBy: "cache" } : served.value)
+      )
+    return { ask, breakers }
   })
