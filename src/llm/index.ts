@@ -54,3 +54,12 @@ export { parseRetryHints } from "../internal/llm/headers.js"
  * @since 0.1.0
  */
 export type { HeaderRecord, RetryHints } from "../internal/llm/headers.js"
+
+/**
+ * One line to make a provider call safe: timeout, breaker, rate-limit gate,
+ * retry, fallback and failover wired with the taxonomy (`Policy.make`,
+ * `Policy.failover`, `Policy.serve`, `Policy.layer`).
+ *
+ * @since 0.1.0
+ */
+export * as Policy from "./Policy.js"

@@ -1,0 +1,386 @@
+/**
+ * One line to make a call to an LLM provider safe: timeout, circuit breaker,
+ * rate-limit gate, retry and fallback, wired with the provider taxonomy.
+ *
+ * **Details**
+ *
+ * `Policy.make({ provider, model })` builds, from the taxonomy's defaults:
+ *
+ * - a **timeout** per attempt (default 60 s) that fails with `ProviderTimeout`;
+ * - a **breaker** from a preset (default `"default"`: 5 consecutive failures or
+ *   half the calls of the last minute) classified by `llmClassifier`:
+ *   `Overloaded`, `ServerError`, `ProviderTimeout`, `NetworkError` count;
+ *   `RateLimited`, `InvalidRequest`, `Unauthorized`, `QuotaExhausted` are ignored;
+ * - a **rate-limit gate** (on by default) keyed by `provider/model`: a
+ *   `RateLimited` with a reset, or a success whose headers say nothing remains
+ *   (`successHeaders`), closes it until the reset; calls meanwhile fail at once
+ *   with `GateClosedError` without reaching the provider;
+ * - a **retry** outside the breaker, only of `isRetryable` errors, waiting at
+ *   least the provider's hint (`retryAfter(e)`); a hint longer than `maxWait`
+ *   (default 30 s) fails at once with the provider's typed error;
+ *   `CircuitOpenError`, `InvalidRequest`, `Unauthorized` and `QuotaExhausted`
+ *   are never retried, and retrying stops as soon as the circuit opens.
+ *
+ * The order is `Resilience`'s, innermost first:
+ * `fallback(retry(gate(breaker(timeout(call)))))`.
+ *
+ * **Why an outage is bounded, not multiplied by retries.** The retry sits
+ * outside the breaker, so every attempt, first or retried, asks the breaker for
+ * admission. While the circuit is closed, each request that reaches a down
+ * provider is a failure the breaker counts; after `consecutiveFailures` of them
+ * (the trip threshold) it opens, and from then on every attempt is rejected with
+ * `CircuitOpenError` without reaching the provider. That error is never retried
+ * and a retry whose next attempt would land while the circuit is still open
+ * stops at once. When the open duration ends, only `halfOpenPermits` probes are
+ * admitted; a failed probe reopens the circuit. So during an outage the
+ * provider receives at most: trip threshold + half-open probes per opening +
+ * the requests already in flight when it tripped (admitted before the opening,
+ * they finish on their own), whatever the retry count and the traffic. Without
+ * the breaker it receives traffic × (1 + retries).
+ *
+ * Errors: the call's own errors are mapped into the taxonomy by
+ * `toProviderError` (`fromAiError` from `effect-breaker/ai`,
+ * `fromHttpClientError` from `effect-breaker/http`); an error the adapter cannot
+ * map becomes a `ServerError` with `errorType: "unclassified_error"` (only its
+ * `_tag` is kept, never its message). So a call through the policy fails with
+ * `ProviderError | CircuitOpenError | GateClosedError`.
+ *
+ * Headers on success: with `@effect/platform`'s `HttpClient`, run
+ * `client.execute(request)` through the policy and pass
+ * `successHeaders: (response) => response.headers`; read the body after.
+ * `@effect/ai`'s `LanguageModel` does not expose the headers of a successful
+ * answer, so with it the gate learns only from 429s.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fallback } from "effect-breaker"
+ * import { Policy, ServerError } from "effect-breaker/llm"
+ *
+ * const program = Effect.gen(function*() {
+ *   const openai = yield* Policy.make({ provider: "openai", model: "gpt-4o", retry: { times: 2, base: "10 millis" } })
+ *   const ok = yield* Effect.succeed("hello").pipe(openai)
+ *   const served = yield* Effect.fail(new ServerError({ status: 503 })).pipe(
+ *     Policy.serve(openai, { fallback: [Fallback.value("sorry, try later")] })
+ *   )
+ *   return [ok, served.value, served.servedBy._tag]
+ * })
+ * // Effect.runPromise(program) resolves to ["hello", "sorry, try later", "Fallback"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import type { CircuitBreaker } from "../CircuitBreaker.js"
+import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreakerError.js"
+import type { Alternative, Served } from "../Fallback.js"
+import type { HeaderRecord } from "../internal/llm/headers.js"
+import * as internal from "../internal/llm/policy.js"
+import type { Settings } from "../Presets.js"
+import type { GateClosedError, RateLimitGate } from "../RateLimitGate.js"
+import type * as Retry from "../Retry.js"
+import type { ProviderError } from "./ProviderError.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: typeof internal.TypeId = internal.TypeId
+
+/**
+ * What a call through a policy can fail with (besides defects).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PolicyError = ProviderError | CircuitOpenError | GateClosedError
+
+/**
+ * What an adapter gets besides the error: the provider's name and the current
+ * time (epoch millis, from the policy's `Clock`). Shaped like the options of
+ * `fromAiError` and `fromHttpClientError`, so those can be passed as they are.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdapterContext extends internal.Context {}
+
+/**
+ * A policy for one provider and model. Call it on an effect (`policy(call)` or
+ * `call.pipe(policy)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Policy<in In = ProviderError> {
+  readonly [TypeId]: typeof TypeId
+  <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, PolicyError, R>
+  /** The policy with per-call overrides (a bad override fails the call with `InvalidOptionError`). */
+  readonly with: (
+    options: CallOptions
+  ) => <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, PolicyError | InvalidOptionError, R>
+  /** `provider/model` (or the `name` option): the breaker's name and the gate's key. */
+  readonly name: string
+  readonly provider: string
+  readonly model: string | undefined
+  readonly breaker: CircuitBreaker
+  /** `undefined` when the gate is off. */
+  readonly gate: RateLimitGate | undefined
+  /** The GenAI span attributes of this policy's calls (`gen_ai.provider.name`, `gen_ai.request.model`, ...). */
+  readonly attributes: Record<string, string | number>
+}
+
+/**
+ * The retry settings a caller may change; which errors are retried and the
+ * minimum wait come from the taxonomy.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RetryOptions = Omit<Retry.Options<ProviderError>, "while" | "retryAfter" | "breaker">
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<In = ProviderError> {
+  /** e.g. `"openai"`, `"anthropic"`: on errors and spans. */
+  readonly provider: string
+  /** e.g. `"gpt-4o"`. */
+  readonly model?: string | undefined
+  /** The breaker's name and the gate's key. Default `provider/model` (or `provider`). */
+  readonly name?: string | undefined
+  /**
+   * A breaker (e.g. from a `BreakerRegistry`; classify it with `llmClassifier`), or
+   * settings for one (`{ preset: "aggressive", consecutiveFailures: 3 }`). Default: the `default` preset.
+   */
+  readonly breaker?: CircuitBreaker | Settings | undefined
+  /** Per attempt. Default 60 seconds; `Duration.infinity` for none. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Retry settings (default: 3 retries from 100 ms, hints up to 30 s); `false` for none. */
+  readonly retry?: RetryOptions | false | undefined
+  /** The rate-limit gate: `true` (default) for one learning from this policy's calls, `false` for none, or a shared gate. */
+  readonly gate?: boolean | RateLimitGate | undefined
+  /** Maps the call's errors into the taxonomy, e.g. `fromAiError` or `fromHttpClientError`. */
+  readonly toProviderError?: ((error: In, context: AdapterContext) => ProviderError) | undefined
+  /** The response headers of a successful value, so the gate learns "none remaining" from successes. */
+  readonly successHeaders?: ((value: unknown) => HeaderRecord | undefined) | undefined
+  /** `gen_ai.operation.name` on spans. Default `"chat"`. */
+  readonly operation?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  /** This call's timeout per attempt. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeOptions<Alts> extends CallOptions {
+  /** Tried in order once the policy (or every provider) gives up: `Fallback.value`, `Fallback.effect`, `Fallback.cached`. */
+  readonly fallback: Alts
+  /** Which failures fall back. Default: all. */
+  readonly when?: ((error: PolicyError) => boolean) | undefined
+}
+
+/**
+ * Makes a policy. Fails with `InvalidOptionError` naming a bad option. Time is
+ * read from the `Clock` where it is made (make it under `TestClock` in tests).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <In = ProviderError>(options: Options<In>) => Effect.Effect<Policy<In>, InvalidOptionError> =
+  internal.make as any
+
+/**
+ * Provides a policy as the service `tag`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Context } from "effect"
+ * import { Policy } from "effect-breaker/llm"
+ *
+ * class OpenAiPolicy extends Context.Tag("OpenAiPolicy")<OpenAiPolicy, Policy.Policy>() {}
+ *
+ * const OpenAiPolicyLive = Policy.layer(OpenAiPolicy, { provider: "openai", model: "gpt-4o" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I, In = ProviderError>(
+  tag: Context.Tag<I, Policy<In>>,
+  options: Options<In>
+): Layer.Layer<I, InvalidOptionError> => Layer.effect(tag, make(options))
+
+/**
+ * Runs `self` through `policy`, with optional per-call overrides.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect: {
+  <In>(
+    policy: Policy<In>,
+    options?: CallOptions
+  ): <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, PolicyError | InvalidOptionError, R>
+  <A, E extends In | ProviderError, R, In>(
+    self: Effect.Effect<A, E, R>,
+    policy: Policy<In>,
+    options?: CallOptions
+  ): Effect.Effect<A, PolicyError | InvalidOptionError, R>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: Policy<any>, options?: CallOptions) =>
+    options === undefined ? policy(self as any) : policy.with(options)(self as any)
+)
+
+/**
+ * Runs `self` through `policy` and then, if it still fails, along the fallback
+ * chain; the answer says who served it (`Primary`, `Fallback` with its name, or
+ * `Cache` with the answer's age), and so does the current span
+ * (`fallback.served_by`, plus the policy's GenAI attributes).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const serve: {
+  <In, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>>(
+    policy: Policy<In>,
+    options: ServeOptions<Alts>
+  ): <A, E extends In | ProviderError, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<
+    Served<A | Alternative.Success<Alts[number]>>,
+    PolicyError | InvalidOptionError | Alternative.Error<Alts[number]>,
+    R | Alternative.Context<Alts[number]>
+  >
+  <A, E extends In | ProviderError, R, In, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>>(
+    self: Effect.Effect<A, E, R>,
+    policy: Policy<In>,
+    options: ServeOptions<Alts>
+  ): Effect.Effect<
+    Served<A | Alternative.Success<Alts[number]>>,
+    PolicyError | InvalidOptionError | Alternative.Error<Alts[number]>,
+    R | Alternative.Context<Alts[number]>
+  >
+} = dual(3, internal.serve)
+
+/**
+ * One provider of a {@link failover}: its policy and the call, from the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Step<I, A, E, R> {
+  readonly policy: Policy<any>
+  readonly run: (input: I) => Effect.Effect<A, E, R>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailoverOptions {
+  /** Which failures move on to the next provider. Default: all but `InvalidRequest` (a wrong request fails everywhere). */
+  readonly while?: ((error: PolicyError) => boolean) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const FailoverTypeId: typeof internal.FailoverTypeId = internal.FailoverTypeId
+
+/**
+ * Providers tried in order. Call it with the request (`ask(input)`) or
+ * `ask.serve(input, { fallback })` to end with a fallback chain.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Failover<I, A, R> extends internal.LlmFailover<I, A, R> {}
+
+/**
+ * Failover across providers or models, each step behind its own policy (its
+ * own breaker, gate, timeout and retry).
+ *
+ * **Details**
+ *
+ * - A step whose circuit is open is skipped at once: its breaker rejects
+ *   without calling the provider and the rejection is never retried, so no
+ *   attempts or delays are spent on it.
+ * - A failure that `while` accepts moves on to the next step; one it rejects
+ *   fails the call at once.
+ * - If every step was open, the call fails with the `CircuitOpenError` of the
+ *   step that reopens soonest (smallest `retryAfter`); if some step ran, with
+ *   the last failure.
+ * - The answer says who served it: `Primary` (the first step) or `Fallback`
+ *   with the step's name (`provider/model`); the current span gets the serving
+ *   step's GenAI attributes, and for a later step `fallback.served_by` (its
+ *   name) and `fallback.kind: "provider"`.
+ * - `serve(input, { fallback })` ends with a fallback chain; a
+ *   `Fallback.cached(cache, key)` in it is filled by every step's success.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Overloaded, Policy } from "effect-breaker/llm"
+ *
+ * const program = Effect.gen(function*() {
+ *   const openai = yield* Policy.make({ provider: "openai", model: "gpt-4o", retry: false })
+ *   const anthropic = yield* Policy.make({ provider: "anthropic", model: "claude-sonnet-4" })
+ *   const ask = yield* Policy.failover([
+ *     { policy: openai, run: (_: string) => Effect.fail(new Overloaded({ status: 503 })) },
+ *     { policy: anthropic, run: (q: string) => Effect.succeed(`claude: ${q}`) }
+ *   ])
+ *   const answer = yield* ask("hi")
+ *   return [answer.value, answer.servedBy]
+ * })
+ * // Effect.runPromise(program) resolves to ["claude: hi", { _tag: "Fallback", name: "anthropic/claude-sonnet-4" }]
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, any>>>(
+  steps: Steps,
+  options?: FailoverOptions
+) => Effect.Effect<
+  Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Context<Steps[number]>>,
+  InvalidOptionError
+> = internal.failover as any
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Step {
+  /** The request type all steps accept. */
+  export type Input<S> = (S extends { readonly run: (input: infer I) => any } ? (i: I) => void : never) extends
+    (i: infer X) => void ? unknown extends X ? void : X : void
+  /** The answer type (union over the steps). */
+  export type Success<S> = S extends { readonly run: (input: any) => Effect.Effect<infer A, any, any> } ? A : never
+  /** The requirements (union over the steps). */
+  export type Context<S> = S extends { readonly run: (input: any) => Effect.Effect<any, any, infer R> } ? R : never
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPolicy: (u: unknown) => u is Policy<never> = internal.isPolicy as any
