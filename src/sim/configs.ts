@@ -1,60 +1,63 @@
 /**
- * The simulator's built-in configurations. They live here until the shared
- * preset registry (`src/Presets.ts`) exists; they are written as the same JSON
- * a config file holds, and go through the same checks.
+ * The simulator's built-in configurations: the library's presets
+ * (`src/Presets.ts`), resolved exactly as a `BreakerRegistry` resolves them and
+ * written as the JSON a config file holds, so they go through the same checks
+ * and a tuned config file can start from one.
  *
  * @internal
  */
+import * as Either from "effect/Either"
+import { resolveOptions } from "../BreakerRegistry.js"
+import { type PresetName, presetNames, type Resolved } from "../Presets.js"
 import type { SimConfig } from "./SimConfig.js"
 
-/** @internal */
-export const presets: Readonly<Record<string, SimConfig>> = {
-  /** The library's defaults: 5 failures in a row, 30 s open, one probe. */
-  default: {
-    name: "default",
-    description: "5 consecutive failures; open 30 s; 1 probe",
-    policy: { _tag: "ConsecutiveFailures", threshold: 5 },
-    openDuration: "30 seconds",
-    halfOpen: { permits: 1 }
-  },
-  /** Trips early on few failures or slow calls, backs off exponentially. */
-  aggressive: {
-    name: "aggressive",
-    description: "3 in a row, or ≥20% failed / ≥50% slow (≥5 s) of last 20; open 10 s doubling to 2 min",
-    policy: {
-      _tag: "Any",
-      policies: [
-        { _tag: "ConsecutiveFailures", threshold: 3 },
-        { _tag: "FailureRate", threshold: 0.2, minimumCalls: 10, window: { _tag: "LastCalls", size: 20 } },
-        {
-          _tag: "SlowCallRate",
-          duration: "5 seconds",
-          threshold: 0.5,
-          minimumCalls: 10,
-          window: { _tag: "LastCalls", size: 20 }
-        }
-      ]
-    },
-    openDuration: { exponential: "10 seconds", factor: 2, max: "2 minutes" },
-    halfOpen: { permits: 1 }
-  },
-  /** Tolerates a lot before tripping, retries soon with several probes. */
-  lenient: {
-    name: "lenient",
-    description: "20 in a row, or ≥50% failed over 60 s (min 50 calls); open 10 s; 3 probes",
-    policy: {
-      _tag: "Any",
-      policies: [
-        { _tag: "ConsecutiveFailures", threshold: 20 },
-        {
-          _tag: "FailureRate",
-          threshold: 0.5,
-          minimumCalls: 50,
-          window: { _tag: "LastDuration", duration: "60 seconds", buckets: 12 }
-        }
-      ]
-    },
-    openDuration: "10 seconds",
-    halfOpen: { permits: 3, successesToClose: 3 }
+const seconds = (ms: number) => `${ms / 1000} s`
+
+const describe = (r: Resolved): string => {
+  const open = r.openBackoff === "exponential"
+    ? `open ${seconds(r.openDurationMs)} doubling to ${seconds(r.openDurationMaxMs)}`
+    : `open ${seconds(r.openDurationMs)}`
+  return `${r.consecutiveFailures} in a row, or ≥${r.failureRate * 100}% of ≥${r.minimumCalls} calls in ${
+    seconds(r.windowMs)
+  }; ${open}; ${r.halfOpenPermits} probe(s), ${r.successesToClose} to close`
+}
+
+/** A preset as a simulator configuration. @internal */
+export const fromPreset = (name: PresetName): SimConfig => {
+  const resolved = resolveOptions(name, { preset: name })
+  if (Either.isLeft(resolved)) throw new Error(`preset ${name} does not resolve: ${resolved.left.message}`)
+  const r = resolved.right.settings
+  const policies: Array<Record<string, unknown>> = [{ _tag: "ConsecutiveFailures", threshold: r.consecutiveFailures }]
+  if (r.failureRate > 0) {
+    policies.push({
+      _tag: "FailureRate",
+      threshold: r.failureRate,
+      minimumCalls: r.minimumCalls,
+      window: { _tag: "LastDuration", duration: r.windowMs, buckets: r.windowBuckets }
+    })
+  }
+  if (r.slowCallMs > 0) {
+    policies.push({
+      _tag: "SlowCallRate",
+      duration: r.slowCallMs,
+      threshold: r.slowCallRate,
+      minimumCalls: r.minimumCalls,
+      window: { _tag: "LastDuration", duration: r.windowMs, buckets: r.windowBuckets }
+    })
+  }
+  return {
+    name,
+    description: describe(r),
+    policy: { _tag: "Any", policies } as SimConfig["policy"],
+    openDuration: r.openBackoff === "exponential"
+      ? { exponential: r.openDurationMs, factor: 2, max: r.openDurationMaxMs }
+      : r.openDurationMs,
+    maxOpenDuration: r.openDurationMaxMs,
+    halfOpen: { permits: r.halfOpenPermits, successesToClose: r.successesToClose, probeTimeout: r.probeTimeoutMs }
   }
 }
+
+/** @internal */
+export const presets: Readonly<Record<string, SimConfig>> = Object.fromEntries(
+  presetNames.map((name) => [name, fromPreset(name)])
+)

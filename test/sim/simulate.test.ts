@@ -42,14 +42,21 @@ describe("shipped scenarios (first 40 minutes)", () => {
           for (const w of c.windows) {
             if (w.errorRate < 1) continue
             const permits = preset.halfOpen?.permits ?? 1
-            expect(w.openings).toBeGreaterThan(0)
+            if (w.openings === 0) {
+              // The circuit stayed open through the whole window (opened by an earlier fault): nothing reached
+              // the provider, since a probe would have failed and reopened it.
+              expect(w.reached).toBe(0)
+              continue
+            }
             // Once open, only half-open probes reach the provider: at most `permits` per opening.
             expect(w.reachedAfterOpen).toBeLessThanOrEqual(w.openings * permits)
             // Before: the trip threshold, plus calls already in flight when it tripped, plus a fresh
             // threshold for every success of an earlier call that landed in the window and reset the count.
             const threshold = consecutiveThreshold(preset)
             expect(w.reached - w.reachedAfterOpen).toBeLessThanOrEqual(threshold * (1 + w.lateSuccesses) + w.peakInFlight)
-            expect(w.reached).toBeGreaterThanOrEqual(Math.min(threshold, 3))
+            // An opening inside the window took at least one call that reached the provider: the one that
+            // tripped it, or a failed probe (a flap can begin while the circuit is still open from the last).
+            expect(w.reached).toBeGreaterThanOrEqual(1)
           }
         }
         expect(out.table).toContain(`scenario ${name}`)
