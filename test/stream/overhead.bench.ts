@@ -1,0 +1,30 @@
+/**
+ * Per-stream cost of StreamBreaker against a bare 3-element stream, each run with
+ * Effect.runSync in a loop (protect is synchronous for a synchronous upstream).
+ * Run: `N=3000 npx tsx test/stream/overhead.bench.ts` (not a vitest test).
+ */
+import { Effect, Stream } from "effect"
+import { CircuitBreaker } from "effect-breaker"
+import * as StreamBreaker from "../../src/StreamBreaker.js"
+const main = async () => {
+  const breaker = await Effect.runPromise(CircuitBreaker.make({ name: "b" }))
+  const guard = await Effect.runPromise(StreamBreaker.make(breaker, { firstElementTimeout: "10 seconds", itemError: (n: number) => n < 0 ? n : undefined }))
+  const s = Stream.make(1, 2, 3)
+  const cases: Array<[string, Effect.Effect<unknown, unknown>]> = [
+    ["bare: Stream.make(1,2,3) |> runDrain", Stream.runDrain(s)],
+    ["StreamBreaker.protect(breaker)", Stream.runDrain(StreamBreaker.protect(s, breaker))],
+    ["StreamBreaker.make(ttft + itemError)", Stream.runDrain(guard(s))]
+  ]
+  const N = Number(process.env.N ?? 20000)
+  const res: Record<string, number> = {}
+  for (let round = 0; round < 3; round++) {
+    for (const [label, eff] of cases) {
+      const t0 = performance.now()
+      for (let i = 0; i < N; i++) Effect.runSync(eff)
+      res[label] = ((performance.now() - t0) * 1000) / N
+    }
+  }
+  const base = res[cases[0]![0]]!
+  for (const [label] of cases) console.log(`${label.padEnd(40)} ${res[label]!.toFixed(1).padStart(7)} µs/stream  (+${(res[label]! - base).toFixed(1)} µs)`)
+}
+main()
