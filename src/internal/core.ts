@@ -118,8 +118,8 @@ export interface State {
   consecutiveFailures: number
   readonly trackers: ReadonlyArray<RateTracker>
   /** Half-open permits: when each was issued (NaN when free) and the ticket of its holder. */
-  readonly permitIssuedAt: Float64Array
-  readonly permitTicket: Float64Array
+  readonly permitIssuedAt: Array<number>
+  readonly permitTicket: Array<number>
   ticket: number
   probeSuccesses: number
   /** Totals since the state was entered. */
@@ -153,8 +153,9 @@ export const initial = (config: Config, now: number): State => ({
     slowMs: r.slowMs,
     window: makeWindow(r.window)
   })),
-  permitIssuedAt: new Float64Array(config.permits).fill(NaN),
-  permitTicket: new Float64Array(config.permits),
+  // Plain arrays: a typed array costs ~200 bytes of JSTypedArray + JSArrayBuffer before its first element.
+  permitIssuedAt: new Array<number>(config.permits).fill(NaN),
+  permitTicket: new Array<number>(config.permits).fill(0),
   ticket: 0,
   probeSuccesses: 0,
   calls: 0,
