@@ -6,11 +6,11 @@ import { program } from "../../examples/quick-start.js"
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8")
 
 describe("README", () => {
-  it("quotes examples/quick-start.ts verbatim, so the README's code is type-checked", () => {
+  it("quotes its examples verbatim from examples/, so the README's code is type-checked and tested", () => {
     const readme = read("README.md")
-    const block = /<!-- example:quick-start -->\n```ts\n([\s\S]*?)```\n<!-- \/example:quick-start -->/.exec(readme)
-    assert.isNotNull(block, "the README has the quick-start block")
-    assert.strictEqual(block![1], read("examples/quick-start.ts"))
+    const blocks = [...readme.matchAll(/<!-- example:([\w-]+) -->\n```ts\n([\s\S]*?)```\n<!-- \/example:\1 -->/g)]
+    assert.deepStrictEqual(blocks.map((b) => b[1]), ["quick-start", "llm-policy"])
+    for (const [, name, code] of blocks) assert.strictEqual(code, read(`examples/${name}.ts`), name)
   })
 
   it("shows the two Quick start commands", () => {
