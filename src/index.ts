@@ -49,3 +49,6 @@ export * as RateLimitGate from "./RateLimitGate.js"
 
 /** @since 0.1.0 */
 export * as Resilience from "./Resilience.js"
+
+/** @since 0.1.0 */
+export * as StreamBreaker from "./StreamBreaker.js"

@@ -1,10 +1,9 @@
 import { AiError } from "@effect/ai"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Exit } from "effect"
-import { CircuitOpenError } from "effect-breaker"
+import { CircuitOpenError, StreamBreaker } from "effect-breaker"
 import { aiClassifier, circuitOpenError, fromAiError, languageModelClassifier } from "effect-breaker/ai"
 import { Overloaded } from "effect-breaker/llm"
-import * as StreamBreaker from "../../src/StreamBreaker.js"
 
 const open = new CircuitOpenError({ breaker: "openai", state: "Open", retryAfter: Duration.seconds(3) })
 const embedded = (cause: unknown) =>

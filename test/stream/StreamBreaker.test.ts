@@ -1,8 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Deferred, Duration, Effect, Exit, Fiber, Ref, Stream, TestClock } from "effect"
-import { CircuitBreaker, CircuitOpenError, InvalidOptionError, Outcome, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError, InvalidOptionError, Outcome, StreamBreaker, TripPolicy } from "effect-breaker"
 import { BreakerObservers, type Observer } from "../../src/internal/observer.js"
-import * as StreamBreaker from "../../src/StreamBreaker.js"
 
 class Boom {
   readonly _tag = "Boom"

@@ -1,11 +1,11 @@
 /**
  * Per-stream cost of StreamBreaker against a bare 3-element stream, each run with
  * Effect.runSync in a loop (protect is synchronous for a synchronous upstream).
- * Run: `N=3000 npx tsx test/stream/overhead.bench.ts` (not a vitest test).
+ * Run: `npx tsc -p tsconfig.bench.json && N=3000 node .bench/bench/stream-overhead.js` (a script, not a test).
  */
 import { Effect, Stream } from "effect"
-import { CircuitBreaker } from "effect-breaker"
-import * as StreamBreaker from "../../src/StreamBreaker.js"
+import { CircuitBreaker } from "../src/index.js"
+import * as StreamBreaker from "../src/StreamBreaker.js"
 const main = async () => {
   const breaker = await Effect.runPromise(CircuitBreaker.make({ name: "b" }))
   const guard = await Effect.runPromise(StreamBreaker.make(breaker, { firstElementTimeout: "10 seconds", itemError: (n: number) => n < 0 ? n : undefined }))

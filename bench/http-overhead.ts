@@ -1,11 +1,11 @@
 /**
  * Per-request cost of choosing a request's breaker (byHost + the bounded map):
  * the only work HttpBreakers.protect adds besides the breaker itself.
- * Run: `npx tsx test/http/overhead.bench.ts` (not a vitest test).
+ * Run: `npx tsc -p tsconfig.bench.json && node .bench/bench/http-overhead.js` (a script, not a test).
  */
 import { HttpClientRequest } from "@effect/platform"
 import { Effect } from "effect"
-import { byHost, HttpBreakers } from "effect-breaker/http"
+import { byHost, HttpBreakers } from "../src/http/index.js"
 
 const main = async () => {
   const breakers = await Effect.runPromise(HttpBreakers.make())
