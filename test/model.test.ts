@@ -270,7 +270,7 @@ const run = (desc: ConfigDesc, start: number, ops: ReadonlyArray<Op>): core.Snap
     }
     expect(stateOf(s), `${step}: state`).toEqual(modelStateOf(m))
     for (const r of config.rates) {
-      const w = s.trackers[config.rates.indexOf(r)]!.window
+      const w = s.windows[config.rates.indexOf(r)]!
       // Count windows can be compared without advancing anything
       if (r.window._tag === "LastCalls") {
         const calls = m.windowCalls(r, now)

@@ -83,7 +83,7 @@ class Shell {
   ) {
     this.defaultClassify = classify === defaultClassifier
     this.timed = slowMs < Infinity || observers.length > 0
-    this.clockFreeSuccess = !this.timed && state.trackers.length === 0
+    this.clockFreeSuccess = !this.timed && state.windows.length === 0
     this.trace = observers.find((o) => o.trace !== undefined)?.trace
     this.transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
     this.rejectionEffect = sequence(observers.flatMap((o) => o.rejectionEffect ? [o.rejectionEffect] : []))

@@ -10,7 +10,9 @@
  *
  * @internal
  */
-import { CountWindow, TimeWindow, type Window } from "./window.js"
+import { makeWindow, type RateSpec, type Window } from "./window.js"
+
+export type { RateSpec, WindowSpec } from "./window.js"
 
 /** @internal */
 export type StateTag = "Closed" | "Open" | "HalfOpen" | "ForcedOpen" | "Disabled" | "MetricsOnly"
@@ -41,33 +43,13 @@ export interface Transition {
   readonly openUntil: number | undefined
 }
 
-/** A compiled rate policy: one window, what "bad" means for it, and when it trips. @internal */
-export interface RateTracker {
-  readonly kind: "FailureRate" | "SlowCallRate"
-  readonly threshold: number
-  readonly minimumCalls: number
-  /** For SlowCallRate: a call at least this long (ms) is bad. */
-  readonly slowMs: number
-  readonly window: Window
-}
-
-/** @internal */
-export type WindowSpec = { readonly _tag: "LastCalls"; readonly size: number } | {
-  readonly _tag: "LastDuration"
-  readonly durationMs: number
-  readonly buckets: number
-}
-
-/** @internal */
-export interface RateSpec {
-  readonly kind: "FailureRate" | "SlowCallRate"
-  readonly threshold: number
-  readonly minimumCalls: number
-  readonly slowMs: number
-  readonly window: WindowSpec
-}
-
-/** Validated, compiled configuration. @internal */
+/**
+ * Validated, compiled configuration. `initial` copies what the state machine
+ * needs into the state, so the configuration (and its rate specs) is garbage
+ * once a breaker is made.
+ *
+ * @internal
+ */
 export interface Config {
   readonly name: string
   /** The smallest consecutive-failures threshold, or Infinity when no such policy. */
@@ -75,6 +57,8 @@ export interface Config {
   readonly rates: ReadonlyArray<RateSpec>
   /** Length (ms) of the n-th consecutive opening, n >= 1. */
   readonly openDelay: (n: number) => number
+  /** The length (ms) of every opening when it is constant; undefined when `openDelay` follows a Schedule. */
+  readonly openMs: number | undefined
   /** Cap (ms) on how far a failure's retry-after hint can lengthen an opening. */
   readonly maxOpenMs: number
   readonly permits: number
@@ -105,9 +89,23 @@ export const OIgnored = 2
 /** @internal */
 export type OutcomeCode = typeof OSuccess | typeof OFailure | typeof OIgnored
 
-/** @internal */
+/**
+ * The breaker's state, with the configuration it runs by copied in (one object
+ * instead of a state pointing at a configuration).
+ *
+ * @internal
+ */
 export interface State {
-  readonly config: Config
+  readonly name: string
+  readonly consecutiveThreshold: number
+  /** The constant open duration (ms), used when `openDelay` is undefined. */
+  readonly openMs: number
+  /** The open-duration schedule's n-th delay (ms); undefined when the open duration is constant. */
+  readonly openDelay: ((n: number) => number) | undefined
+  readonly maxOpenMs: number
+  readonly successesToClose: number
+  readonly probeTimeoutMs: number
+  readonly slowMs: number
   tag: StateTag
   /** Bumped by every transition; an outcome admitted under another generation changes nothing. */
   generation: number
@@ -116,7 +114,8 @@ export interface State {
   /** Consecutive openings since the circuit last closed (drives the open-duration schedule). */
   openings: number
   consecutiveFailures: number
-  readonly trackers: ReadonlyArray<RateTracker>
+  /** One window per rate policy, carrying that policy's parameters. */
+  readonly windows: ReadonlyArray<Window>
   /** Half-open permits: when each was issued (NaN when free) and the ticket of its holder. */
   readonly permitIssuedAt: Array<number>
   readonly permitTicket: Array<number>
@@ -134,25 +133,26 @@ export interface State {
   outTransition: Transition | undefined
 }
 
-const makeWindow = (spec: WindowSpec): Window =>
-  spec._tag === "LastCalls" ? new CountWindow(spec.size) : new TimeWindow(spec.durationMs, spec.buckets)
+/** Shared by every breaker without a rate policy. */
+const noWindows: ReadonlyArray<Window> = []
 
 /** @internal */
 export const initial = (config: Config, now: number): State => ({
-  config,
+  name: config.name,
+  consecutiveThreshold: config.consecutiveThreshold,
+  openMs: config.openMs ?? 0,
+  openDelay: config.openMs === undefined ? config.openDelay : undefined,
+  maxOpenMs: config.maxOpenMs,
+  successesToClose: config.successesToClose,
+  probeTimeoutMs: config.probeTimeoutMs,
+  slowMs: config.slowMs,
   tag: "Closed",
   generation: 0,
   enteredAt: now,
   openUntil: 0,
   openings: 0,
   consecutiveFailures: 0,
-  trackers: config.rates.map((r) => ({
-    kind: r.kind,
-    threshold: r.threshold,
-    minimumCalls: r.minimumCalls,
-    slowMs: r.slowMs,
-    window: makeWindow(r.window)
-  })),
+  windows: config.rates.length === 0 ? noWindows : config.rates.map(makeWindow),
   // Plain arrays: a typed array costs ~200 bytes of JSTypedArray + JSArrayBuffer before its first element.
   permitIssuedAt: new Array<number>(config.permits).fill(NaN),
   permitTicket: new Array<number>(config.permits).fill(0),
@@ -183,11 +183,11 @@ const enter = (s: State, to: StateTag, now: number, reason: Reason): void => {
   }
   if (to === "Closed" || to === "Disabled" || to === "MetricsOnly" || to === "ForcedOpen") {
     s.consecutiveFailures = 0
-    for (const t of s.trackers) t.window.reset()
+    for (const w of s.windows) w.reset()
   }
   if (to === "Closed") s.openings = 0
   s.outTransition = {
-    breaker: s.config.name,
+    breaker: s.name,
     from,
     to,
     at: now,
@@ -198,11 +198,11 @@ const enter = (s: State, to: StateTag, now: number, reason: Reason): void => {
 
 const open = (s: State, now: number, hintMs: number, reason: Reason): void => {
   s.openings++
-  const scheduled = s.config.openDelay(s.openings)
-  const hinted = Math.min(hintMs, s.config.maxOpenMs)
+  const scheduled = s.openDelay === undefined ? s.openMs : s.openDelay(s.openings)
+  const hinted = Math.min(hintMs, s.maxOpenMs)
   s.openUntil = now + Math.max(scheduled, hinted)
   s.consecutiveFailures = 0
-  for (const t of s.trackers) t.window.reset()
+  for (const w of s.windows) w.reset()
   enter(s, "Open", now, reason)
 }
 
@@ -240,7 +240,7 @@ export const admit = (s: State, now: number): Decision => {
 
 const takePermit = (s: State, now: number): Decision => {
   const issued = s.permitIssuedAt
-  const timeout = s.config.probeTimeoutMs
+  const timeout = s.probeTimeoutMs
   let soonest = Infinity
   for (let i = 0; i < issued.length; i++) {
     const at = issued[i]!
@@ -277,15 +277,15 @@ export const record = (
   if (generation !== s.generation || outcome === OIgnored) return
   if (s.tag !== "Closed" && s.tag !== "MetricsOnly") return
   const failed = outcome === OFailure
-  const slow = durationMs >= s.config.slowMs
+  const slow = durationMs >= s.slowMs
   s.calls++
   if (failed) s.failures++
   if (slow) s.slowCalls++
   s.consecutiveFailures = failed ? s.consecutiveFailures + 1 : 0
-  const trackers = s.trackers
-  for (let i = 0; i < trackers.length; i++) {
-    const t = trackers[i]!
-    t.window.record(now, t.kind === "FailureRate" ? failed : durationMs >= t.slowMs)
+  const windows = s.windows
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!
+    w.record(now, w.kind === "FailureRate" ? failed : durationMs >= w.slowMs)
   }
   if (s.tag === "MetricsOnly") return
   const reason = tripReason(s)
@@ -293,16 +293,15 @@ export const record = (
 }
 
 const tripReason = (s: State): Reason | undefined => {
-  const threshold = s.config.consecutiveThreshold
+  const threshold = s.consecutiveThreshold
   if (s.consecutiveFailures >= threshold) {
     return { _tag: "ConsecutiveFailures", failures: s.consecutiveFailures, threshold }
   }
-  const trackers = s.trackers
-  for (let i = 0; i < trackers.length; i++) {
-    const t = trackers[i]!
-    const w = t.window
-    if (w.calls >= t.minimumCalls && w.bad >= t.threshold * w.calls) {
-      return { _tag: t.kind, rate: w.bad / w.calls, threshold: t.threshold, calls: w.calls }
+  const windows = s.windows
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!
+    if (w.calls >= w.minimumCalls && w.bad >= w.threshold * w.calls) {
+      return { _tag: w.kind, rate: w.bad / w.calls, threshold: w.threshold, calls: w.calls }
     }
   }
   return undefined
@@ -330,10 +329,10 @@ export const recordProbe = (
   if (generation !== s.generation || s.tag !== "HalfOpen" || s.permitTicket[slot] !== ticket) return
   const issuedAt = s.permitIssuedAt[slot]!
   // A free permit, or one held past the probe timeout: that probe stalled and no longer counts.
-  if (issuedAt !== issuedAt || now - issuedAt >= s.config.probeTimeoutMs) return
+  if (issuedAt !== issuedAt || now - issuedAt >= s.probeTimeoutMs) return
   s.permitIssuedAt[slot] = NaN
   if (outcome === OIgnored) return
-  const slow = durationMs >= s.config.slowMs
+  const slow = durationMs >= s.slowMs
   s.calls++
   if (slow) s.slowCalls++
   if (outcome === OFailure || slow) {
@@ -342,7 +341,7 @@ export const recordProbe = (
     return
   }
   s.probeSuccesses++
-  if (s.probeSuccesses >= s.config.successesToClose) {
+  if (s.probeSuccesses >= s.successesToClose) {
     enter(s, "Closed", now, { _tag: "ProbesSucceeded", successes: s.probeSuccesses })
   }
 }
@@ -400,10 +399,10 @@ export const snapshot = (s: State, now: number): Snapshot => {
   let slowCalls = s.slowCalls
   let failureWindow: Window | undefined
   let slowWindow: Window | undefined
-  for (const t of s.trackers) {
-    t.window.advance(now)
-    if (t.kind === "FailureRate") failureWindow ??= t.window
-    else slowWindow ??= t.window
+  for (const w of s.windows) {
+    w.advance(now)
+    if (w.kind === "FailureRate") failureWindow ??= w
+    else slowWindow ??= w
   }
   if (failureWindow) {
     calls = failureWindow.calls
@@ -422,16 +421,16 @@ export const snapshot = (s: State, now: number): Snapshot => {
     let soonest = Infinity
     for (let i = 0; i < s.permitIssuedAt.length; i++) {
       const at = s.permitIssuedAt[i]!
-      if (at === at && now - at < s.config.probeTimeoutMs) {
+      if (at === at && now - at < s.probeTimeoutMs) {
         probesInFlight++
-        soonest = Math.min(soonest, at + s.config.probeTimeoutMs - now)
+        soonest = Math.min(soonest, at + s.probeTimeoutMs - now)
       } else soonest = 0
     }
     retryAfterMs = soonest
   } else if (s.tag === "Open") retryAfterMs = Math.max(0, s.openUntil - now)
   else if (s.tag === "ForcedOpen") retryAfterMs = Infinity
   return {
-    breaker: s.config.name,
+    breaker: s.name,
     state: s.tag,
     generation: s.generation,
     enteredAt: s.enteredAt,

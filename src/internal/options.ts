@@ -208,9 +208,12 @@ export const compile = (
     const compiled: Compiled = { consecutiveThreshold: Infinity, rates: [] }
     compilePolicy("policy", options.policy ?? defaults.policy, compiled)
     const open = options.openDuration
-    const openDelay = Schedule.isSchedule(open)
-      ? scheduleDelays("openDuration", open)
-      : ((ms: number) => () => ms)(open === undefined ? defaults.openDurationMs : durationMillis("openDuration", open, true))
+    const openMs = Schedule.isSchedule(open)
+      ? undefined
+      : open === undefined
+      ? defaults.openDurationMs
+      : durationMillis("openDuration", open, true)
+    const openDelay = openMs === undefined ? scheduleDelays("openDuration", open as Schedule.Schedule<unknown, unknown>) : () => openMs
     const maxOpenMs = options.maxOpenDuration === undefined
       ? defaults.maxOpenDurationMs
       : durationMillis("maxOpenDuration", options.maxOpenDuration, true)
@@ -234,6 +237,7 @@ export const compile = (
         consecutiveThreshold: compiled.consecutiveThreshold,
         rates: compiled.rates,
         openDelay,
+        openMs,
         maxOpenMs,
         permits,
         successesToClose,
