@@ -1,32 +1,20 @@
 import { AiError, LanguageModel } from "@effect/ai"
-import { AnthropicClient, AnthropicLanguageModel } from "@effect/ai-anthropic"
-import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeSdk } from "@effect/opentelemetry"
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Cause, Chunk, Effect, Exit, Layer, Logger, LogLevel, Redacted, Schema, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, Layer, Logger, LogLevel, Schema, Stream } from "effect"
 import { CircuitBreaker, CircuitOpenError, StreamBreaker, TripPolicy } from "effect-breaker"
 import { circuitOpenError, LanguageModelBreaker } from "effect-breaker/ai"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
+import { type Flavor, modelLayer } from "../support/aiClients.js"
 
 const SECRET = "sk-test-SECRET0123456789abcdef"
-type Flavor = "openai" | "anthropic"
 
-const modelLayer = (flavor: Flavor, url: string) =>
-  flavor === "openai"
-    ? OpenAiLanguageModel.layer({ model: "gpt-4o-mini" }).pipe(
-      Layer.provide(OpenAiClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-    : AnthropicLanguageModel.layer({ model: "claude-3-5-haiku-latest" }).pipe(
-      Layer.provide(AnthropicClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+const layerFor = (flavor: Flavor, url: string) => modelLayer(flavor, url, SECRET)
 
 /** A real provider client against the fake, behind a breaker that opens after 3 consecutive failures. */
 const protectedModel = (flavor: Flavor, url: string, breaker: CircuitBreaker.CircuitBreaker, extra?: LanguageModelBreaker.BreakerOptions) =>
-  LanguageModelBreaker.layer({ breaker, provider: flavor, ...extra }).pipe(Layer.provide(modelLayer(flavor, url)))
+  LanguageModelBreaker.layer({ breaker, provider: flavor, ...extra }).pipe(Layer.provide(layerFor(flavor, url)))
 
 const generate = LanguageModel.generateText({ prompt: "hi" })
 
@@ -173,7 +161,7 @@ describe("LanguageModelBreaker with the real openai client", () => {
       const fake = yield* FakeProvider.make({ flavor: "openai", behavior: Behavior.ok("x") })
       const breaker = yield* LanguageModelBreaker.makeBreaker({ name: "openai", policy: TripPolicy.consecutiveFailures(1) })
       yield* breaker.forceOpen
-      const model = yield* Effect.provide(LanguageModel.LanguageModel, modelLayer("openai", fake.url))
+      const model = yield* Effect.provide(LanguageModel.LanguageModel, layerFor("openai", fake.url))
       const wrapped = LanguageModelBreaker.wrap(model, yield* LanguageModelBreaker.wrappers(breaker))
       const recovered = yield* wrapped.generateText({ prompt: "hi" }).pipe(
         Effect.map((r) => r.text),

@@ -5,31 +5,20 @@
  * no log line and no exported span attribute or event.
  */
 import { LanguageModel } from "@effect/ai"
-import { AnthropicClient, AnthropicLanguageModel } from "@effect/ai-anthropic"
-import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeSdk } from "@effect/opentelemetry"
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Cause, Effect, Exit, Logger, LogLevel } from "effect"
 import { BreakerLogs, BreakerSpans, Fallback } from "effect-breaker"
 import { fromAiError } from "effect-breaker/ai"
 import { Policy } from "effect-breaker/llm"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
+import { type Flavor, modelLayer } from "../support/aiClients.js"
 
 const KEY = "sk-ant-api03-SECRETPOLICY0123456789xyz"
 const KEY_TAIL = "SECRETPOLICY0123456789xyz"
 
-const modelLayer = (flavor: "openai" | "anthropic", url: string) =>
-  flavor === "openai"
-    ? OpenAiLanguageModel.layer({ model: "gpt-4o-mini" }).pipe(
-      Layer.provide(OpenAiClient.layer({ apiKey: Redacted.make(KEY), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-    : AnthropicLanguageModel.layer({ model: "claude-3-5-haiku-latest" }).pipe(
-      Layer.provide(AnthropicClient.layer({ apiKey: Redacted.make(KEY), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+const layerFor = (flavor: Flavor, url: string) => modelLayer(flavor, url, KEY)
 
 const behaviors: ReadonlyArray<Behavior.Behavior> = [
   Behavior.unauthorized,
@@ -61,7 +50,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
             breaker: { consecutiveFailures: 3, failureRate: 0 },
             retry: { times: 1, base: "5 millis", maxWait: "1 second" }
           })
-          const call = LanguageModel.generateText({ prompt: "hi" }).pipe(Effect.provide(modelLayer(flavor, fake.url)))
+          const call = LanguageModel.generateText({ prompt: "hi" }).pipe(Effect.provide(layerFor(flavor, fake.url)))
           for (const behavior of behaviors) {
             yield* fake.setBehavior(behavior)
             const exit = yield* call.pipe(

@@ -1,33 +1,21 @@
 import { LanguageModel } from "@effect/ai"
-import { AnthropicClient, AnthropicLanguageModel } from "@effect/ai-anthropic"
-import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Duration, Effect, Layer, Redacted, Stream } from "effect"
+import { Cause, Chunk, Duration, Effect, Stream } from "effect"
 import { fromAiError, fromStreamErrorPart } from "../../src/ai/classify.js"
 import { type AnyProviderError, isHealthFailure, isRetryable, llmClassifier } from "effect-breaker/llm"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
+import { type Flavor, modelLayer } from "../support/aiClients.js"
 
 const SECRET = "sk-test-SECRET0123456789abcdef"
-type Flavor = "openai" | "anthropic"
 
-const modelLayer = (flavor: Flavor, url: string) =>
-  flavor === "openai"
-    ? OpenAiLanguageModel.layer({ model: "gpt-4o-mini" }).pipe(
-      Layer.provide(OpenAiClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-    : AnthropicLanguageModel.layer({ model: "claude-3-5-haiku-latest" }).pipe(
-      Layer.provide(AnthropicClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+const layerFor = (flavor: Flavor, url: string) => modelLayer(flavor, url, SECRET)
 
 /** Calls generateText through the real client and classifies the failure. */
 const generate = (flavor: Flavor, behavior: Behavior.Behavior) =>
   Effect.gen(function*() {
     const fake = yield* FakeProvider.make({ flavor, behavior })
     const exit = yield* LanguageModel.generateText({ prompt: "hi" }).pipe(
-      Effect.provide(modelLayer(flavor, fake.url)),
+      Effect.provide(layerFor(flavor, fake.url)),
       Effect.exit
     )
     return { exit, fake }
@@ -105,7 +93,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const fake = yield* FakeProvider.make({ flavor, behavior: Behavior.hang })
         const exit = yield* LanguageModel.generateText({ prompt: "hi" }).pipe(
           Effect.timeout("150 millis"),
-          Effect.provide(modelLayer(flavor, fake.url)),
+          Effect.provide(layerFor(flavor, fake.url)),
           Effect.exit
         )
         expect(llmClassifier(exit)._tag).toBe("Failure")
@@ -119,7 +107,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const port = yield* FakeProvider.closedPort
         const url = flavor === "openai" ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`
         const exit = yield* LanguageModel.generateText({ prompt: "hi" }).pipe(
-          Effect.provide(modelLayer(flavor, url)),
+          Effect.provide(layerFor(flavor, url)),
           Effect.exit
         )
         if (exit._tag === "Success") return expect.fail("expected failure")
@@ -133,7 +121,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const fake = yield* FakeProvider.make({ flavor, behavior: Behavior.ok("alpha beta gamma") })
         const parts = yield* LanguageModel.streamText({ prompt: "hi" }).pipe(
           Stream.runCollect,
-          Effect.provide(modelLayer(flavor, fake.url))
+          Effect.provide(layerFor(flavor, fake.url))
         )
         const text = Chunk.toArray(parts).flatMap((p) => p.type === "text-delta" ? [p.delta] : []).join("")
         expect(text).toBe("alpha beta gamma")
@@ -146,7 +134,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const parts = Chunk.toArray(
           yield* LanguageModel.streamText({ prompt: "hi" }).pipe(
             Stream.runCollect,
-            Effect.provide(modelLayer(flavor, fake.url))
+            Effect.provide(layerFor(flavor, fake.url))
           )
         )
         expect(parts.filter((p) => p.type === "text-delta")).toHaveLength(2)
@@ -162,7 +150,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const fake = yield* FakeProvider.make({ flavor, behavior: Behavior.streamFailsMidway({ mode: "cut", after: 1 }) })
         const exit = yield* LanguageModel.streamText({ prompt: "hi" }).pipe(
           Stream.runCollect,
-          Effect.provide(modelLayer(flavor, fake.url)),
+          Effect.provide(layerFor(flavor, fake.url)),
           Effect.exit
         )
         expect(exit._tag).toBe("Failure")

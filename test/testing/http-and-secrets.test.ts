@@ -1,13 +1,12 @@
 import { LanguageModel } from "@effect/ai"
-import { AnthropicClient, AnthropicLanguageModel } from "@effect/ai-anthropic"
-import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Layer, Redacted } from "effect"
+import { Cause, Duration, Effect, Exit } from "effect"
 import { fromAiError } from "../../src/ai/classify.js"
 import { fromHttpClientError, fromHttpClientErrorWithBody, httpClassifier } from "../../src/http/classify.js"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
+import { modelLayer } from "../support/aiClients.js"
 
 const SECRET = "sk-ant-api03-LEAKME0123456789abcdefXYZ"
 
@@ -72,16 +71,7 @@ describe("through @effect/platform HttpClient", () => {
 
 describe("secrets never reach our errors", () => {
   const flavors = ["openai", "anthropic"] as const
-  const layerFor = (flavor: (typeof flavors)[number], url: string) =>
-    flavor === "openai"
-      ? OpenAiLanguageModel.layer({ model: "gpt-4o-mini" }).pipe(
-        Layer.provide(OpenAiClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-        Layer.provide(NodeHttpClient.layerUndici)
-      )
-      : AnthropicLanguageModel.layer({ model: "claude-3-5-haiku-latest" }).pipe(
-        Layer.provide(AnthropicClient.layer({ apiKey: Redacted.make(SECRET), apiUrl: url })),
-        Layer.provide(NodeHttpClient.layerUndici)
-      )
+  const layerFor = (flavor: (typeof flavors)[number], url: string) => modelLayer(flavor, url, SECRET)
 
   for (const flavor of flavors) {
     it.scopedLive(`${flavor}: the key is in no message, JSON, String or Cause.pretty`, () =>
