@@ -1,0 +1,204 @@
+/**
+ * Hedging: start a fallback alongside a slow primary without cancelling the
+ * primary, answer with the first success.
+ *
+ * The primary runs in a fiber of the hedge's `FiberSet` (its scope is the one
+ * the hedge was made in), so it outlives a caller answered by the fallback and
+ * its breaker still records its outcome; closing that scope interrupts any
+ * primary still running. The caller's interruption interrupts both sides.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import * as MetricKey from "effect/MetricKey"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { InvalidOptionError } from "../../CircuitBreakerError.js"
+import { bind, update } from "../telemetry/metrics.js"
+import * as check from "./validate.js"
+
+/** @internal */
+export const TypeId: unique symbol = Symbol.for("effect-breaker/Hedge")
+
+/** Why the fallback started: the primary was slower than the delay, or it failed first. @internal */
+export type Trigger<E> =
+  | { readonly _tag: "Slow"; readonly after: Duration.Duration }
+  | { readonly _tag: "Failed"; readonly error: E }
+
+/** Who answered, with what, and whether the hedge fired (the primary outlived the delay). @internal */
+export interface Outcome<A> {
+  readonly winner: "primary" | "fallback"
+  readonly value: A
+  readonly fired: boolean
+}
+
+/** @internal */
+export interface Options {
+  readonly delay: Duration.DurationInput
+  readonly name?: string | undefined
+  readonly when?: ((error: any) => boolean) | undefined
+}
+
+/** @internal */
+export interface Hedge {
+  readonly [TypeId]: typeof TypeId
+  readonly name: string
+  readonly delay: Duration.Duration
+  /** Primaries still running, including those whose caller the fallback already answered. */
+  readonly inFlight: Effect.Effect<number>
+  readonly run: <A, E, R, B, E2, R2>(
+    self: Effect.Effect<A, E, R>,
+    fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>
+  ) => Effect.Effect<Outcome<A | B>, E | E2, R | R2>
+}
+
+/** Span attribute names. @internal */
+export const ATTR_HEDGE_FIRED = "hedge.fired"
+/** @internal */
+export const ATTR_HEDGE_SERVED_BY = "hedge.served_by"
+
+/** The hedge counter's key. @internal */
+export const hedgesKey = MetricKey.counter("effect_breaker_hedges", {
+  description: "Hedges fired (the primary outlived the delay), by who answered: primary, fallback or none",
+  incremental: true
+})
+
+const Proto = {
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export const isHedge = (u: unknown): u is Hedge => typeof u === "object" && u !== null && TypeId in u
+
+/** The typed error of a failure that may start the fallback early, or undefined (defects, interruption, rejected errors). */
+const acceptedError = <E>(cause: Cause.Cause<E>, when: ((error: E) => boolean) | undefined): { readonly error: E } | undefined => {
+  if (Cause.isDie(cause) || Cause.isInterrupted(cause)) return undefined
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "None") return undefined
+  if (when !== undefined) {
+    try {
+      if (!when(failure.value)) return undefined
+    } catch {
+      return undefined // a predicate that throws does not start the fallback
+    }
+  }
+  return { error: failure.value }
+}
+
+/** @internal */
+export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError, Scope.Scope> =>
+  Effect.flatMap(
+    check.validated(() => {
+      check.object("hedge", options)
+      if (options.delay === undefined) check.invalid("hedge.delay", undefined, "a finite duration such as \"150 millis\"")
+      const delayMs = check.millis("hedge.delay", options.delay, NaN, { allowZero: true })
+      const name = check.nonEmptyString("hedge.name", options.name, "hedge")
+      const when = check.func<(error: unknown) => boolean>("hedge.when", options.when, "a function from the error to boolean")
+      return { delay: Duration.millis(delayMs), name, when }
+    }),
+    (c) =>
+      Effect.map(FiberSet.make<unknown, unknown>(), (set): Hedge => {
+        const { delay, name, when } = c
+        const metric = {
+          primary: bind(hedgesKey, { hedge: name, served_by: "primary" }),
+          fallback: bind(hedgesKey, { hedge: name, served_by: "fallback" }),
+          none: bind(hedgesKey, { hedge: name, served_by: "none" })
+        }
+        const slow: Trigger<never> = { _tag: "Slow", after: delay }
+
+        const fired = (servedBy: "primary" | "fallback" | "none"): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            update(metric[servedBy], 1)
+            return Effect.annotateCurrentSpan({ [ATTR_HEDGE_FIRED]: true, [ATTR_HEDGE_SERVED_BY]: servedBy })
+          })
+
+        const run = <A, E, R, B, E2, R2>(
+          self: Effect.Effect<A, E, R>,
+          fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>
+        ): Effect.Effect<Outcome<A | B>, E | E2, R | R2> =>
+          Effect.uninterruptibleMask((restore) =>
+            // the primary lives in the hedge's set: it is not interrupted when the caller is answered by the fallback
+            Effect.flatMap(FiberSet.run(set, restore(self)) as Effect.Effect<Fiber.RuntimeFiber<A, E>, never, R>, (primary) => {
+              let second: Fiber.RuntimeFiber<B, E2> | undefined
+
+              // both failed: the fallback's failure first (the last resort's, as in Fallback.serve), the primary's kept beside it
+              const both = (p: Cause.Cause<E>, f: Cause.Cause<E2>): Effect.Effect<never, E | E2> =>
+                Effect.failCause(Cause.parallel<E | E2, E | E2>(f, p))
+              const answer = (winner: Outcome<unknown>["winner"], value: A | B, hedged: boolean): Outcome<A | B> => ({
+                winner,
+                value,
+                fired: hedged
+              })
+
+              const onPrimary = (p: Exit.Exit<A, E>, f: Fiber.RuntimeFiber<B, E2>): Effect.Effect<Outcome<A | B>, E | E2> => {
+                if (p._tag === "Success") {
+                  return Effect.zipRight(Fiber.interrupt(f), Effect.as(fired("primary"), answer("primary", p.value, true)))
+                }
+                if (acceptedError(p.cause, when) === undefined) {
+                  return Effect.zipRight(Effect.zipRight(Fiber.interrupt(f), fired("none")), Effect.failCause(p.cause))
+                }
+                return Effect.flatMap(Fiber.await(f), (fx) =>
+                  fx._tag === "Success"
+                    ? Effect.as(fired("fallback"), answer("fallback", fx.value, true))
+                    : Effect.zipRight(fired("none"), both(p.cause, fx.cause)))
+              }
+
+              const onFallback = (f: Exit.Exit<B, E2>): Effect.Effect<Outcome<A | B>, E | E2> => {
+                if (f._tag === "Success") return Effect.as(fired("fallback"), answer("fallback", f.value, true))
+                return Effect.flatMap(Fiber.await(primary), (p) =>
+                  p._tag === "Success"
+                    ? Effect.as(fired("primary"), answer("primary", p.value, true))
+                    : Effect.zipRight(fired("none"), both(p.cause, f.cause)))
+              }
+
+              const race = (f: Fiber.RuntimeFiber<B, E2>) =>
+                Effect.raceWith(Fiber.await(primary), Fiber.await(f), {
+                  onSelfDone: (exit, other) =>
+                    Effect.zipRight(Fiber.interrupt(other), onPrimary((exit as Exit.Success<Exit.Exit<A, E>, never>).value, f)),
+                  onOtherDone: (exit, other) =>
+                    Effect.zipRight(Fiber.interrupt(other), onFallback((exit as Exit.Success<Exit.Exit<B, E2>, never>).value))
+                })
+
+              const startSecond = Effect.uninterruptible(
+                Effect.map(Effect.fork(restore(Effect.suspend(() => fallback(slow)))), (f) => (second = f))
+              )
+
+              const body = Effect.flatMap(Effect.timeoutOption(Fiber.await(primary), delay), (early) => {
+                if (early._tag === "None") return Effect.flatMap(startSecond, race)
+                const p = early.value
+                if (p._tag === "Success") return Effect.succeed(answer("primary", p.value, false))
+                const accepted = acceptedError(p.cause, when)
+                if (accepted === undefined) return Effect.failCause(p.cause)
+                // failed before the delay (an open circuit rejects at once): the fallback runs now
+                return Effect.matchCauseEffect(Effect.suspend(() => fallback({ _tag: "Failed", error: accepted.error })), {
+                  onSuccess: (value) => Effect.succeed(answer("fallback", value, false)),
+                  onFailure: (f) => both(p.cause, f)
+                })
+              })
+
+              return Effect.onInterrupt(
+                restore(body),
+                () =>
+                  second === undefined
+                    ? Effect.asVoid(Fiber.interrupt(primary))
+                    : Effect.asVoid(Effect.zipRight(Fiber.interrupt(primary), Fiber.interrupt(second)))
+              )
+            })
+          )
+
+        return Object.assign(Object.create(Proto), {
+          name,
+          delay,
+          inFlight: FiberSet.size(set),
+          run
+        }) as Hedge
+      })
+  )
