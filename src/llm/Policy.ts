@@ -79,6 +79,7 @@ import * as Layer from "effect/Layer"
 import type { CircuitBreaker } from "../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreakerError.js"
 import type { Alternative, Served } from "../Fallback.js"
+import type { Hedge } from "../Hedge.js"
 import type { HeaderRecord } from "../internal/llm/headers.js"
 import * as internal from "../internal/llm/policy.js"
 import type { Settings } from "../Presets.js"
@@ -192,6 +193,24 @@ export interface ServeOptions<Alts> extends CallOptions {
   readonly fallback: Alts
   /** Which failures fall back. Default: all. */
   readonly when?: ((error: PolicyError) => boolean) | undefined
+}
+
+/**
+ * The options of `failover(...).serve(input, options)`: a fallback chain and,
+ * optionally, a hedge.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
+  /**
+   * Hedge the first provider with the others: after the hedge's delay the rest
+   * of the failover starts beside it, without cancelling it (its breaker still
+   * records its timeout or failure); the first success answers, and the
+   * answer's `hedged` says whether the hedge fired. Make it with
+   * `Hedge.make({ delay })` in the scope that should own the stragglers.
+   */
+  readonly hedge?: Hedge | undefined
 }
 
 /**
@@ -334,6 +353,12 @@ export interface Failover<I, A, R> extends internal.LlmFailover<I, A, R> {}
  *   name) and `fallback.kind: "provider"`.
  * - `serve(input, { fallback })` ends with a fallback chain; a
  *   `Fallback.cached(cache, key)` in it is filled by every step's success.
+ * - `serve(input, { fallback, hedge })` hedges the first step: if it has not
+ *   answered after the hedge's delay, the next steps start beside it (at once
+ *   when it fails first, e.g. its circuit is open) and the first success
+ *   answers; the first step is not cancelled, so its breaker records its
+ *   timeout and a half-open probe completes. The answer's `hedged` is true
+ *   when the hedge fired.
  *
  * **Example**
  *

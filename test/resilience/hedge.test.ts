@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Metric, Option, Scope, Supervisor, TestClock } from "effect"
-import { CircuitBreaker, CircuitOpenError, InvalidOptionError, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError, Fallback, InvalidOptionError, TripPolicy } from "effect-breaker"
+import { Policy } from "effect-breaker/llm"
 // Hedge is not in the root barrel yet (src/index.ts belongs to another engineer): import the module itself.
 import * as Hedge from "../../src/Hedge.js"
 import { hedgesKey } from "../../src/internal/resilience/hedge.js"
@@ -230,5 +231,58 @@ describe("Hedge", () => {
       assert.isTrue(Hedge.isHedge(zero))
       assert.isFalse(Hedge.isHedge({}))
       assert.isTrue(Option.isSome(Option.some(zero.delay)))
+    }).pipe(Effect.scoped))
+})
+
+describe("Policy.failover(...).serve with a hedge", () => {
+  const setup = Effect.gen(function*() {
+    const openai = yield* Policy.make({
+      provider: "openai",
+      timeout: "1 second",
+      retry: false,
+      gate: false,
+      breaker: { preset: "default", consecutiveFailures: 1 }
+    })
+    const anthropic = yield* Policy.make({ provider: "anthropic", retry: false, gate: false })
+    const sent = { openai: 0, anthropic: 0 }
+    const ask = yield* Policy.failover([
+      { policy: openai, run: (_: string) => Effect.suspend(() => (sent.openai++, Effect.never)) },
+      { policy: anthropic, run: (q: string) => Effect.suspend(() => (sent.anthropic++, Effect.succeed(`claude: ${q}`))) }
+    ])
+    const hedge = yield* Hedge.make({ delay: "150 millis" })
+    const cache = yield* Fallback.makeCache<string>({ maxAge: "1 minute" })
+    return { openai, ask, hedge, cache, sent }
+  })
+
+  it.effect("a hanging first provider: the next one answers at exactly the delay; the first one's timeout opens its circuit; then no delay", () =>
+    Effect.gen(function*() {
+      const { ask, cache, hedge, openai, sent } = yield* setup
+      const fiber = yield* Effect.fork(ask.serve("hi", { fallback: [Fallback.cached(cache, "hi")], hedge }))
+      yield* TestClock.adjust("149 millis")
+      assert.strictEqual(sent.anthropic, 0)
+      yield* TestClock.adjust("1 millis")
+      const served = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(served, { value: "claude: hi", servedBy: { _tag: "Fallback", name: "anthropic" }, hedged: true })
+      assert.strictEqual((yield* openai.breaker.stats).state, "Closed")
+      yield* TestClock.adjust("850 millis")
+      assert.strictEqual((yield* openai.breaker.stats).state, "Open")
+      assert.strictEqual(yield* hedge.inFlight, 0)
+
+      // the circuit is open: rejected at once, the next provider answers with no delay and no hedge
+      const now = yield* Clock.currentTimeMillis
+      const again = yield* ask.serve("again", { fallback: [Fallback.cached(cache, "again")], hedge })
+      assert.deepStrictEqual(again, { value: "claude: again", servedBy: { _tag: "Fallback", name: "anthropic" }, hedged: false })
+      assert.strictEqual(yield* Clock.currentTimeMillis, now)
+      assert.deepStrictEqual(sent, { openai: 1, anthropic: 2 })
+      // every answer filled the cache
+      assert.isTrue(Option.isSome(yield* cache.get("again")))
+    }).pipe(Effect.scoped))
+
+  it.effect("a bad hedge is a typed error naming it", () =>
+    Effect.gen(function*() {
+      const { ask } = yield* setup
+      const error = yield* Effect.flip(ask.serve("hi", { fallback: [], hedge: {} as any }))
+      assert.instanceOf(error, InvalidOptionError)
+      assert.strictEqual((error as InvalidOptionError).option, "serve.hedge")
     }).pipe(Effect.scoped))
 })

@@ -31,6 +31,7 @@ import * as Resilience from "../../Resilience.js"
 import type * as Retry from "../../Retry.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { annotateFallback } from "../telemetry/annotate.js"
+import * as Hedge from "../resilience/hedge.js"
 import * as check from "../resilience/validate.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 
@@ -71,6 +72,14 @@ export interface ServeOptions<Alts> extends CallOptions {
   readonly fallback: Alts
   readonly when?: ((error: PolicyError) => boolean) | undefined
 }
+
+/** @internal */
+export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
+  readonly hedge?: HedgeLike | undefined
+}
+
+/** The public `Hedge` (its `run` is internal). @internal */
+type HedgeLike = { readonly [Hedge.TypeId]: typeof Hedge.TypeId }
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/llm/Policy")
@@ -301,9 +310,9 @@ export interface LlmFailover<I, A, R> {
   (input: I): Effect.Effect<Fallback.Served<A>, PolicyError, R>
   readonly serve: <const Alts extends ReadonlyArray<Fallback.Alternative<any, any, any, any>>>(
     input: I,
-    options: ServeOptions<Alts>
+    options: FailoverServeOptions<Alts>
   ) => Effect.Effect<
-    Fallback.Served<A | Fallback.Alternative.Success<Alts[number]>>,
+    Fallback.Served<A | Fallback.Alternative.Success<Alts[number]>> & { readonly hedged?: boolean | undefined },
     PolicyError | InvalidOptionError | Fallback.Alternative.Error<Alts[number]>,
     R | Fallback.Alternative.Context<Alts[number]>
   >
@@ -337,6 +346,19 @@ export const failover = <I, A, R>(
       }
     }
 
+    const succeeded = (
+      i: number,
+      value: A,
+      caches: ReadonlyArray<{ readonly cache: Fallback.LastGoodCache<any>; readonly key: string }>
+    ): Effect.Effect<Fallback.Served<A>> => {
+      const policy = steps[i]!.policy
+      const served: Fallback.Served<A> = { value, servedBy: i === 0 ? Fallback.primary : { _tag: "Fallback", name: policy.name } }
+      let done: Effect.Effect<void> = Effect.annotateCurrentSpan(policy.attributes)
+      if (i > 0) done = Effect.zipRight(done, annotateFallback(policy.name, "provider", names[0]))
+      for (const c of caches) done = Effect.zipRight(done, c.cache.set(c.key, value))
+      return Effect.as(done, served)
+    }
+
     const from = (
       i: number,
       input: I,
@@ -356,13 +378,7 @@ export const failover = <I, A, R>(
       const policy = step.policy
       const attempt = Effect.suspend(() => policy.with(call)(step.run(input)))
       return Effect.matchEffect(attempt, {
-        onSuccess: (value) => {
-          const served: Fallback.Served<A> = { value, servedBy: i === 0 ? Fallback.primary : { _tag: "Fallback", name: policy.name } }
-          let done: Effect.Effect<void> = Effect.annotateCurrentSpan(policy.attributes)
-          if (i > 0) done = Effect.zipRight(done, annotateFallback(policy.name, "provider", names[0]))
-          for (const c of caches) done = Effect.zipRight(done, c.cache.set(c.key, value))
-          return Effect.as(done, served)
-        },
+        onSuccess: (value) => succeeded(i, value, caches),
         onFailure: (error) => {
           if (error instanceof CircuitOpenError) {
             const better = soonest === undefined || Duration.lessThan(error.retryAfter, soonest.retryAfter)
@@ -376,14 +392,60 @@ export const failover = <I, A, R>(
 
     const noCaches: ReadonlyArray<never> = []
     const run = (input: I) => from(0, input, noCall, noCaches, undefined, false, undefined)
-    const serve = (input: I, serveOptions: ServeOptions<ReadonlyArray<Fallback.Alternative<any, any, any, any>>>) => {
+    /**
+     * The first step hedged by the others: after the hedge's delay the rest of
+     * the failover starts beside it (at once if it fails first, e.g. an open
+     * circuit); the first success answers. The first step keeps running in the
+     * hedge's scope, so its breaker records its timeout or failure.
+     */
+    const hedged = (
+      hedge: Hedge.Hedge,
+      input: I,
+      call: CallOptions,
+      caches: ReadonlyArray<{ readonly cache: Fallback.LastGoodCache<any>; readonly key: string }>,
+      onError: (error: unknown, fired: boolean) => Effect.Effect<any, any, any>
+    ): Effect.Effect<any, any, R> =>
+      Effect.suspend(() => {
+        let fired = false
+        const first = steps[0]!
+        const primary = Effect.suspend(() => first.policy.with(call)(first.run(input)))
+        const rest = (trigger: Hedge.Trigger<unknown>) => {
+          if (trigger._tag === "Slow") {
+            fired = true
+            return from(1, input, call, caches, undefined, false, undefined)
+          }
+          const e = trigger.error
+          return e instanceof CircuitOpenError
+            ? from(1, input, call, caches, undefined, false, e)
+            : from(1, input, call, caches, e, true, undefined)
+        }
+        return Effect.matchEffect(hedge.run(primary, rest, keep), {
+          onSuccess: (o) =>
+            o.winner === "primary"
+              ? Effect.map(succeeded(0, o.value as A, caches), (served) => ({ ...served, hedged: o.fired }))
+              : Effect.succeed({ ...(o.value as Fallback.Served<A>), hedged: o.fired }),
+          onFailure: (error) => onError(error, fired)
+        })
+      })
+    const keep = (e: unknown): boolean => !stop(e as PolicyError)
+
+    const serve = (input: I, serveOptions: FailoverServeOptions<ReadonlyArray<Fallback.Alternative<any, any, any, any>>>) => {
       const chain = serveOptions.fallback
       const caches: Array<{ readonly cache: Fallback.LastGoodCache<any>; readonly key: string }> = []
       for (const alt of chain) if (alt._tag === "Cache") caches.push({ cache: alt.cache, key: alt.key })
       const when = serveOptions.when
+      const hedge = serveOptions.hedge
+      const fallBack = (error: unknown) => Fallback.serve(Effect.fail(error), { chain, ...(when === undefined ? {} : { when }) })
+      if (hedge !== undefined && !Hedge.isHedge(hedge)) {
+        return check.validated(() => check.invalid("serve.hedge", hedge, "a Hedge (Hedge.make)"))
+      }
+      if (hedge !== undefined && steps.length > 1) {
+        return Effect.flatMap(checkCall(serveOptions), (call) =>
+          hedged(hedge as Hedge.Hedge, input, call, caches, (error, fired) =>
+            Effect.map(fallBack(error), (served) => ({ ...served, hedged: fired }))))
+      }
       return Effect.flatMap(checkCall(serveOptions), (call) =>
-        Effect.catchAll(from(0, input, call, caches, undefined, false, undefined), (error) =>
-          Fallback.serve(Effect.fail(error), { chain, ...(when === undefined ? {} : { when }) })))
+        Effect.catchAll(from(0, input, call, caches, undefined, false, undefined), fallBack))
     }
     return Object.assign(Object.setPrototypeOf(run, FailoverProto), { serve, names }) as unknown as LlmFailover<I, A, R>
   })

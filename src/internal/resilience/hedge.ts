@@ -51,9 +51,11 @@ export interface Hedge {
   readonly delay: Duration.Duration
   /** Primaries still running, including those whose caller the fallback already answered. */
   readonly inFlight: Effect.Effect<number>
+  /** `accept`, when given, replaces the hedge's `when` for this call. */
   readonly run: <A, E, R, B, E2, R2>(
     self: Effect.Effect<A, E, R>,
-    fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>
+    fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>,
+    accept?: (error: E) => boolean
   ) => Effect.Effect<Outcome<A | B>, E | E2, R | R2>
 }
 
@@ -106,7 +108,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
     }),
     (c) =>
       Effect.map(FiberSet.make<unknown, unknown>(), (set): Hedge => {
-        const { delay, name, when } = c
+        const { delay, name } = c
         const metric = {
           primary: bind(hedgesKey, { hedge: name, served_by: "primary" }),
           fallback: bind(hedgesKey, { hedge: name, served_by: "fallback" }),
@@ -122,9 +124,11 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
 
         const run = <A, E, R, B, E2, R2>(
           self: Effect.Effect<A, E, R>,
-          fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>
-        ): Effect.Effect<Outcome<A | B>, E | E2, R | R2> =>
-          Effect.uninterruptibleMask((restore) =>
+          fallback: (trigger: Trigger<E>) => Effect.Effect<B, E2, R2>,
+          accept?: (error: E) => boolean
+        ): Effect.Effect<Outcome<A | B>, E | E2, R | R2> => {
+          const when = accept ?? c.when
+          return Effect.uninterruptibleMask((restore) =>
             // the primary lives in the hedge's set: it is not interrupted when the caller is answered by the fallback
             Effect.flatMap(FiberSet.run(set, restore(self)) as Effect.Effect<Fiber.RuntimeFiber<A, E>, never, R>, (primary) => {
               let second: Fiber.RuntimeFiber<B, E2> | undefined
@@ -193,6 +197,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
               )
             })
           )
+        }
 
         return Object.assign(Object.create(Proto), {
           name,
