@@ -58,8 +58,28 @@ const outcomeCode = (outcome: Outcome): core.OutcomeCode =>
 const hintMillis = (outcome: Outcome): number =>
   outcome._tag === "Failure" && outcome.retryAfter !== undefined ? Duration.toMillis(outcome.retryAfter) : 0
 
-class Shell {
+/**
+ * What few breakers use (observers' effects and tracing, a subscription, span
+ * options), kept off the shell: one field there instead of five.
+ */
+class Extras {
   pubsub: PubSub.PubSub<core.Transition> | undefined = undefined
+  spanOptions: Partial<Record<core.StateTag, Tracer.SpanOptions>> | undefined = undefined
+  constructor(
+    /** Telemetry that needs the caller's fiber: present only when an observer asks for it. */
+    readonly trace: TraceMode | undefined,
+    readonly transitionEffect: ((t: core.Transition) => Effect.Effect<void>) | undefined,
+    readonly rejectionEffect:
+      | ((breaker: string, state: core.StateTag, retryAfterMs: number) => Effect.Effect<void>)
+      | undefined
+  ) {}
+}
+
+const noExtras = (): Extras => new Extras(undefined, undefined, undefined)
+
+class Shell {
+  /** Made with the shell when an observer has effects or traces, else on first subscription. */
+  extras: Extras | undefined
   readonly defaultClassify: boolean
   /** Whether a call's duration matters (slow-call policies or observers): if not, admission in Closed skips the clock. */
   readonly timed: boolean
@@ -67,31 +87,40 @@ class Shell {
   readonly clockFreeSuccess: boolean
   /** The `matchCauseEffect` handlers of untimed, untraced calls: they depend only on (generation, admittedIn). */
   passHandlers: PassHandlers | undefined = undefined
-  /** Telemetry that needs the caller's fiber: present only when an observer asks for it. */
-  readonly trace: TraceMode | undefined
-  readonly transitionEffect: ((t: core.Transition) => Effect.Effect<void>) | undefined
-  readonly rejectionEffect: ((breaker: string, state: core.StateTag, retryAfterMs: number) => Effect.Effect<void>) | undefined
-  spanOptions: Partial<Record<core.StateTag, Tracer.SpanOptions>> | undefined = undefined
   constructor(
-    readonly name: string,
     /** The core's state; updated in place, never replaced. */
     readonly state: core.State,
     readonly clock: Clock.Clock,
     readonly classify: Classifier<any, any>,
-    readonly observers: ReadonlyArray<Observer>,
-    readonly slowMs: number
+    readonly observers: ReadonlyArray<Observer>
   ) {
     this.defaultClassify = classify === defaultClassifier
-    this.timed = slowMs < Infinity || observers.length > 0
+    this.timed = state.slowMs < Infinity || observers.length > 0
     this.clockFreeSuccess = !this.timed && state.windows.length === 0
-    this.trace = observers.find((o) => o.trace !== undefined)?.trace
-    this.transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
-    this.rejectionEffect = sequence(observers.flatMap((o) => o.rejectionEffect ? [o.rejectionEffect] : []))
+    const trace = observers.find((o) => o.trace !== undefined)?.trace
+    const transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
+    const rejectionEffect = sequence(observers.flatMap((o) => o.rejectionEffect ? [o.rejectionEffect] : []))
+    this.extras = trace === undefined && transitionEffect === undefined && rejectionEffect === undefined
+      ? undefined
+      : new Extras(trace, transitionEffect, rejectionEffect)
+  }
+
+  get name(): string {
+    return this.state.name
+  }
+  get slowMs(): number {
+    return this.state.slowMs
+  }
+  get trace(): TraceMode | undefined {
+    return this.extras?.trace
+  }
+  get rejectionEffect(): Extras["rejectionEffect"] {
+    return this.extras?.rejectionEffect
   }
 
   /** The options of a call's span in "span" mode, built once per admitting state. */
   spanOptionsFor(admittedIn: core.StateTag): Tracer.SpanOptions {
-    return (this.spanOptions ??= {})[admittedIn] ??= {
+    return ((this.extras ??= noExtras()).spanOptions ??= {})[admittedIn] ??= {
       kind: "internal",
       captureStackTrace: false,
       attributes: { [attrs.ATTR_BREAKER_NAME]: this.name, [attrs.ATTR_BREAKER_STATE]: attrs.stateLabel[admittedIn] }
@@ -100,11 +129,13 @@ class Shell {
 
   /** Runs the observers' transition effects (if any) in the caller's fiber before `effect`. */
   follow<A, E, R>(t: core.Transition | undefined, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return t !== undefined && this.transitionEffect !== undefined ? Effect.zipRight(this.transitionEffect(t), effect) : effect
+    const transitionEffect = t === undefined ? undefined : this.extras?.transitionEffect
+    return transitionEffect !== undefined ? Effect.zipRight(transitionEffect(t!), effect) : effect
   }
 
   notify(t: core.Transition): void {
-    if (this.pubsub !== undefined) this.pubsub.unsafeOffer(t)
+    const pubsub = this.extras?.pubsub
+    if (pubsub !== undefined) pubsub.unsafeOffer(t)
     for (const o of this.observers) o.onTransition?.(t)
   }
 
@@ -370,8 +401,9 @@ const BreakerProto = {
     const shell: Shell = (this as any)[ShellKey]
     // The PubSub is made on first subscription: a breaker nobody watches pays nothing for it.
     return Effect.suspend(() => {
-      shell.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
-      return PubSub.subscribe(shell.pubsub)
+      const extras = shell.extras ??= noExtras()
+      extras.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
+      return PubSub.subscribe(extras.pubsub)
     })
   },
   get events() {
@@ -417,7 +449,7 @@ export const make = (options: Options): Effect.Effect<Breaker, InvalidOptionErro
       const attached = observers.length === 0
         ? observers
         : observers.map((o) => o.attach !== undefined ? o.attach(config.name, state.tag, now) : o)
-      const shell = new Shell(config.name, state, clock, classify ?? defaultClassifier, attached, config.slowMs)
+      const shell = new Shell(state, clock, classify ?? defaultClassifier, attached)
       const breaker = Object.setPrototypeOf(makeProtect(shell), BreakerProto)
       breaker[ShellKey] = shell
       return Effect.succeed(breaker as Breaker)

@@ -116,9 +116,11 @@ export interface State {
   consecutiveFailures: number
   /** One window per rate policy, carrying that policy's parameters. */
   readonly windows: ReadonlyArray<Window>
-  /** Half-open permits: when each was issued (NaN when free) and the ticket of its holder. */
-  readonly permitIssuedAt: Array<number>
-  readonly permitTicket: Array<number>
+  /**
+   * Half-open permits, two numbers each: at `2 * slot` when it was issued (NaN when
+   * free), at `2 * slot + 1` the ticket of its holder. One array instead of two.
+   */
+  readonly permits: Array<number>
   ticket: number
   probeSuccesses: number
   /** Totals since the state was entered. */
@@ -131,6 +133,21 @@ export interface State {
   outTicket: number
   outRetryAfterMs: number
   outTransition: Transition | undefined
+}
+
+// Plain arrays: a typed array costs ~200 bytes of JSTypedArray + JSArrayBuffer before its first element.
+const freePermits = (n: number): Array<number> => {
+  const permits = new Array<number>(2 * n)
+  for (let i = 0; i < permits.length; i += 2) {
+    permits[i] = NaN
+    permits[i + 1] = 0
+  }
+  return permits
+}
+
+/** Frees every permit (tickets stay: a ticket is never reused). */
+const freeAll = (permits: Array<number>): void => {
+  for (let i = 0; i < permits.length; i += 2) permits[i] = NaN
 }
 
 /** Shared by every breaker without a rate policy. */
@@ -153,9 +170,7 @@ export const initial = (config: Config, now: number): State => ({
   openings: 0,
   consecutiveFailures: 0,
   windows: config.rates.length === 0 ? noWindows : config.rates.map(makeWindow),
-  // Plain arrays: a typed array costs ~200 bytes of JSTypedArray + JSArrayBuffer before its first element.
-  permitIssuedAt: new Array<number>(config.permits).fill(NaN),
-  permitTicket: new Array<number>(config.permits).fill(0),
+  permits: freePermits(config.permits),
   ticket: 0,
   probeSuccesses: 0,
   calls: 0,
@@ -178,7 +193,7 @@ const enter = (s: State, to: StateTag, now: number, reason: Reason): void => {
   s.slowCalls = 0
   s.rejected = 0
   if (to === "HalfOpen" || from === "HalfOpen") {
-    s.permitIssuedAt.fill(NaN)
+    freeAll(s.permits)
     s.probeSuccesses = 0
   }
   if (to === "Closed" || to === "Disabled" || to === "MetricsOnly" || to === "ForcedOpen") {
@@ -239,16 +254,16 @@ export const admit = (s: State, now: number): Decision => {
 }
 
 const takePermit = (s: State, now: number): Decision => {
-  const issued = s.permitIssuedAt
+  const permits = s.permits
   const timeout = s.probeTimeoutMs
   let soonest = Infinity
-  for (let i = 0; i < issued.length; i++) {
-    const at = issued[i]!
+  for (let i = 0; i < permits.length; i += 2) {
+    const at = permits[i]!
     // A free slot, or one whose probe has stalled past the probe timeout (its late outcome will not match).
     if (at !== at || now - at >= timeout) {
-      issued[i] = now
-      s.permitTicket[i] = ++s.ticket
-      s.outSlot = i
+      permits[i] = now
+      permits[i + 1] = ++s.ticket
+      s.outSlot = i >> 1
       s.outTicket = s.ticket
       return Probe
     }
@@ -326,11 +341,11 @@ export const recordProbe = (
   retryAfterMs: number
 ): void => {
   s.outTransition = undefined
-  if (generation !== s.generation || s.tag !== "HalfOpen" || s.permitTicket[slot] !== ticket) return
-  const issuedAt = s.permitIssuedAt[slot]!
+  if (generation !== s.generation || s.tag !== "HalfOpen" || s.permits[2 * slot + 1] !== ticket) return
+  const issuedAt = s.permits[2 * slot]!
   // A free permit, or one held past the probe timeout: that probe stalled and no longer counts.
   if (issuedAt !== issuedAt || now - issuedAt >= s.probeTimeoutMs) return
-  s.permitIssuedAt[slot] = NaN
+  s.permits[2 * slot] = NaN
   if (outcome === OIgnored) return
   const slow = durationMs >= s.slowMs
   s.calls++
@@ -419,8 +434,8 @@ export const snapshot = (s: State, now: number): Snapshot => {
   let retryAfterMs = 0
   if (s.tag === "HalfOpen") {
     let soonest = Infinity
-    for (let i = 0; i < s.permitIssuedAt.length; i++) {
-      const at = s.permitIssuedAt[i]!
+    for (let i = 0; i < s.permits.length; i += 2) {
+      const at = s.permits[i]!
       if (at === at && now - at < s.probeTimeoutMs) {
         probesInFlight++
         soonest = Math.min(soonest, at + s.probeTimeoutMs - now)
