@@ -34,5 +34,5 @@ export const formatLine = (label: string, endMs: number, interval: Interval, col
   return `[${label}] ${(endMs / 1000).toFixed(1).padStart(5)}s ${interval.phase.padEnd(8)} ${states} │ ` +
     `answered ${num(interval.primary + interval.failover + interval.cache)} (primary ${num(interval.primary)} failover ${num(interval.failover)} cache ${
       num(interval.cache)
-    }) failed ${num(interval.failed)} rejected ${num(interval.rejected)} │ p99 ${p99} │ sent: ${sent}`
+    }) hedged ${num(interval.hedged)} failed ${num(interval.failed)} rejected ${num(interval.rejected)} │ p99 ${p99} │ sent: ${sent}`
 }

@@ -52,6 +52,12 @@ export interface DrillOptions {
   readonly retries: number
   /** The first retry delay (doubles each retry, ±20% jitter). */
   readonly retryBaseMs: number
+  /**
+   * Hedge: after this long without an answer from the primary, start the
+   * failover beside it (the primary is not cancelled: its breaker still records
+   * it). `null`: no hedging. Both variants hedge, so the comparison isolates the breaker.
+   */
+  readonly hedgeMs: number | null
   /** Share of requests a healthy provider answers with a 500 (blips the policy should absorb without opening). */
   readonly noise: number
   /** How often the live view prints a line (and the width of the report's intervals). */
@@ -81,6 +87,7 @@ export const defaults: DrillOptions = {
   permits: 1,
   retries: 2,
   retryBaseMs: 50,
+  hedgeMs: 100,
   noise: 0.02,
   intervalMs: 500,
   jsonPath: ".reports/drill.json",
@@ -115,6 +122,8 @@ export const usage = `Usage: npm start -- [flags]   (or: npx tsx bin/drill.ts [f
   --permits 1          half-open probes (default 1)
   --retries 2          retries per provider, outside the breaker (default 2)
   --retry-base 50ms    first retry delay, doubling, ±20% jitter (default 50ms)
+  --hedge 100ms|off    start the failover beside a primary silent this long, without
+                       cancelling it (default 100ms; both variants hedge)
   --noise 0.02         share of 500s from a healthy provider (default 0.02)
   --interval 500ms     live view / report interval (default 500ms)
   --no-breaker         run only the baseline without the breaker
@@ -175,6 +184,11 @@ const valued: Record<string, Setter> = {
   "--open": (v) => Either.map(parseDuration("--open", v, 1, 600_000), (openMs) => ({ openMs })),
   "--retry-base": (v) => Either.map(parseDuration("--retry-base", v, 1, 60_000), (retryBaseMs) => ({ retryBaseMs })),
   "--interval": (v) => Either.map(parseDuration("--interval", v, 50, 60_000), (intervalMs) => ({ intervalMs })),
+  "--hedge": (v) =>
+    v === "off" ? Either.right({ hedgeMs: null }) : Either.mapBoth(parseDuration("--hedge", v, 0, 600_000), {
+      onLeft: () => bad("--hedge", v, "off, or a duration from 0ms to 10m, like 150ms"),
+      onRight: (hedgeMs) => ({ hedgeMs })
+    }),
   "--threshold": (v) => Either.map(parseNumber("--threshold", v, 1, 1_000, true), (threshold) => ({ threshold })),
   "--permits": (v) => Either.map(parseNumber("--permits", v, 1, 100, true), (permits) => ({ permits })),
   "--retries": (v) => Either.map(parseNumber("--retries", v, 0, 10, true), (retries) => ({ retries })),

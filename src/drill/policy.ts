@@ -1,19 +1,24 @@
 /**
- * The policy the drill puts in front of the providers: per provider a timeout
- * inside its breaker and a retry outside it, failover from the first provider
- * to the next, and a last-good cache when every provider fails.
+ * The policy the drill puts in front of the providers, written with the
+ * library's one-liner: a `Policy.make` per provider (timeout, breaker,
+ * rate-limit gate and retry, classified by the provider taxonomy through
+ * `fromAiError`), `Policy.failover` from the first provider to the next, a
+ * last-good cache at the end of the chain, and a hedge: after `hedgeMs` the
+ * next provider starts beside a slow primary, which is not cancelled.
  *
  * @since 0.1.0
  */
+import type * as AiError from "@effect/ai/AiError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { aiClassifier, toProviderError } from "../ai/classify.js"
+import type * as Scope from "effect/Scope"
+import { fromAiError } from "../ai/classify.js"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import type { InvalidOptionError } from "../CircuitBreakerError.js"
-import * as Failover from "../Failover.js"
 import * as Fallback from "../Fallback.js"
-import { isRetryable, retryAfter } from "../llm/ProviderError.js"
-import * as Retry from "../Retry.js"
+import * as Hedge from "../Hedge.js"
+import { llmClassifier } from "../llm/classify.js"
+import * as Policy from "../llm/Policy.js"
 import * as TripPolicy from "../TripPolicy.js"
 
 /**
@@ -31,6 +36,8 @@ export type ServedBy = "primary" | "failover" | "cache"
 export interface Answer {
   readonly text: string
   readonly servedBy: ServedBy
+  /** The hedge fired: the primary had not answered after `hedgeMs` and the failover started beside it. */
+  readonly hedged: boolean
 }
 
 /**
@@ -42,7 +49,7 @@ export interface Answer {
  */
 export interface Provider {
   readonly name: string
-  readonly call: (prompt: string) => Effect.Effect<string, unknown>
+  readonly call: (prompt: string) => Effect.Effect<string, AiError.AiError>
 }
 
 /**
@@ -60,6 +67,8 @@ export interface PolicyOptions {
   readonly permits: number
   readonly retries: number
   readonly retryBaseMs: number
+  /** Start the failover beside a primary still running after this long; `null`: no hedging. */
+  readonly hedgeMs: number | null
   /** How long a last good answer may be served (default 10 minutes). */
   readonly cacheMaxAgeMs?: number | undefined
 }
@@ -70,78 +79,77 @@ export interface PolicyOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Policy {
+export interface DrillPolicy {
   readonly ask: (prompt: string) => Effect.Effect<Answer, unknown>
   /** One per provider, in order. */
   readonly breakers: ReadonlyArray<CircuitBreaker.CircuitBreaker>
-}
-
-/** Retry only what the provider taxonomy calls transient (5xx, overload, timeouts, network); `Retry` never retries a `CircuitOpenError`. */
-const retryable = (error: unknown): boolean => {
-  const provider = toProviderError(error)
-  return provider === undefined || isRetryable(provider)
-}
-
-const hint = (error: unknown): Duration.Duration | undefined => {
-  const provider = toProviderError(error)
-  return provider === undefined ? undefined : retryAfter(provider)
+  /** Primaries still running after their caller was answered by the hedge (0 without one). */
+  readonly stragglers: Effect.Effect<number>
 }
 
 /**
- * Makes the policy from the library's parts: a `Failover` over the providers,
- * each step `Retry(breaker(timeout(call)))` (an open circuit is skipped at
- * once: its rejection is never retried), then `Fallback.cached`, the last good
- * answer for the same prompt.
+ * Makes the policy from the library's parts: per provider a `Policy.make`
+ * (its own breaker, timeout, gate and retry), `Policy.failover` over them, and
+ * `serve(prompt, { fallback: [Fallback.cached(cache, prompt)], hedge })`.
  *
  * **Details**
  *
- * The breakers classify with `aiClassifier` (5xx, overload, timeouts and
- * network errors count; 429 and bad requests do not), trip on `threshold`
- * consecutive failures, stay open `openMs`, and close after `permits`
- * successful probes. Retries back off exponentially from `retryBaseMs` with
- * ±20% jitter and honour a provider's retry-after hint up to one timeout
- * (longer: fail over instead). Fails with `InvalidOptionError` on an
- * out-of-range option.
+ * The breakers trip on `threshold` consecutive failures (classified by
+ * `llmClassifier`: 5xx, overload, timeouts and network errors count; 429 and
+ * bad requests do not), stay open `openMs`, and close after `permits`
+ * successful probes. Retries (outside each breaker) back off exponentially
+ * from `retryBaseMs` with ±20% jitter and honour a provider's retry-after hint
+ * up to one timeout. The hedge's primaries outliving their caller run in the
+ * enclosing `Scope`. Fails with `InvalidOptionError` on an out-of-range option.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makePolicy = (options: PolicyOptions): Effect.Effect<Policy, InvalidOptionError> =>
+export const makePolicy = (options: PolicyOptions): Effect.Effect<DrillPolicy, InvalidOptionError, Scope.Scope> =>
   Effect.gen(function*() {
     const timeout = Duration.millis(options.timeoutMs)
-    const retry = yield* Retry.make<unknown>({
-      times: options.retries,
-      base: Duration.millis(options.retryBaseMs),
-      factor: 2,
-      jitter: 0.2,
-      while: retryable,
-      retryAfter: hint,
-      maxWait: timeout
-    })
-    // `run` typed as a function (not Step's `Effect | function` union) so Failover infers the input type
-    const steps: Array<Failover.Step<string, string, unknown, never> & { readonly run: (prompt: string) => Effect.Effect<string, unknown> }> = []
     const breakers: Array<CircuitBreaker.CircuitBreaker> = []
+    const steps: Array<Policy.Step<string, string, AiError.AiError, never>> = []
     for (const provider of options.providers) {
       const breaker = yield* CircuitBreaker.make({
         name: provider.name,
         policy: TripPolicy.consecutiveFailures(options.threshold),
         openDuration: Duration.millis(options.openMs),
         halfOpen: { permits: options.permits, probeTimeout: Duration.millis(options.timeoutMs * 2) },
-        classify: aiClassifier
+        classify: llmClassifier
       })
       if (!options.breaker) yield* breaker.disable
       breakers.push(breaker)
-      // the timeout inside the breaker: a hang is recorded as a failure
-      steps.push({ name: provider.name, breaker, retry, run: (prompt: string) => Effect.timeout(provider.call(prompt), timeout) })
+      const policy = yield* Policy.make({
+        provider: provider.name,
+        name: provider.name,
+        breaker,
+        timeout,
+        retry: options.retries === 0 ? false : {
+          times: options.retries,
+          base: Duration.millis(options.retryBaseMs),
+          factor: 2,
+          jitter: 0.2,
+          maxWait: timeout
+        },
+        toProviderError: fromAiError
+      })
+      steps.push({ policy, run: provider.call })
     }
-    const failover = yield* Failover.make(steps)
-    const cache = yield* Fallback.makeCache<Answer>({ maxAge: Duration.millis(options.cacheMaxAgeMs ?? 600_000) })
+    const failover = yield* Policy.failover(steps)
+    const cache = yield* Fallback.makeCache<string>({ maxAge: Duration.millis(options.cacheMaxAgeMs ?? 600_000) })
+    const hedge = options.hedgeMs === null
+      ? undefined
+      : yield* Hedge.make({ delay: Duration.millis(options.hedgeMs), name: "failover" })
 
     const ask = (prompt: string): Effect.Effect<Answer, unknown> =>
-      failover.serve(prompt).pipe(
-        Effect.map((served): Answer => ({ text: served.value, servedBy: served.servedBy._tag === "Primary" ? "primary" : "failover" })),
-        Fallback.serve({ chain: [Fallback.cached(cache, prompt)] }),
-        Effect.map((served) => served.servedBy._tag === "Cache" ? { text: served.value.text, servedBy: "cache" } : served.value)
+      Effect.map(
+        failover.serve(prompt, { fallback: [Fallback.cached(cache, prompt)], hedge }),
+        (served): Answer => ({
+          text: served.value,
+          servedBy: served.servedBy._tag === "Primary" ? "primary" : served.servedBy._tag === "Cache" ? "cache" : "failover",
+          hedged: served.hedged === true
+        })
       )
-    return { ask, breakers }
+    return { ask, breakers, stragglers: hedge === undefined ? Effect.succeed(0) : hedge.inFlight }
   })

@@ -23,6 +23,8 @@ export interface RequestRecord {
   endMs: number
   outcome: ServedBy | "error" | "pending"
   error: string | undefined
+  /** The hedge fired for this request (the primary had not answered after the hedge delay). */
+  hedged: boolean
 }
 
 /**
@@ -94,15 +96,16 @@ export class Recorder {
   }
 
   begin(): RequestRecord {
-    const r: RequestRecord = { startMs: this.now(), endMs: NaN, outcome: "pending", error: undefined }
+    const r: RequestRecord = { startMs: this.now(), endMs: NaN, outcome: "pending", error: undefined, hedged: false }
     this.requests.push(r)
     return r
   }
 
-  end(r: RequestRecord, outcome: ServedBy | "error", error?: string): void {
+  end(r: RequestRecord, outcome: ServedBy | "error", error?: string, hedged = false): void {
     r.endMs = this.now()
     r.outcome = outcome
     r.error = error
+    r.hedged = hedged
   }
 
   attempt(provider: string): void {

@@ -25,6 +25,8 @@ export interface Interval {
   readonly failover: number
   readonly cache: number
   readonly failed: number
+  /** Requests that finished in the interval for which the hedge fired. */
+  readonly hedged: number
   /** Rejections by any breaker (an attempt that never left). */
   readonly rejected: number
   /** Attempts that reached each provider. */
@@ -67,6 +69,8 @@ export interface RunReport {
     readonly primary: number
     readonly failover: number
     readonly cache: number
+    /** Requests for which the hedge fired (the primary had not answered after the hedge delay), by who then answered. */
+    readonly hedged: { readonly total: number; readonly primary: number; readonly failover: number; readonly cache: number }
     /** `_tag` → count, of the errors callers saw. */
     readonly errors: Readonly<Record<string, number>>
   }
@@ -79,6 +83,8 @@ export interface RunReport {
     readonly maxMs: number | null
     /** Share of those callers answered within 200 ms. */
     readonly within200ms: number | null
+    /** Those callers for which the hedge fired. */
+    readonly hedged: number
     /** Requests the down provider received while it was down (from its own count). */
     readonly requestsToDownProvider: number
   }
@@ -194,6 +200,7 @@ export const summarize = (input: {
   const requests = recorder.requests
   const done = requests.filter((r) => r.outcome !== "pending")
   const count = (o: string) => done.filter((r) => r.outcome === o).length
+  const hedgedBy = (o: string) => done.filter((r) => r.hedged && r.outcome === o).length
   const errors: Record<string, number> = {}
   for (const r of done) if (r.outcome === "error") errors[r.error ?? "unknown"] = (errors[r.error ?? "unknown"] ?? 0) + 1
 
@@ -250,6 +257,12 @@ export const summarize = (input: {
       primary: count("primary"),
       failover: count("failover"),
       cache: count("cache"),
+      hedged: {
+        total: done.filter((r) => r.hedged).length,
+        primary: hedgedBy("primary"),
+        failover: hedgedBy("failover"),
+        cache: hedgedBy("cache")
+      },
       errors
     },
     outage: {
@@ -261,6 +274,7 @@ export const summarize = (input: {
       within200ms: outageLatencies.length === 0
         ? null
         : round(outageLatencies.filter((ms) => ms <= 200).length / outageLatencies.length, 3),
+      hedged: duringOutage.filter((r) => r.hedged).length,
       requestsToDownProvider: input.requestsToDownProvider
     },
     recovery: {
@@ -302,6 +316,7 @@ export const intervalOf = (
     failover: by("failover"),
     cache: by("cache"),
     failed: by("error"),
+    hedged: finished.filter((r) => r.hedged).length,
     rejected: recorder.rejections.filter((r) => inside(r.atMs)).length,
     sent,
     p99Ms: round(quantile(finished.map((r) => r.endMs - r.startMs), 0.99))
@@ -333,6 +348,10 @@ export const renderText = (report: DrillReport): string => {
     ["callers answered within 200 ms (outage)", ...runs.map((r) => pct(r.outage.within200ms))],
     ["errors the callers saw (whole run)", ...runs.map((r) => String(r.requests.failed))],
     ["answered by primary / failover / cache", ...runs.map((r) => `${r.requests.primary} / ${r.requests.failover} / ${r.requests.cache}`)],
+    ["hedged (primary silent past the hedge delay)", ...runs.map((r) => String(r.requests.hedged.total))],
+    ["  then answered by primary / failover / cache", ...runs.map((r) =>
+      `${r.requests.hedged.primary} / ${r.requests.hedged.failover} / ${r.requests.hedged.cache}`
+    )],
     [`${primary} recovered → breaker closed`, ...runs.map((r) => r.variant === "breaker" ? ms(r.recovery.breakerClosedAfterMs) : "no breaker")],
     [`${primary} recovered → answering callers again`, ...runs.map((r) => ms(r.recovery.primaryAnsweringAfterMs))],
     [`${primary} breaker: openings / false opens / probes`, ...runs.map((r) => {
@@ -348,7 +367,7 @@ export const renderText = (report: DrillReport): string => {
   const head = `Outage drill: ${primary} ${o.mode === "hang" ? "hangs" : "answers 503"} for ${o.outageMs / 1000}s at ${o.rps} rps` +
     ` (timeout ${o.timeoutMs} ms, ${o.retries} retries, open ${o.openMs} ms after ${o.threshold} failures, failover to ${
       report.providers.slice(1).join(", ") || "nothing"
-    }, last-good cache)`
+    }${o.hedgeMs === null ? "" : ` hedged after ${o.hedgeMs} ms`}, last-good cache)`
   const rule = "─".repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1))
   return [head, rule, line(rows[0]!), rule, ...rows.slice(1).map(line), rule].join("\n")
 }

@@ -83,7 +83,8 @@ export const runOnce = (
     yield* hooks.print(
       `\n▶ ${variant === "breaker" ? "with the breaker" : "without the breaker (same policy, breakers disabled)"}: ` +
         `${options.healthyMs / 1000}s healthy → openai ${options.mode === "hang" ? "hangs" : "answers 503"} for ${options.outageMs / 1000}s → ` +
-        `recovered for ${options.recoveryMs / 1000}s`
+        `recovered for ${options.recoveryMs / 1000}s` +
+        (options.hedgeMs === null ? ", no hedge" : `, hedge after ${options.hedgeMs} ms`)
     )
     const openai = yield* FakeProvider.make({ flavor: "openai", behavior: healthy("openai", options.noise, 3), logLimit: 10 })
     const anthropic = yield* FakeProvider.make({ flavor: "anthropic", behavior: healthy("anthropic", options.noise, 5), logLimit: 10 })
@@ -131,7 +132,8 @@ export const runOnce = (
       openMs: options.openMs,
       permits: options.permits,
       retries: options.retries,
-      retryBaseMs: options.retryBaseMs
+      retryBaseMs: options.retryBaseMs,
+      hedgeMs: options.hedgeMs
     }).pipe(Effect.provideService(BreakerObservers, [recorder.observer]))
 
     // Open-loop traffic: a request every 1/rps seconds, whatever the latency of the others.
@@ -140,7 +142,7 @@ export const runOnce = (
     const request = Effect.suspend(() => {
       const record = recorder.begin()
       return Effect.matchCause(policy.ask(`question ${n++ % PROMPTS}`), {
-        onSuccess: (answer) => recorder.end(record, answer.servedBy),
+        onSuccess: (answer) => recorder.end(record, answer.servedBy, undefined, answer.hedged),
         onFailure: (cause) => recorder.end(record, "error", tagOf(cause))
       })
     })

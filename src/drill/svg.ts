@@ -42,7 +42,7 @@ const runSvg = (run: RunReport, top: number, maxPerInterval: number, maxMs: numb
   out.push(`<text x="10" y="${y + 14}" class="title">${esc(run.label)}</text>`)
   out.push(
     `<text x="${LEFT}" y="${y + 14}" class="note">outage p50 ${run.outage.p50Ms ?? "—"} ms · p99 ${run.outage.p99Ms ?? "—"} ms · ` +
-      `${run.outage.requestsToDownProvider} requests to the down provider · ${run.requests.failed} caller errors</text>`
+      `${run.outage.requestsToDownProvider} requests to the down provider · ${run.outage.hedged} hedged · ${run.requests.failed} caller errors</text>`
   )
   y += 24
   // phases

@@ -38,6 +38,14 @@ describe("drill flags", () => {
     expect(error(["--breaker-only", "--no-breaker"]).option).toBe("--no-breaker")
   })
 
+  it("--hedge: a delay (0 hedges at once) or off; 100 ms by default", () => {
+    expect(defaults.hedgeMs).toBe(100)
+    expect(run(["--hedge", "150ms"]).hedgeMs).toBe(150)
+    expect(run(["--hedge=0ms"]).hedgeMs).toBe(0)
+    expect(run(["--hedge", "off"]).hedgeMs).toBeNull()
+    expect(error(["--hedge", "soon"]).expected).toContain("off, or a duration")
+  })
+
   it("--help", () => {
     expect(Either.getOrThrow(parseFlags(["--rps", "3", "--help"]))._tag).toBe("Help")
   })
@@ -52,6 +60,8 @@ describe("drill flags", () => {
     [["--threshold", "2.5"], "--threshold", "\"2.5\""],
     [["--retries", "11"], "--retries", "\"11\""],
     [["--noise", "0.9"], "--noise", "\"0.9\""],
+    [["--hedge", "-5ms"], "--hedge", "\"-5ms\""],
+    [["--hedge"], "--hedge", "nothing"],
     [["--json", "--svg"], "--json", "\"--svg\""],
     [["--quick=yes"], "--quick", "\"yes\""],
     [["--frobnicate"], "--frobnicate", "\"--frobnicate\""],
