@@ -4,30 +4,20 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
+import type * as CircuitBreaker from "../CircuitBreaker.js"
+import type { InvalidOptionError } from "../CircuitBreakerError.js"
 import type { Classifier } from "../Outcome.js"
 import type { TripPolicy, Window } from "../TripPolicy.js"
 import type { Config, RateSpec, WindowSpec } from "./core.js"
+import * as check from "./validate.js"
 
-/** @internal */
-export interface Options {
-  readonly name: string
-  readonly policy?: TripPolicy | undefined
-  readonly openDuration?: Duration.DurationInput | Schedule.Schedule<unknown, unknown> | undefined
-  readonly maxOpenDuration?: Duration.DurationInput | undefined
-  readonly halfOpen?: {
-    readonly permits?: number | undefined
-    readonly successesToClose?: number | undefined
-    readonly probeTimeout?: Duration.DurationInput | undefined
-  } | undefined
-  readonly classify?: Classifier<any, any> | undefined
-}
+/** The breaker's options, as `CircuitBreaker.make` takes them. @internal */
+export type Options = CircuitBreaker.Options
 
 /** @internal */
 export const defaults = {
@@ -38,70 +28,21 @@ export const defaults = {
   probeTimeoutMs: 60_000
 } as const
 
-/** Renders a bad value for an error message without throwing on anything. @internal */
-export const show = (value: unknown): string => {
-  if (typeof value === "string") return JSON.stringify(value)
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value)
-  if (value === undefined || value === null) return String(value)
-  if (typeof value === "function") return "a function"
-  if (Duration.isDuration(value)) return Duration.format(value)
-  if (Schedule.isSchedule(value)) return "a Schedule"
-  try {
-    const json = JSON.stringify(value)
-    return json === undefined ? typeof value : json.length > 200 ? `${json.slice(0, 200)}…` : json
-  } catch {
-    return typeof value
-  }
-}
+/** A required duration option in millis; must be finite, and positive unless `allowZero`. @internal */
+export const durationMillis = (path: string, value: unknown, allowZero: boolean): number =>
+  value === undefined ? check.invalid(path, value, "a duration such as 500 or \"2 seconds\"") : check.millis(path, value, NaN, { allowZero })
 
-class Invalid {
-  constructor(readonly error: InvalidOptionError) {}
-}
-
-const invalid = (option: string, value: unknown, expected: string): never => {
-  throw new Invalid(new InvalidOptionError({ option, value: show(value), expected }))
-}
-
-const integer = (path: string, value: unknown, min: number, max: number): number => {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    invalid(path, value, `an integer from ${min} to ${max}`)
-  }
-  return value as number
-}
-
-const fraction = (path: string, value: unknown): number => {
-  if (typeof value !== "number" || !(value > 0 && value <= 1)) {
-    invalid(path, value, "a number in (0, 1]")
-  }
-  return value as number
-}
-
-const isNegativeInput = (input: unknown): boolean =>
-  (typeof input === "number" && (input < 0 || Number.isNaN(input))) ||
-  (typeof input === "bigint" && input < 0n) ||
-  (typeof input === "string" && input.trimStart().startsWith("-")) ||
-  (Array.isArray(input) && input.some((n) => typeof n !== "number" || n < 0 || Number.isNaN(n)))
-
-/** A duration option in millis; must be finite, and positive unless `allowZero`. @internal */
-export const durationMillis = (path: string, value: unknown, allowZero: boolean): number => {
-  const decoded = isNegativeInput(value) ? undefined : Duration.decodeUnknown(value)
-  if (decoded === undefined || decoded._tag === "None") {
-    return invalid(path, value, "a duration such as 500, \"2 seconds\" or Duration.seconds(2), not negative")
-  }
-  const ms = Duration.toMillis(decoded.value)
-  if (!Number.isFinite(ms) || (!allowZero && ms <= 0)) {
-    invalid(path, value, allowZero ? "a finite duration" : "a finite duration greater than zero")
-  }
-  return ms
-}
+/** A required integer option. */
+const integer = (path: string, value: unknown, min: number, max: number): number =>
+  value === undefined ? check.invalid(path, value, `an integer from ${min} to ${max}`) : check.integer(path, value, min, max, NaN)
 
 const windowSpec = (path: string, window: Window | undefined, minimumCalls: number): WindowSpec => {
-  if (typeof window !== "object" || window === null) return invalid(path, window, "TripPolicy.lastCalls(n) or TripPolicy.lastDuration(d)")
+  if (typeof window !== "object" || window === null) return check.invalid(path, window, "TripPolicy.lastCalls(n) or TripPolicy.lastDuration(d)")
   switch (window._tag) {
     case "LastCalls": {
       const size = integer(`${path}.size`, window.size, 1, 1_000_000)
       if (size < minimumCalls) {
-        invalid(`${path}.size`, size, `at least minimumCalls (${minimumCalls}): a smaller window can never trip`)
+        check.invalid(`${path}.size`, size, `at least minimumCalls (${minimumCalls}): a smaller window can never trip`)
       }
       return { _tag: "LastCalls", size }
     }
@@ -112,7 +53,7 @@ const windowSpec = (path: string, window: Window | undefined, minimumCalls: numb
         buckets: integer(`${path}.buckets`, window.buckets, 1, 1_000)
       }
     default:
-      return invalid(`${path}._tag`, (window as { _tag: unknown })._tag, "\"LastCalls\" or \"LastDuration\"")
+      return check.invalid(`${path}._tag`, (window as { _tag: unknown })._tag, "\"LastCalls\" or \"LastDuration\"")
   }
 }
 
@@ -123,7 +64,7 @@ interface Compiled {
 
 const compilePolicy = (path: string, policy: TripPolicy, into: Compiled): void => {
   if (typeof policy !== "object" || policy === null) {
-    invalid(path, policy, "a TripPolicy (TripPolicy.consecutiveFailures, failureRate, slowCallRate or any)")
+    check.invalid(path, policy, "a TripPolicy (TripPolicy.consecutiveFailures, failureRate, slowCallRate or any)")
   }
   switch (policy._tag) {
     case "ConsecutiveFailures":
@@ -134,7 +75,7 @@ const compilePolicy = (path: string, policy: TripPolicy, into: Compiled): void =
       return
     case "FailureRate":
     case "SlowCallRate": {
-      const threshold = fraction(`${path}.threshold`, policy.threshold)
+      const threshold = check.fraction(`${path}.threshold`, policy.threshold)
       const minimumCalls = integer(`${path}.minimumCalls`, policy.minimumCalls, 1, 1_000_000)
       const slowMs = policy._tag === "SlowCallRate" ? durationMillis(`${path}.duration`, policy.duration, false) : Infinity
       into.rates.push({
@@ -148,12 +89,12 @@ const compilePolicy = (path: string, policy: TripPolicy, into: Compiled): void =
     }
     case "Any":
       if (!Array.isArray(policy.policies) || policy.policies.length === 0) {
-        invalid(`${path}.policies`, policy.policies, "at least one policy")
+        check.invalid(`${path}.policies`, policy.policies, "at least one policy")
       }
       policy.policies.forEach((p, i) => compilePolicy(`${path}.policies[${i}]`, p, into))
       return
     default:
-      invalid(`${path}._tag`, (policy as { _tag: unknown })._tag, "a TripPolicy")
+      check.invalid(`${path}._tag`, (policy as { _tag: unknown })._tag, "a TripPolicy")
   }
 }
 
@@ -182,9 +123,9 @@ const scheduleDelays = (path: string, schedule: Schedule.Schedule<unknown, unkno
   try {
     stepTo(1)
   } catch {
-    invalid(path, schedule, "a Schedule that needs no services and does not fail")
+    check.invalid(path, schedule, "a Schedule that needs no services and does not fail")
   }
-  if (delays.length === 0) invalid(path, schedule, "a Schedule that yields at least one delay")
+  if (delays.length === 0) check.invalid(path, schedule, "a Schedule that yields at least one delay")
   return (n) => {
     stepTo(n)
     return delays[Math.min(n, delays.length) - 1]!
@@ -199,11 +140,11 @@ const scheduleDelays = (path: string, schedule: Schedule.Schedule<unknown, unkno
  */
 export const compile = (
   options: Options
-): Either.Either<{ readonly config: Config; readonly classify: Classifier<any, any> | undefined }, InvalidOptionError> => {
-  try {
-    if (typeof options !== "object" || options === null) invalid("options", options, "an object")
+): Either.Either<{ readonly config: Config; readonly classify: Classifier<any, any> | undefined }, InvalidOptionError> =>
+  check.validatedEither(() => {
+    if (typeof options !== "object" || options === null) check.invalid("options", options, "an object")
     if (typeof options.name !== "string" || options.name.length === 0 || options.name.length > 200) {
-      invalid("name", options.name, "a non-empty string of at most 200 characters")
+      check.invalid("name", options.name, "a non-empty string of at most 200 characters")
     }
     const compiled: Compiled = { consecutiveThreshold: Infinity, rates: [] }
     compilePolicy("policy", options.policy ?? defaults.policy, compiled)
@@ -218,7 +159,7 @@ export const compile = (
       ? defaults.maxOpenDurationMs
       : durationMillis("maxOpenDuration", options.maxOpenDuration, true)
     const halfOpen = options.halfOpen ?? {}
-    if (typeof halfOpen !== "object" || halfOpen === null) invalid("halfOpen", halfOpen, "an object")
+    if (typeof halfOpen !== "object" || halfOpen === null) check.invalid("halfOpen", halfOpen, "an object")
     const permits = halfOpen.permits === undefined ? defaults.permits : integer("halfOpen.permits", halfOpen.permits, 1, 10_000)
     const successesToClose = halfOpen.successesToClose === undefined
       ? permits
@@ -227,11 +168,11 @@ export const compile = (
       ? defaults.probeTimeoutMs
       : durationMillis("halfOpen.probeTimeout", halfOpen.probeTimeout, false)
     if (options.classify !== undefined && typeof options.classify !== "function") {
-      invalid("classify", options.classify, "a function from Exit to Outcome")
+      check.invalid("classify", options.classify, "a function from Exit to Outcome")
     }
     let slowMs = Infinity
     for (const r of compiled.rates) slowMs = Math.min(slowMs, r.slowMs)
-    return Either.right({
+    return {
       config: {
         name: options.name,
         consecutiveThreshold: compiled.consecutiveThreshold,
@@ -245,9 +186,5 @@ export const compile = (
         slowMs
       },
       classify: options.classify
-    })
-  } catch (e) {
-    if (e instanceof Invalid) return Either.left(e.error)
-    throw e
-  }
-}
+    }
+  })

@@ -7,7 +7,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { show } from "../internal/options.js"
+import { show } from "../internal/validate.js"
 import { type Issue, SimInputError } from "./SimError.js"
 
 /** `["outages", 1, "end"]` → `outages[1].end`. @internal */

@@ -32,7 +32,7 @@ import type * as Retry from "../../Retry.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { annotateFallback } from "../telemetry/annotate.js"
 import * as Hedge from "../resilience/hedge.js"
-import * as check from "../resilience/validate.js"
+import * as check from "../validate.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 
 /** @internal */

@@ -4,7 +4,7 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
-import { show } from "../options.js"
+import { show } from "../validate.js"
 
 /**
  * The breakers' configuration is wrong. `setting` names where the bad value came

@@ -9,7 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type { Settings } from "../../Presets.js"
 import { isPresetName } from "../../Presets.js"
-import { show } from "../options.js"
+import { show } from "../validate.js"
 
 /** @internal */
 export type Field = keyof Settings

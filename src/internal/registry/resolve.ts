@@ -13,7 +13,7 @@ import type { Classifier } from "../../Outcome.js"
 import { type PresetName, presets, type Resolved } from "../../Presets.js"
 import * as TripPolicy from "../../TripPolicy.js"
 import type { Options } from "../options.js"
-import { show } from "../options.js"
+import { show } from "../validate.js"
 import { RegistryConfigError } from "./errors.js"
 import { type Field, fieldSpec, fieldSpecs } from "./fields.js"
 

@@ -7,7 +7,7 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import type { Settings } from "../../Presets.js"
-import { show } from "../options.js"
+import { show } from "../validate.js"
 import { RegistryConfigError } from "./errors.js"
 import {
   breakerVariable,

@@ -11,7 +11,7 @@ import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { primary, type Served, type ServedBy } from "./fallback.js"
 import { isRetry, type Retry } from "./retry.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** @internal */
 export interface Step<I, A, E, R> {

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { Lru } from "./lru.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** @internal */
 export type ServedBy =

@@ -13,7 +13,7 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { Lru } from "./lru.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** @internal */
 export class GateClosedError extends Schema.TaggedError<GateClosedError>()("GateClosedError", {

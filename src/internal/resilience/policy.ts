@@ -13,7 +13,7 @@ import type { CircuitOpenError, InvalidOptionError } from "../../CircuitBreakerE
 import { type Alternative, type Served, serve as fallbackServe } from "./fallback.js"
 import { TypeId as GateTypeId, type RateLimitGate } from "./gate.js"
 import * as retry from "./retry.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** @internal */
 export interface RetryOptions<E> extends retry.Options<E> {

@@ -12,7 +12,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../../CircuitBreakerError.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** Why a retry stopped. @internal */
 export type StopReason = "CircuitOpen" | "NotRetryable" | "AttemptsExhausted" | "RetryAfterTooLong" | "ElapsedExceeded"
