@@ -13,9 +13,6 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
-import type * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
 import * as Either from "effect/Either"
@@ -28,9 +25,10 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import { type CircuitOpenError, type InvalidOptionError, unsafeCircuitOpenError } from "../CircuitBreakerError.js"
-import { type Classifier, defaultClassifier, type Outcome, success } from "../Outcome.js"
+import { defaultClassifier, type Outcome, success } from "../Outcome.js"
 import * as core from "./core.js"
-import { allObservers, BreakerObservers, currentObservers, type Observer, type TraceMode } from "./observer.js"
+import { hintMillis, outcomeCode, type PassHandlers, Shell } from "./shell.js"
+import { allObservers, BreakerObservers, currentObservers } from "./observer.js"
 import { compile, type Options } from "./options.js"
 import * as attrs from "./telemetry/attributes.js"
 
@@ -51,116 +49,6 @@ export interface Breaker {
   readonly disable: Effect.Effect<void>
   readonly metricsOnly: Effect.Effect<void>
 }
-
-const outcomeCode = (outcome: Outcome): core.OutcomeCode =>
-  outcome._tag === "Success" ? core.OSuccess : outcome._tag === "Failure" ? core.OFailure : core.OIgnored
-
-const hintMillis = (outcome: Outcome): number =>
-  outcome._tag === "Failure" && outcome.retryAfter !== undefined ? Duration.toMillis(outcome.retryAfter) : 0
-
-/**
- * What few breakers use (observers' effects and tracing, a subscription, span
- * options), kept off the shell: one field there instead of five.
- */
-class Extras {
-  pubsub: PubSub.PubSub<core.Transition> | undefined = undefined
-  spanOptions: Partial<Record<core.StateTag, Tracer.SpanOptions>> | undefined = undefined
-  constructor(
-    /** Telemetry that needs the caller's fiber: present only when an observer asks for it. */
-    readonly trace: TraceMode | undefined,
-    readonly transitionEffect: ((t: core.Transition) => Effect.Effect<void>) | undefined,
-    readonly rejectionEffect:
-      | ((breaker: string, state: core.StateTag, retryAfterMs: number) => Effect.Effect<void>)
-      | undefined
-  ) {}
-}
-
-const noExtras = (): Extras => new Extras(undefined, undefined, undefined)
-
-class Shell {
-  /** Made with the shell when an observer has effects or traces, else on first subscription. */
-  extras: Extras | undefined
-  readonly defaultClassify: boolean
-  /** Whether a call's duration matters (slow-call policies or observers): if not, admission in Closed skips the clock. */
-  readonly timed: boolean
-  /** Consecutive-failures only and untimed: a success can neither trip nor be timed, so recording it needs no clock. */
-  readonly clockFreeSuccess: boolean
-  /** The `matchCauseEffect` handlers of untimed, untraced calls: they depend only on (generation, admittedIn). */
-  passHandlers: PassHandlers | undefined = undefined
-  constructor(
-    /** The core's state; updated in place, never replaced. */
-    readonly state: core.State,
-    readonly clock: Clock.Clock,
-    readonly classify: Classifier<any, any>,
-    readonly observers: ReadonlyArray<Observer>
-  ) {
-    this.defaultClassify = classify === defaultClassifier
-    this.timed = state.slowMs < Infinity || observers.length > 0
-    this.clockFreeSuccess = !this.timed && state.windows.length === 0
-    const trace = observers.find((o) => o.trace !== undefined)?.trace
-    const transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
-    const rejectionEffect = sequence(observers.flatMap((o) => o.rejectionEffect ? [o.rejectionEffect] : []))
-    this.extras = trace === undefined && transitionEffect === undefined && rejectionEffect === undefined
-      ? undefined
-      : new Extras(trace, transitionEffect, rejectionEffect)
-  }
-
-  get name(): string {
-    return this.state.name
-  }
-  get slowMs(): number {
-    return this.state.slowMs
-  }
-  get trace(): TraceMode | undefined {
-    return this.extras?.trace
-  }
-  get rejectionEffect(): Extras["rejectionEffect"] {
-    return this.extras?.rejectionEffect
-  }
-
-  /** The options of a call's span in "span" mode, built once per admitting state. */
-  spanOptionsFor(admittedIn: core.StateTag): Tracer.SpanOptions {
-    return ((this.extras ??= noExtras()).spanOptions ??= {})[admittedIn] ??= {
-      kind: "internal",
-      captureStackTrace: false,
-      attributes: { [attrs.ATTR_BREAKER_NAME]: this.name, [attrs.ATTR_BREAKER_STATE]: attrs.stateLabel[admittedIn] }
-    }
-  }
-
-  /** Runs the observers' transition effects (if any) in the caller's fiber before `effect`. */
-  follow<A, E, R>(t: core.Transition | undefined, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    const transitionEffect = t === undefined ? undefined : this.extras?.transitionEffect
-    return transitionEffect !== undefined ? Effect.zipRight(transitionEffect(t!), effect) : effect
-  }
-
-  notify(t: core.Transition): void {
-    const pubsub = this.extras?.pubsub
-    if (pubsub !== undefined) pubsub.unsafeOffer(t)
-    for (const o of this.observers) o.onTransition?.(t)
-  }
-
-  /** Classifies an exit without letting a throwing classifier crash the caller's fiber. */
-  outcomeOf(exit: Exit.Exit<unknown, unknown>): Outcome {
-    try {
-      return this.classify(exit)
-    } catch {
-      // A classifier that throws tells us nothing about the dependency: keep the caller's own result.
-      return exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? { _tag: "Ignored" } : {
-        _tag: "Failure",
-        retryAfter: undefined
-      }
-    }
-  }
-
-  report(admittedIn: core.StateTag, code: core.OutcomeCode, durationMs: number): void {
-    for (const o of this.observers) o.onCall?.(this.name, admittedIn, code, durationMs >= this.slowMs, durationMs)
-  }
-}
-
-const sequence = <Args extends Array<any>>(
-  fs: ReadonlyArray<(...args: Args) => Effect.Effect<void>>
-): ((...args: Args) => Effect.Effect<void>) | undefined =>
-  fs.length === 0 ? undefined : fs.length === 1 ? fs[0] : (...args) => Effect.forEach(fs, (f) => f(...args), { discard: true })
 
 const reject = (shell: Shell, state: "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs: number, span: Tracer.Span | undefined) => {
   for (const o of shell.observers) o.onRejected?.(shell.name, state, retryAfterMs)
@@ -253,12 +141,6 @@ const admitTraced = <A, E, R>(
  * A call in Closed or MetricsOnly. If the fiber itself is interrupted the
  * handlers do not run and nothing is recorded, which is what Ignored means.
  */
-interface PassHandlers {
-  readonly generation: number
-  readonly admittedIn: core.StateTag
-  readonly onSuccess: (a: unknown) => Effect.Effect<unknown, unknown, unknown>
-  readonly onFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<unknown, unknown, unknown>
-}
 
 const passHandlers = (
   shell: Shell,
@@ -399,12 +281,7 @@ const BreakerProto = {
   },
   get subscribe(): Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope> {
     const shell: Shell = (this as any)[ShellKey]
-    // The PubSub is made on first subscription: a breaker nobody watches pays nothing for it.
-    return Effect.suspend(() => {
-      const extras = shell.extras ??= noExtras()
-      extras.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
-      return PubSub.subscribe(extras.pubsub)
-    })
+    return Effect.suspend(() => PubSub.subscribe(shell.transitions()))
   },
   get events() {
     return Stream.unwrapScoped(Effect.map((this as any).subscribe as Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope>, (q) => Stream.fromQueue(q)))
