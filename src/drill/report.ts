@@ -348,9 +348,9 @@ export const renderText = (report: DrillReport): string => {
     ["callers answered within 200 ms (outage)", ...runs.map((r) => pct(r.outage.within200ms))],
     ["errors the callers saw (whole run)", ...runs.map((r) => String(r.requests.failed))],
     ["answered by primary / failover / cache", ...runs.map((r) => `${r.requests.primary} / ${r.requests.failover} / ${r.requests.cache}`)],
-    ["hedged (primary silent past the hedge delay)", ...runs.map((r) => String(r.requests.hedged.total))],
+    [`hedged (primary silent past ${o.hedgeMs ?? "—"} ms)`, ...runs.map((r) => o.hedgeMs === null ? "no hedge" : String(r.requests.hedged.total))],
     ["  then answered by primary / failover / cache", ...runs.map((r) =>
-      `${r.requests.hedged.primary} / ${r.requests.hedged.failover} / ${r.requests.hedged.cache}`
+      o.hedgeMs === null ? "—" : `${r.requests.hedged.primary} / ${r.requests.hedged.failover} / ${r.requests.hedged.cache}`
     )],
     [`${primary} recovered → breaker closed`, ...runs.map((r) => r.variant === "breaker" ? ms(r.recovery.breakerClosedAfterMs) : "no breaker")],
     [`${primary} recovered → answering callers again`, ...runs.map((r) => ms(r.recovery.primaryAnsweringAfterMs))],

@@ -2,8 +2,8 @@
  * Hedging: start a fallback alongside a slow primary without cancelling the
  * primary, answer with the first success.
  *
- * The primary runs in a fiber of the hedge's `FiberSet` (its scope is the one
- * the hedge was made in), so it outlives a caller answered by the fallback and
+ * The primary runs in a daemon fiber tracked by the hedge (and interrupted when
+ * the scope the hedge was made in closes), so it outlives a caller answered by the fallback and
  * its breaker still records its outcome; closing that scope interrupts any
  * primary still running. The caller's interruption interrupts both sides.
  *
@@ -14,7 +14,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberSet from "effect/FiberSet"
+import * as FiberId from "effect/FiberId"
 import * as MetricKey from "effect/MetricKey"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
@@ -95,6 +95,65 @@ const acceptedError = <E>(cause: Cause.Cause<E>, when: ((error: E) => boolean) |
   return { error: failure.value }
 }
 
+/**
+ * The primary's exit if it ends before `sleep` does, else `undefined`. Cheaper
+ * than `Effect.timeoutOption(Fiber.await(primary))` (one timer fiber, fiber
+ * observers instead of a race of two forked fibers); the timer is interrupted
+ * as soon as the primary ends, and on the caller's interruption.
+ */
+const firstOf = <A, E>(
+  primary: Fiber.RuntimeFiber<A, E>,
+  sleep: Effect.Effect<void>
+): Effect.Effect<Exit.Exit<A, E> | undefined> =>
+  Effect.flatMap(Effect.forkDaemon(sleep), (timer) =>
+    Effect.async<Exit.Exit<A, E> | undefined>((resume) => {
+      let done = false
+      const onPrimary = (exit: Exit.Exit<A, E>) => {
+        if (done) return
+        done = true
+        timer.removeObserver(onTimer)
+        timer.unsafeInterruptAsFork(FiberId.none)
+        resume(Effect.succeed(exit))
+      }
+      const onTimer = () => {
+        if (done) return
+        done = true
+        primary.removeObserver(onPrimary)
+        resume(Effect.succeed(undefined))
+      }
+      primary.addObserver(onPrimary)
+      if (!done) timer.addObserver(onTimer)
+      return Effect.sync(() => {
+        done = true
+        primary.removeObserver(onPrimary)
+        timer.removeObserver(onTimer)
+        timer.unsafeInterruptAsFork(FiberId.none)
+      })
+    }))
+
+/**
+ * The primaries running in a hedge's scope: a daemon fiber is added when it
+ * starts and removed when it ends; closing the scope interrupts those left.
+ * (`FiberSet.run` does the same with more bookkeeping: ~5 µs more per call.)
+ */
+const liveFibers: Effect.Effect<
+  { readonly set: Set<Fiber.RuntimeFiber<any, any>>; readonly add: (fiber: Fiber.RuntimeFiber<any, any>) => void },
+  never,
+  Scope.Scope
+> = Effect.map(
+  Effect.acquireRelease(
+    Effect.sync(() => new Set<Fiber.RuntimeFiber<any, any>>()),
+    (set) => Fiber.interruptAll(set)
+  ),
+  (set) => ({
+    set,
+    add: (fiber: Fiber.RuntimeFiber<any, any>) => {
+      set.add(fiber)
+      fiber.addObserver(() => set.delete(fiber))
+    }
+  })
+)
+
 /** @internal */
 export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError, Scope.Scope> =>
   Effect.flatMap(
@@ -107,7 +166,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
       return { delay: Duration.millis(delayMs), name, when }
     }),
     (c) =>
-      Effect.map(FiberSet.make<unknown, unknown>(), (set): Hedge => {
+      Effect.map(liveFibers, (fibers): Hedge => {
         const { delay, name } = c
         const metric = {
           primary: bind(hedgesKey, { hedge: name, served_by: "primary" }),
@@ -115,6 +174,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
           none: bind(hedgesKey, { hedge: name, served_by: "none" })
         }
         const slow: Trigger<never> = { _tag: "Slow", after: delay }
+        const sleep = Effect.sleep(delay)
 
         const fired = (servedBy: "primary" | "fallback" | "none"): Effect.Effect<void> =>
           Effect.suspend(() => {
@@ -130,7 +190,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
           const when = accept ?? c.when
           return Effect.uninterruptibleMask((restore) =>
             // the primary lives in the hedge's set: it is not interrupted when the caller is answered by the fallback
-            Effect.flatMap(FiberSet.run(set, restore(self)) as Effect.Effect<Fiber.RuntimeFiber<A, E>, never, R>, (primary) => {
+            Effect.flatMap(Effect.tap(Effect.forkDaemon(restore(self)), fibers.add), (primary) => {
               let second: Fiber.RuntimeFiber<B, E2> | undefined
 
               // both failed: the fallback's failure first (the last resort's, as in Fallback.serve), the primary's kept beside it
@@ -175,9 +235,8 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
                 Effect.map(Effect.fork(restore(Effect.suspend(() => fallback(slow)))), (f) => (second = f))
               )
 
-              const body = Effect.flatMap(Effect.timeoutOption(Fiber.await(primary), delay), (early) => {
-                if (early._tag === "None") return Effect.flatMap(startSecond, race)
-                const p = early.value
+              const body = Effect.flatMap(firstOf(primary, sleep), (p) => {
+                if (p === undefined) return Effect.flatMap(startSecond, race)
                 if (p._tag === "Success") return Effect.succeed(answer("primary", p.value, false))
                 const accepted = acceptedError(p.cause, when)
                 if (accepted === undefined) return Effect.failCause(p.cause)
@@ -202,7 +261,7 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
         return Object.assign(Object.create(Proto), {
           name,
           delay,
-          inFlight: FiberSet.size(set),
+          inFlight: Effect.sync(() => fibers.set.size),
           run
         }) as Hedge
       })
