@@ -1,8 +1,10 @@
 /**
  * `npm start`: an outage drill. Fake OpenAI and Anthropic servers on 127.0.0.1,
- * steady traffic through real `@effect/ai` clients and the effect-breaker policy,
- * the primary goes down and recovers, and the same script runs again without
- * the breaker. Prints a live view, then a comparison; writes JSON and SVG.
+ * steady traffic through real `@effect/ai` clients and the effect-breaker LLM
+ * policy (`Policy.make` per provider, `Policy.failover`, a last-good cache, and a
+ * hedge that starts the failover beside a primary silent for 100 ms), the
+ * primary goes down and recovers, and the same script runs again with the
+ * breakers disabled (still hedged). Prints a live view, then a comparison; writes JSON and SVG.
  *
  * Flags: `npx tsx bin/drill.ts --help`. Exit codes: 0 done, 1 failed, 2 bad flag.
  */
