@@ -52,3 +52,6 @@ export * as Resilience from "./Resilience.js"
 
 /** @since 0.1.0 */
 export * as StreamBreaker from "./StreamBreaker.js"
+
+/** @since 0.1.0 */
+export * as Hedge from "./Hedge.js"

@@ -34,6 +34,9 @@ import { annotateFallback } from "../telemetry/annotate.js"
 import * as Hedge from "../resilience/hedge.js"
 import * as check from "../validate.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
+import type { Options, CallOptions, ServeOptions, FailoverServeOptions, FailoverOptions, Step } from "../../llm/Policy.js"
+/** @internal */
+export type { Options, CallOptions, ServeOptions, FailoverServeOptions, FailoverOptions, Step } from "../../llm/Policy.js"
 
 /** @internal */
 export type PolicyError = ProviderError | CircuitOpenError | RateLimitGate.GateClosedError
@@ -47,39 +50,6 @@ export interface Context {
 
 /** @internal */
 export type RetryOptions = Omit<Retry.Options<ProviderError>, "while" | "retryAfter" | "breaker">
-
-/** @internal */
-export interface Options<In> {
-  readonly provider: string
-  readonly model?: string | undefined
-  readonly name?: string | undefined
-  readonly breaker?: CircuitBreaker.CircuitBreaker | Settings | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly retry?: RetryOptions | false | undefined
-  readonly gate?: boolean | RateLimitGate.RateLimitGate | undefined
-  readonly toProviderError?: ((error: In, context: Context) => ProviderError) | undefined
-  readonly successHeaders?: ((value: unknown) => HeaderRecord | undefined) | undefined
-  readonly operation?: string | undefined
-}
-
-/** @internal */
-export interface CallOptions {
-  readonly timeout?: Duration.DurationInput | undefined
-}
-
-/** @internal */
-export interface ServeOptions<Alts> extends CallOptions {
-  readonly fallback: Alts
-  readonly when?: ((error: PolicyError) => boolean) | undefined
-}
-
-/** @internal */
-export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
-  readonly hedge?: HedgeLike | undefined
-}
-
-/** The public `Hedge` (its `run` is internal). @internal */
-type HedgeLike = { readonly [Hedge.TypeId]: typeof Hedge.TypeId }
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/llm/Policy")
@@ -289,17 +259,6 @@ export const serve = <A, E, R>(
         ...(options.when === undefined ? {} : { when: options.when })
       })
     ))
-
-/** @internal */
-export interface Step<I, A, E, R> {
-  readonly policy: LlmPolicy<any>
-  readonly run: (input: I) => Effect.Effect<A, E, R>
-}
-
-/** @internal */
-export interface FailoverOptions {
-  readonly while?: ((error: PolicyError) => boolean) | undefined
-}
 
 /** @internal */
 export const FailoverTypeId: unique symbol = Symbol.for("effect-breaker/llm/Failover")

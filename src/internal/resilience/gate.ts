@@ -14,6 +14,9 @@ import * as Schema from "effect/Schema"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { Lru } from "./lru.js"
 import * as check from "../validate.js"
+import type { Options } from "../../RateLimitGate.js"
+/** @internal */
+export type { Options } from "../../RateLimitGate.js"
 
 /** @internal */
 export class GateClosedError extends Schema.TaggedError<GateClosedError>()("GateClosedError", {
@@ -31,15 +34,6 @@ export interface ClosedInfo {
   readonly gate: string
   readonly key: string
   readonly retryAfter: Duration.Duration
-}
-
-/** @internal */
-export interface Options<Err> {
-  readonly name?: string | undefined
-  readonly maxKeys?: number | undefined
-  readonly onClosed?: ((info: ClosedInfo) => Err) | undefined
-  readonly resetAfter?: ((exit: Exit.Exit<unknown, unknown>) => Duration.DurationInput | undefined) | undefined
-  readonly maxReset?: Duration.DurationInput | undefined
 }
 
 /** @internal */

@@ -20,7 +20,7 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { bind, update } from "../telemetry/metrics.js"
-import * as check from "./validate.js"
+import * as check from "../validate.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Hedge")

@@ -11,34 +11,12 @@ import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../../CircuitBreakerError.js"
 import { type Alternative, type Served, serve as fallbackServe } from "./fallback.js"
-import { TypeId as GateTypeId, type RateLimitGate } from "./gate.js"
+import { TypeId as GateTypeId } from "./gate.js"
 import * as retry from "./retry.js"
 import * as check from "../validate.js"
-
+import type { CallOptions, Options, ServeOptions } from "../../Resilience.js"
 /** @internal */
-export interface RetryOptions<E> extends retry.Options<E> {
-  readonly timeouts?: boolean | undefined
-}
-
-/** @internal */
-export interface Options<E, GErr> {
-  readonly breaker: CircuitBreaker
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly retry?: RetryOptions<E> | false | undefined
-  readonly gate?: { readonly gate: RateLimitGate<GErr>; readonly key: string } | undefined
-}
-
-/** @internal */
-export interface CallOptions {
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly key?: string | undefined
-}
-
-/** @internal */
-export interface ServeOptions<In, Alts> extends CallOptions {
-  readonly fallback: Alts
-  readonly when?: ((error: In) => boolean) | undefined
-}
+export type { CallOptions, Options, RetryOptions, ServeOptions } from "../../Resilience.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Resilience")

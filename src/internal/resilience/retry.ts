@@ -13,23 +13,12 @@ import * as Interval from "effect/ScheduleInterval"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../../CircuitBreakerError.js"
 import * as check from "../validate.js"
+import type { Options } from "../../Retry.js"
+/** @internal */
+export type { Options } from "../../Retry.js"
 
 /** Why a retry stopped. @internal */
 export type StopReason = "CircuitOpen" | "NotRetryable" | "AttemptsExhausted" | "RetryAfterTooLong" | "ElapsedExceeded"
-
-/** @internal */
-export interface Options<E> {
-  readonly times?: number | undefined
-  readonly base?: Duration.DurationInput | undefined
-  readonly factor?: number | undefined
-  readonly maxDelay?: Duration.DurationInput | undefined
-  readonly maxElapsed?: Duration.DurationInput | undefined
-  readonly jitter?: number | undefined
-  readonly while?: ((error: E) => boolean) | undefined
-  readonly retryAfter?: ((error: E) => Duration.Duration | undefined) | undefined
-  readonly maxWait?: Duration.DurationInput | undefined
-  readonly breaker?: CircuitBreaker | undefined
-}
 
 /** Validated options. @internal */
 export interface Config<E> {
