@@ -142,13 +142,21 @@ export const renderSvg = (report: DrillReport): string => {
     ...(["Closed", "Open", "HalfOpen", "Disabled"] as const).map((s): [string, string] => [STATE_COLOR[s], s]),
     ...SERIES.map((s): [string, string] => [s.color, s.label])
   ]
+  const sentLabel = `attempts reaching ${report.providers[0] ?? ""}`
   for (const [color, label] of legend) {
+    const w = 22 + label.length * 6.2
+    if (lx + w > W - 10) {
+      lx = 10
+      y += 18
+    }
     parts.push(`<rect x="${lx}" y="${y}" width="12" height="12" fill="${color}"/><text x="${lx + 16}" y="${y + 10}" class="small">${esc(label)}</text>`)
-    lx += 22 + label.length * 6.2
+    lx += w
   }
-  parts.push(`<path d="M${lx},${y + 6} L${lx + 16},${y + 6}" class="sent"/><text x="${lx + 20}" y="${y + 10}" class="small">attempts reaching ${
-    esc(report.providers[0] ?? "")
-  }</text>`)
+  if (lx + 26 + sentLabel.length * 6.2 > W - 10) {
+    lx = 10
+    y += 18
+  }
+  parts.push(`<path d="M${lx},${y + 6} L${lx + 16},${y + 6}" class="sent"/><text x="${lx + 20}" y="${y + 10}" class="small">${esc(sentLabel)}</text>`)
   y += 24
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="system-ui, sans-serif">`,
