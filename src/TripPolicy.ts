@@ -14,9 +14,16 @@
  * `duration` of time split into `buckets` ({@link lastDuration}); both use
  * bounded memory and record a call in O(1).
  *
+ * `CircuitBreaker.make` checks its policy and fails with `InvalidOptionError`
+ * naming the bad field; {@link validate} runs the same checks on a policy alone
+ * (for a policy read from configuration, say).
+ *
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
+import type * as Either from "effect/Either"
+import type { InvalidOptionError } from "./CircuitBreakerError.js"
+import { validatePolicy } from "./internal/options.js"
 
 /**
  * @since 0.1.0
@@ -167,3 +174,23 @@ export const slowCallRate = (options: {
  * @category constructors
  */
 export const any = (...policies: ReadonlyArray<TripPolicy>): TripPolicy => ({ _tag: "Any", policies })
+
+/**
+ * Checks a policy: every threshold, minimum and window in range, a count window
+ * at least as large as its minimum number of calls.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Either } from "effect"
+ * import { TripPolicy } from "effect-breaker"
+ *
+ * const checked = TripPolicy.validate(TripPolicy.failureRate({ threshold: 1.5 }))
+ * // Either.isLeft(checked) and checked.left.message is
+ * // 'Invalid option "policy.threshold": got 1.5, expected a number in (0, 1]'
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const validate: (policy: TripPolicy) => Either.Either<TripPolicy, InvalidOptionError> = validatePolicy

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Schedule, Stream, TestClock } from "effect"
+import { Chunk, Context, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Queue, Ref, Schedule, Stream, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, Outcome, TripPolicy } from "effect-breaker"
+
+class TestBreaker extends Context.Tag("test/TestBreaker")<TestBreaker, CircuitBreaker.CircuitBreaker>() {}
 
 class Boom {
   readonly _tag = "Boom"
@@ -392,8 +394,6 @@ describe("CircuitBreaker under TestClock", () => {
     }).pipe(Effect.provide(CircuitBreaker.layer(TestBreaker, { name: "from-layer" }))))
 })
 
-import { Context } from "effect"
-class TestBreaker extends Context.Tag("test/TestBreaker")<TestBreaker, CircuitBreaker.CircuitBreaker>() {}
 
 describe("CircuitBreaker.events", () => {
   it.effect("a stream consumer sees transitions as they happen", () =>
@@ -513,3 +513,17 @@ describe("CircuitBreaker options", () => {
       assert.strictEqual((yield* breaker.stats).retryAfterMs, 30_000)
     }))
 })
+
+describe("TripPolicy.validate", () => {
+  it("checks a policy on its own with the breaker's own checks", () => {
+    const bad = TripPolicy.validate(TripPolicy.any(TripPolicy.consecutiveFailures(3), TripPolicy.failureRate({ threshold: 1.5 })))
+    assert.isTrue(Either.isLeft(bad))
+    if (Either.isLeft(bad)) {
+      assert.strictEqual(bad.left.option, "policy.policies[1].threshold")
+      assert.strictEqual(bad.left.message, `Invalid option "policy.policies[1].threshold": got 1.5, expected a number in (0, 1]`)
+    }
+    const good = TripPolicy.failureRate({ threshold: 0.5, window: TripPolicy.lastDuration("1 minute") })
+    assert.deepStrictEqual(TripPolicy.validate(good), Either.right(good))
+  })
+})
+

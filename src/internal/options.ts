@@ -98,6 +98,13 @@ const compilePolicy = (path: string, policy: TripPolicy, into: Compiled): void =
   }
 }
 
+/** Checks a trip policy on its own, naming a bad field by its path under `policy`. @internal */
+export const validatePolicy = (policy: TripPolicy): Either.Either<TripPolicy, InvalidOptionError> =>
+  check.validatedEither(() => {
+    compilePolicy("policy", policy, { consecutiveThreshold: Infinity, rates: [] })
+    return policy
+  })
+
 /**
  * Turns a `Schedule` into "how long is the n-th opening" by stepping it, once
  * per n, memoised. A schedule that is done keeps its last delay.
