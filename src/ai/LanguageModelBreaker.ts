@@ -18,6 +18,10 @@
  *   breaker does not count it.
  * - {@link wrap} returns a service with honest types instead: its methods may
  *   also fail with the wrappers' own errors (`CircuitOpenError`, ...).
+ * - {@link layerPolicy} puts the whole LLM `Policy` (timeout, breaker, gate,
+ *   retry) in front of `generateText` and `generateObject`; `streamText` goes
+ *   through the policy's breaker only, since a stream that has started cannot
+ *   be retried safely.
  * - Streams go through `StreamBreaker`: the whole stream is one call; an
  *   `"error"` part (a provider's `event: error` after HTTP 200) counts as a
  *   failure, classified by `fromStreamErrorPart`; the consumer stopping early
@@ -60,7 +64,10 @@ import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreakerError.js"
-import { scrub } from "../llm/ProviderError.js"
+import type * as Policy from "../llm/Policy.js"
+import type { PolicyError } from "../llm/Policy.js"
+import { isProviderError, scrub } from "../llm/ProviderError.js"
+import { GateClosedError } from "../RateLimitGate.js"
 import * as StreamBreaker from "../StreamBreaker.js"
 import { fromStreamErrorPart, languageModelClassifier } from "./classify.js"
 
@@ -268,3 +275,57 @@ export const layer = (
       (ws) => layerWith(asAiErrors(ws, isOwnError))
     )
   )
+
+const isPolicyError = (u: unknown): u is PolicyError | StreamBreaker.StreamTimeoutError =>
+  isProviderError(u) || isOwnError(u) || u instanceof GateClosedError
+
+/**
+ * The wrappers of an LLM `Policy`: `generateText` and `generateObject` go
+ * through the whole policy (timeout, breaker, rate-limit gate, retry); a
+ * stream goes through the policy's breaker with `firstElementTimeout`. Make
+ * the policy with `toProviderError: fromAiError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const policyWrappers = (
+  policy: Policy.Policy<AiError.AiError>,
+  options?: Omit<BreakerOptions, "provider">
+): Effect.Effect<Wrappers<PolicyError | StreamBreaker.StreamTimeoutError>, InvalidOptionError> =>
+  Effect.map(
+    wrappers(policy.breaker, { ...options, provider: policy.provider }),
+    (ws) => ({
+      effect: (self) => policy(self as Effect.Effect<any, AiError.AiError, any>) as any,
+      stream: ws.stream
+    })
+  )
+
+/**
+ * Replaces the `LanguageModel` in context with one whose calls go through an
+ * LLM `Policy`. The service's contract fixes its errors to `AiError`, so a
+ * failure the policy reports (a `ProviderError`, `CircuitOpenError`,
+ * `GateClosedError` or `StreamTimeoutError`) is an `AiError` `UnknownError`
+ * whose `cause` is that typed error.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { fromAiError, LanguageModelBreaker } from "effect-breaker/ai"
+ * import { Policy } from "effect-breaker/llm"
+ *
+ * const Protected = Layer.unwrapEffect(Effect.map(
+ *   Policy.make({ provider: "openai", model: "gpt-4o", toProviderError: fromAiError }),
+ *   (policy) => LanguageModelBreaker.layerPolicy(policy, { firstElementTimeout: "20 seconds" })
+ * ))
+ * // provide `Protected` on top of OpenAiLanguageModel.layer(...)
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPolicy = (
+  policy: Policy.Policy<AiError.AiError>,
+  options?: Omit<BreakerOptions, "provider">
+): Layer.Layer<LanguageModel.LanguageModel, InvalidOptionError, LanguageModel.LanguageModel> =>
+  Layer.unwrapEffect(Effect.map(policyWrappers(policy, options), (ws) => layerWith(asAiErrors(ws, isPolicyError))))
