@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { Lru } from "./lru.js"
+import { countFallback, type FallbackKind } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 
 /** @internal */
@@ -99,13 +100,13 @@ export interface Options<E, Alts> {
 const tagOf = (u: unknown): string =>
   typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" ? u._tag : typeof u
 
-const servedBy = <A>(value: A, by: ServedBy, trigger: unknown): Effect.Effect<Served<A>> =>
+const servedBy = <A>(value: A, by: ServedBy, trigger: unknown, kind: FallbackKind): Effect.Effect<Served<A>> =>
   Effect.as(
-    Effect.annotateCurrentSpan(
+    Effect.zipRight(countFallback(kind), Effect.annotateCurrentSpan(
       by._tag === "Cache"
         ? { "fallback.served_by": "Cache", "fallback.cache_age_ms": Duration.toMillis(by.age), "fallback.trigger": tagOf(trigger) }
         : { "fallback.served_by": by._tag, "fallback.name": by._tag === "Fallback" ? by.name : "", "fallback.trigger": tagOf(trigger) }
-    ),
+    )),
     { value, servedBy: by }
   )
 
@@ -119,16 +120,16 @@ const runFrom = <A, In>(
     const alt = chain[i]!
     switch (alt._tag) {
       case "Value":
-        return servedBy(alt.value, { _tag: "Fallback", name: alt.name }, trigger)
+        return servedBy(alt.value, { _tag: "Fallback", name: alt.name }, trigger, "value")
       case "Cache": {
         const hit = alt.cache.unsafeGet(alt.key)
-        if (hit !== undefined) return servedBy(hit.value, { _tag: "Cache", age: Duration.millis(hit.ageMs) }, trigger)
+        if (hit !== undefined) return servedBy(hit.value, { _tag: "Cache", age: Duration.millis(hit.ageMs) }, trigger, "cache")
         continue
       }
       case "Effect": {
         const next = i + 1
         return Effect.matchEffect(Effect.suspend(() => alt.run(trigger)), {
-          onSuccess: (value) => servedBy(value, { _tag: "Fallback", name: alt.name }, trigger),
+          onSuccess: (value) => servedBy(value, { _tag: "Fallback", name: alt.name }, trigger, "effect"),
           onFailure: (error) => runFrom(chain, next, trigger, error)
         })
       }

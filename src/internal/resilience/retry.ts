@@ -12,6 +12,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../../CircuitBreakerError.js"
+import { annotateAttempt } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../Retry.js"
 /** @internal */
@@ -166,16 +167,32 @@ export interface Retry<E> {
  * Same semantics: each failure steps the schedule (which sleeps the delay);
  * when it is done the last failure is returned.
  */
-const retryLazily = <A, E, R>(self: Effect.Effect<A, E, R>, sched: Schedule.Schedule<unknown, E>): Effect.Effect<A, E, R> =>
+const retryLazily = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  sched: Schedule.Schedule<unknown, E>,
+  breaker: string | undefined
+): Effect.Effect<A, E, R> =>
   Effect.catchAll(self, (first) =>
     Effect.flatMap(Schedule.driver(sched), (driver) => {
+      let attempt = 1
       const loop = (error: E): Effect.Effect<A, E, R> =>
         Effect.matchEffect(driver.next(error), {
           onFailure: () => Effect.fail(error),
-          onSuccess: () => Effect.catchAll(self, loop)
+          onSuccess: () => Effect.catchAll(retried(self, ++attempt, breaker), loop)
         })
       return loop(first)
     }))
+
+/**
+ * A retried attempt (2 = the first retry) in a child span of its own,
+ * `retry.attempt`, counted in `effect_breaker_retries`. The first attempt runs
+ * bare: a call that succeeds at once pays nothing for this.
+ */
+const retried = <A, E, R>(self: Effect.Effect<A, E, R>, attempt: number, breaker: string | undefined): Effect.Effect<A, E, R> =>
+  Effect.withSpan(Effect.zipRight(annotateAttempt(attempt, breaker), self), "retry.attempt", {
+    attributes: breaker === undefined ? { "retry.attempt": attempt } : { "retry.attempt": attempt, "breaker.name": breaker },
+    captureStackTrace: false
+  })
 
 const RetryProto = {
   [TypeId]: TypeId,
@@ -188,7 +205,7 @@ const RetryProto = {
 export const fromConfig = <E>(config: Config<E>): Retry<E> => {
   const sched = schedule(config)
   const retry = <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R> =>
-    config.times === 0 ? self : retryLazily(self, sched)
+    config.times === 0 ? self : retryLazily(self, sched, config.breaker?.name)
   const policy = Object.setPrototypeOf(retry, RetryProto)
   Object.assign(policy, { schedule: sched, config })
   return policy as Retry<E>

@@ -60,8 +60,12 @@ export const annotateFallback = (servedBy: string, kind: FallbackKind, breaker?:
       span.attribute(ATTR_FALLBACK_KIND, kind)
       span.event(EVENT_FALLBACK, nanos, { [ATTR_FALLBACK_SERVED_BY]: servedBy, [ATTR_FALLBACK_KIND]: kind })
     }),
-    Metric.increment(Metric.tagged(Metric.tagged(fallbacks, "breaker", breaker ?? "none"), "kind", kind))
+    countFallback(kind, breaker)
   )
+
+/** Counts an answer served by a fallback of `kind` (`effect_breaker_fallbacks`). @internal */
+export const countFallback = (kind: FallbackKind, breaker?: string): Effect.Effect<void> =>
+  Metric.increment(Metric.tagged(Metric.tagged(fallbacks, "breaker", breaker ?? "none"), "kind", kind))
 
 /** What a rate-limit gate decided for a call. @internal */
 export const annotateRateLimit = (decision: "admitted" | "delayed" | "rejected", waitMs = 0): Effect.Effect<void> =>
