@@ -1,7 +1,7 @@
 import { expect, describe, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Fiber, Metric, TestClock } from "effect"
-import { BreakerMetrics, CircuitBreaker, Fallback, Retry, TripPolicy } from "effect-breaker"
+import { BreakerMetrics, CircuitBreaker, Fallback, RateLimitGate, Retry, TripPolicy } from "effect-breaker"
 import { layerTracer } from "effect-breaker/otel"
 
 let seq = 0
@@ -61,4 +61,20 @@ describe("retry and fallback telemetry", () => {
       expect((yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "cache" })) - before.cache).toBe(1)
       expect((yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "value" })) - before.value).toBe(1)
     }))
+})
+
+describe("rate-limit gate telemetry", () => {
+  it.effect("a call the gate holds marks the span with the decision and the wait", () => {
+    const exporter = new InMemorySpanExporter()
+    return Effect.gen(function*() {
+      const gate = yield* RateLimitGate.make({ name: unique("gate") })
+      yield* gate.closeFor("gpt-4o", "7 seconds")
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Effect.flip(Effect.succeed(1).pipe(gate.guard("gpt-4o"), Effect.withSpan("request")))
+      expect(error._tag).toBe("GateClosedError")
+      const request = exporter.getFinishedSpans().find((s) => s.name === "request")!
+      expect(request.attributes["rate_limit.decision"]).toBe("rejected")
+      expect(request.attributes["rate_limit.wait_ms"]).toBe(5_000)
+    }).pipe(Effect.provide(layerTracer(new SimpleSpanProcessor(exporter), { serviceName: "test" })))
+  })
 })

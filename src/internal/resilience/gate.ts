@@ -13,6 +13,7 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type { InvalidOptionError } from "../../CircuitBreakerError.js"
 import { Lru } from "./lru.js"
+import { annotateRateLimit } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../RateLimitGate.js"
 /** @internal */
@@ -109,7 +110,9 @@ export const make = <Err = GateClosedError>(
           closed.delete(key)
           return undefined
         }
-        return Effect.fail(closedError(key, entry.expiresAt - now))
+        const waitMs = entry.expiresAt - now
+        // the rejection path only: the span says the gate held the call, and for how long
+        return Effect.zipRight(annotateRateLimit("rejected", waitMs), Effect.fail(closedError(key, waitMs)))
       }
 
       const learn = (key: string, exit: Exit.Exit<unknown, unknown>) => {
