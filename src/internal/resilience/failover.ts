@@ -12,6 +12,9 @@ import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { primary, type Served, type ServedBy } from "./fallback.js"
 import { isRetry, type Retry } from "./retry.js"
 import * as check from "../validate.js"
+import type { Failover } from "../../Failover.js"
+/** @internal */
+export type { Failover } from "../../Failover.js"
 
 /** @internal */
 export interface Step<I, A, E, R> {
@@ -28,14 +31,6 @@ export interface Options<E> {
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Failover")
-
-/** @internal */
-export interface Failover<I, A, E, R> {
-  readonly [TypeId]: typeof TypeId
-  (input: I): Effect.Effect<A, E | CircuitOpenError, R>
-  readonly serve: (input: I) => Effect.Effect<Served<A>, E | CircuitOpenError, R>
-  readonly names: ReadonlyArray<string>
-}
 
 interface Compiled {
   readonly name: string

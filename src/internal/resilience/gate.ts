@@ -16,6 +16,9 @@ import { Lru } from "./lru.js"
 import { annotateRateLimit } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../RateLimitGate.js"
+import type { RateLimitGate } from "../../RateLimitGate.js"
+/** @internal */
+export type { RateLimitGate } from "../../RateLimitGate.js"
 /** @internal */
 export type { Options } from "../../RateLimitGate.js"
 
@@ -39,20 +42,6 @@ export interface ClosedInfo {
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/RateLimitGate")
-
-/** @internal */
-export interface RateLimitGate<Err> {
-  readonly [TypeId]: typeof TypeId
-  readonly name: string
-  readonly guard: (key: string) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | Err, R>
-  readonly check: (key: string) => Effect.Effect<void, Err>
-  readonly closeFor: (key: string, duration: Duration.DurationInput) => Effect.Effect<void>
-  readonly closeUntil: (key: string, epochMillis: number) => Effect.Effect<void>
-  readonly open: (key: string) => Effect.Effect<void>
-  readonly retryAfter: (key: string) => Effect.Effect<Option.Option<Duration.Duration>>
-  readonly size: Effect.Effect<number>
-  readonly retryAfterOf: (error: unknown) => Duration.Duration | undefined
-}
 
 const Proto = {
   [TypeId]: TypeId,

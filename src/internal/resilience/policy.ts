@@ -7,7 +7,6 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
-import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../../CircuitBreakerError.js"
 import { type Alternative, type Served, serve as fallbackServe } from "./fallback.js"
@@ -15,6 +14,9 @@ import { TypeId as GateTypeId } from "./gate.js"
 import * as retry from "./retry.js"
 import * as check from "../validate.js"
 import type { CallOptions, Options, ServeOptions } from "../../Resilience.js"
+import type { Resilience } from "../../Resilience.js"
+/** @internal */
+export type { Resilience } from "../../Resilience.js"
 /** @internal */
 export type { CallOptions, Options, RetryOptions, ServeOptions } from "../../Resilience.js"
 
@@ -23,16 +25,6 @@ export const TypeId: unique symbol = Symbol.for("effect-breaker/Resilience")
 
 /** @internal */
 export type Added<GErr> = Cause.TimeoutException | CircuitOpenError | GErr
-
-/** @internal */
-export interface Resilience<E, GErr> {
-  readonly [TypeId]: typeof TypeId
-  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2 | Added<GErr>, R>
-  readonly with: (
-    options: CallOptions
-  ) => <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2 | Added<GErr> | InvalidOptionError, R>
-  readonly breaker: CircuitBreaker
-}
 
 /** @internal */
 export const defaultTimeoutMs = 60_000

@@ -15,6 +15,9 @@ import { CircuitOpenError, type InvalidOptionError } from "../../CircuitBreakerE
 import { annotateAttempt } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../Retry.js"
+import type { Retry } from "../../Retry.js"
+/** @internal */
+export type { Retry } from "../../Retry.js"
 /** @internal */
 export type { Options } from "../../Retry.js"
 
@@ -151,14 +154,6 @@ export const schedule = <E>(c: Config<E>): Schedule.Schedule<Duration.Duration, 
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Retry")
-
-/** @internal */
-export interface Retry<E> {
-  readonly [TypeId]: typeof TypeId
-  <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R>
-  readonly schedule: Schedule.Schedule<Duration.Duration, E | CircuitOpenError>
-  readonly config: Config<E>
-}
 
 /**
  * `Effect.retry(self, schedule)`, but the schedule's driver is only built after
