@@ -24,9 +24,9 @@
  * `OPEN_BACKOFF`, `OPEN_DURATION_MAX`, `HALF_OPEN_PERMITS`, `SUCCESSES_TO_CLOSE`,
  * `PROBE_TIMEOUT`. Durations are Effect's `"<n> <unit>"` text (`"30 seconds"`).
  *
- * A JSON file has the same settings in camelCase:
- * `{ "defaults": { "preset": "lenient" }, "breakers": { "openai/gpt-4o": { "failureRate": 0.5 } } }`
- * (no YAML parser is installed; convert YAML to JSON first).
+ * A JSON or YAML file ({@link fromFile}; YAML needs the optional peer `yaml`) has
+ * the same settings in camelCase:
+ * `{ "defaults": { "preset": "lenient" }, "breakers": { "openai/gpt-4o": { "failureRate": 0.5 } } }`.
  *
  * A breaker takes each setting from its own entry, else from the defaults, else
  * from its preset. Any bad value fails the layer at start-up with a
@@ -160,27 +160,32 @@ export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<
   internal.make(sources.fromJson(json), options?.classify)
 
 /**
- * Makes a registry from a JSON file. An unreadable file or invalid JSON fails with
- * `RegistryConfigError` naming the path (the file's text is never echoed).
+ * Makes a registry from a configuration file: JSON (`.json`) or YAML (`.yaml`,
+ * `.yml`; needs the optional peer `yaml`), with the shape of {@link fromJson}.
+ * An unreadable file, a parse error or a missing YAML parser fails with
+ * `RegistryConfigError` naming the path (the file's text is never echoed); a
+ * bad value names the path and the setting inside it.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  Effect.tryPromise({
+export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> => {
+  const yaml = /\.ya?ml$/i.test(path)
+  const fail = (value: string, expected: string) => new RegistryConfigError({ setting: path, value, expected })
+  return Effect.tryPromise({
     try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
     catch: (e) =>
-      new RegistryConfigError({
-        setting: path,
-        value: "(unreadable)",
-        expected: `a readable JSON file${typeof (e as any)?.code === "string" ? ` (${(e as any).code})` : ""}`
-      })
+      fail("(unreadable)", `a readable ${yaml ? "YAML" : "JSON"} file${typeof (e as any)?.code === "string" ? ` (${(e as any).code})` : ""}`)
   }).pipe(
     Effect.flatMap((text) =>
-      Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        catch: () => new RegistryConfigError({ setting: path, value: "(not shown)", expected: "valid JSON" })
-      })
+      yaml
+        ? Effect.tryPromise({
+          try: () => import("yaml"),
+          catch: () => fail("(not read)", "the optional peer dependency `yaml` installed, to read YAML")
+        }).pipe(Effect.flatMap((parser) =>
+          Effect.try({ try: () => parser.parse(text) as unknown, catch: () => fail("(not shown)", "valid YAML") })
+        ))
+        : Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => fail("(not shown)", "valid JSON") })
     ),
     Effect.flatMap((json) => fromJson(json, options)),
     Effect.mapError((e) =>
@@ -192,6 +197,16 @@ export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effe
       })
     )
   )
+}
+
+/**
+ * Makes a registry from a JSON file (see {@link fromFile}, which also reads YAML).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
+  fromFile(path, options)
 
 /**
  * @since 0.1.0
@@ -224,6 +239,17 @@ export const layerJsonFile = (
   path: string,
   options?: SourceOptions
 ): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.effect(BreakerRegistry, fromJsonFile(path, options))
+
+/**
+ * The registry from a JSON or YAML file (see {@link fromFile}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFile = (
+  path: string,
+  options?: SourceOptions
+): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.effect(BreakerRegistry, fromFile(path, options))
 
 /**
  * The breaker of this name from the registry in context.

@@ -188,6 +188,43 @@ describe("BreakerRegistry from JSON and code", () => {
       assert.strictEqual(valueError.setting, `${badValue}: breakers["openai"].windowBuckets`)
     }).pipe(Effect.scoped))
 
+  it.effect("fromFile reads YAML too: the same shape, errors named by path and setting, text never echoed", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "registry-yaml-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const good = join(dir, "breakers.yaml")
+      writeFileSync(
+        good,
+        [
+          "defaults:",
+          "  halfOpenPermits: 2",
+          "breakers:",
+          "  openai/gpt-4o:",
+          "    preset: aggressive",
+          "    openDuration: 20 seconds",
+          "  anthropic: {}",
+          ""
+        ].join("\n")
+      )
+      const registry = yield* BreakerRegistry.fromFile(good)
+      assert.deepStrictEqual([...registry.names].sort(), ["anthropic", "openai/gpt-4o"])
+      assert.strictEqual(registry.entry("openai/gpt-4o")!.settings.openDurationMs, 20_000)
+      assert.strictEqual(registry.entry("anthropic")!.settings.halfOpenPermits, 2)
+
+      const broken = join(dir, "broken.yml")
+      writeFileSync(broken, "breakers:\n  openai: [apiKey: sk-live-SECRET\n  : :")
+      const parseError = yield* Effect.flip(BreakerRegistry.fromFile(broken))
+      assert.strictEqual(parseError.setting, broken)
+      assert.strictEqual(parseError.expected, "valid YAML")
+      assert.notInclude(parseError.message, "SECRET")
+
+      const badValue = join(dir, "bad.yaml")
+      writeFileSync(badValue, "breakers:\n  openai:\n    failureRate: 1.5\n")
+      const valueError = yield* Effect.flip(BreakerRegistry.fromFile(badValue))
+      assert.strictEqual(valueError.setting, `${badValue}: breakers["openai"].failureRate`)
+      assert.strictEqual(valueError.value, "1.5")
+    }).pipe(Effect.scoped))
+
   it.effect("code: typed settings, and errors named like JSON", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(BreakerRegistry.make({ breakers: { openai: { successesToClose: 0.5 } } }))
