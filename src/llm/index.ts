@@ -1,6 +1,8 @@
 /**
  * `effect-breaker/llm`: the failure taxonomy of LLM providers, the parsing of
- * their retry headers, and the default breaker classification for LLM calls.
+ * their retry headers, the default breaker classification for LLM calls, and
+ * `Policy`, which wires them into one timeout, breaker, gate, retry and
+ * fallback per provider.
  *
  * @since 0.1.0
  */
