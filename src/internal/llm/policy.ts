@@ -35,6 +35,7 @@ import * as Hedge from "../resilience/hedge.js"
 import * as check from "../validate.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 import type { Options, CallOptions, ServeOptions, FailoverServeOptions, FailoverOptions, Step } from "../../llm/Policy.js"
+import type { Policy } from "../../llm/Policy.js"
 /** @internal */
 export type { Options, CallOptions, ServeOptions, FailoverServeOptions, FailoverOptions, Step } from "../../llm/Policy.js"
 
@@ -56,21 +57,8 @@ export const TypeId: unique symbol = Symbol.for("effect-breaker/llm/Policy")
 
 type Transform = (self: Effect.Effect<any, any, any>) => Effect.Effect<any, any, any>
 
-/** @internal */
-export interface LlmPolicy<In> {
-  readonly [TypeId]: typeof TypeId
-  <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, PolicyError, R>
-  readonly with: (
-    options: CallOptions
-  ) => <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, PolicyError | InvalidOptionError, R>
-  readonly name: string
-  readonly provider: string
-  readonly model: string | undefined
-  readonly breaker: CircuitBreaker.CircuitBreaker
-  readonly gate: RateLimitGate.RateLimitGate | undefined
-  /** GenAI span attributes of this policy's calls. @internal */
-  readonly attributes: Record<string, string | number>
-}
+/** The public `Policy`. @internal */
+export type LlmPolicy<In> = Policy<In>
 
 const Proto = {
   [TypeId]: TypeId,
