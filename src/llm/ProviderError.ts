@@ -40,6 +40,8 @@ const describe = (
   return self.detail === undefined ? `${who}${summary}` : `${who}${summary}: ${self.detail}`
 }
 
+const statusOf = (status: number | undefined): string => status === undefined ? "" : ` (${status})`
+
 const after = (retryAfter: Duration.Duration | undefined): string =>
   retryAfter === undefined ? "" : ` (retry after ${Duration.format(retryAfter)})`
 
@@ -102,8 +104,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
   retryAfter: Schema.optional(Schema.DurationFromMillis)
 }) {
   override get message(): string {
-    const status = this.status === undefined ? "" : ` (${this.status})`
-    return describe(this, `server error${status}${after(this.retryAfter)}`)
+    return describe(this, `server error${statusOf(this.status)}${after(this.retryAfter)}`)
   }
 }
 
@@ -120,9 +121,8 @@ export class ProviderTimeout extends Schema.TaggedError<ProviderTimeout>()("Prov
   timeout: Schema.optional(Schema.DurationFromMillis)
 }) {
   override get message(): string {
-    const status = this.status === undefined ? "" : ` (${this.status})`
     const limit = this.timeout === undefined ? "" : ` after ${Duration.format(this.timeout)}`
-    return describe(this, `timed out${limit}${status}`)
+    return describe(this, `timed out${limit}${statusOf(this.status)}`)
   }
 }
 
@@ -174,8 +174,7 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   kind: InvalidRequestKind
 }) {
   override get message(): string {
-    const status = this.status === undefined ? "" : ` (${this.status})`
-    return describe(this, `invalid request: ${this.kind}${status}`)
+    return describe(this, `invalid request: ${this.kind}${statusOf(this.status)}`)
   }
 }
 

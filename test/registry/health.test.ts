@@ -3,34 +3,16 @@ import { Effect, FastCheck as fc, TestClock } from "effect"
 import type { CircuitBreaker } from "effect-breaker"
 import { BreakerRegistry, Health } from "effect-breaker"
 import { envKey, fieldSpecs } from "../../src/internal/registry/fields.js"
+import { statsOf } from "../support/stats.js"
 
 const fail = Effect.fail("boom")
 
-const stats = (over: Partial<CircuitBreaker.Stats>): CircuitBreaker.Stats => ({
-  breaker: "x",
-  state: "Closed",
-  generation: 0,
-  enteredAt: 0,
-  timeInStateMs: 0,
-  calls: 0,
-  failures: 0,
-  slowCalls: 0,
-  failureRate: 0,
-  slowCallRate: 0,
-  consecutiveFailures: 0,
-  rejected: 0,
-  openings: 0,
-  retryAfterMs: 0,
-  probesInFlight: 0,
-  probeSuccesses: 0,
-  ...over
-})
 
 const thresholds: Health.Thresholds = { consecutiveFailures: 6, failureRate: 0.5, minimumCalls: 10 }
 
 describe("Health.evaluate (pure)", () => {
   it("maps each state", () => {
-    const status = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(stats(s), thresholds).status
+    const status = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(statsOf(s), thresholds).status
     assert.strictEqual(status({}), "healthy")
     assert.strictEqual(status({ state: "HalfOpen" }), "degraded")
     assert.strictEqual(status({ state: "Open", retryAfterMs: 5 }), "failed")
@@ -41,7 +23,7 @@ describe("Health.evaluate (pure)", () => {
   })
 
   it("a closed breaker is degraded from half a trip threshold, once the window has minimumCalls", () => {
-    const at = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(stats(s), thresholds)
+    const at = (s: Partial<CircuitBreaker.Stats>) => Health.evaluate(statsOf(s), thresholds)
     assert.strictEqual(at({ calls: 10, failureRate: 0.24 }).status, "healthy")
     const degraded = at({ calls: 10, failureRate: 0.25 })
     assert.strictEqual(degraded.status, "degraded")
@@ -49,12 +31,12 @@ describe("Health.evaluate (pure)", () => {
     assert.strictEqual(at({ calls: 9, failureRate: 0.9 }).status, "healthy", "too few calls to judge a rate")
     assert.strictEqual(at({ consecutiveFailures: 2 }).status, "healthy")
     assert.strictEqual(at({ consecutiveFailures: 3 }).status, "degraded")
-    assert.strictEqual(Health.evaluate(stats({ calls: 10, failureRate: 0.3 }), thresholds, { degradedAt: 0.8 }).status, "healthy")
-    assert.strictEqual(Health.evaluate(stats({ consecutiveFailures: 100 })).status, "healthy", "no thresholds known")
+    assert.strictEqual(Health.evaluate(statsOf({ calls: 10, failureRate: 0.3 }), thresholds, { degradedAt: 0.8 }).status, "healthy")
+    assert.strictEqual(Health.evaluate(statsOf({ consecutiveFailures: 100 })).status, "healthy", "no thresholds known")
   })
 
   it("overall: worst of, or failed only when all failed", () => {
-    const h = (state: CircuitBreaker.State) => Health.evaluate(stats({ state }))
+    const h = (state: CircuitBreaker.State) => Health.evaluate(statsOf({ state }))
     assert.strictEqual(Health.overall([]), "healthy")
     assert.strictEqual(Health.overall([h("Closed"), h("HalfOpen")]), "degraded")
     assert.strictEqual(Health.overall([h("Closed"), h("Open")]), "failed")
@@ -66,7 +48,7 @@ describe("Health.evaluate (pure)", () => {
     fc.array(fc.constantFrom<CircuitBreaker.State>("Closed", "Open", "HalfOpen", "ForcedOpen", "Disabled", "MetricsOnly"))
   ], ([states]) => {
     const rank = { healthy: 0, degraded: 1, failed: 2 }
-    const list = states.map((state) => Health.evaluate(stats({ state })))
+    const list = states.map((state) => Health.evaluate(statsOf({ state })))
     const worst = Health.overall(list)
     for (const b of list) assert.isAtLeast(rank[worst], rank[b.status])
   })
