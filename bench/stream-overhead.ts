@@ -1,19 +1,18 @@
 /**
- * Per-stream cost of StreamBreaker against a bare 3-element stream, each run with
+ * Per-stream cost of CircuitBreaker.makeStream against a bare 3-element stream, each run with
  * Effect.runSync in a loop (protect is synchronous for a synchronous upstream).
  * Run: `npx tsc -p tsconfig.bench.json && N=3000 node .bench/bench/stream-overhead.js` (a script, not a test).
  */
 import { Effect, Stream } from "effect"
-import { CircuitBreaker } from "../src/index.js"
-import * as StreamBreaker from "../src/StreamBreaker.js"
+import * as CircuitBreaker from "../src/CircuitBreaker.js"
 const main = async () => {
   const breaker = await Effect.runPromise(CircuitBreaker.make({ name: "b" }))
-  const guard = await Effect.runPromise(StreamBreaker.make(breaker, { firstElementTimeout: "10 seconds", itemError: (n: number) => n < 0 ? n : undefined }))
+  const guard = await Effect.runPromise(CircuitBreaker.makeStream(breaker, { firstElementTimeout: "10 seconds", itemError: (n: number) => n < 0 ? n : undefined }))
   const s = Stream.make(1, 2, 3)
   const cases: Array<[string, Effect.Effect<unknown, unknown>]> = [
     ["bare: Stream.make(1,2,3) |> runDrain", Stream.runDrain(s)],
-    ["StreamBreaker.protect(breaker)", Stream.runDrain(StreamBreaker.protect(s, breaker))],
-    ["StreamBreaker.make(ttft + itemError)", Stream.runDrain(guard(s))]
+    ["CircuitBreaker.protectStream(breaker)", Stream.runDrain(CircuitBreaker.protectStream(s, breaker))],
+    ["CircuitBreaker.makeStream(ttft + itemError)", Stream.runDrain(guard(s))]
   ]
   const N = Number(process.env.N ?? 20000)
   const res: Record<string, number> = {}

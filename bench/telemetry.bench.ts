@@ -10,9 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as BreakerLogs from "../src/BreakerLogs.js"
-import * as BreakerMetrics from "../src/BreakerMetrics.js"
-import * as BreakerSpans from "../src/BreakerSpans.js"
+import * as BreakerTelemetry from "../src/BreakerTelemetry.js"
 import { CircuitBreaker, TripPolicy } from "../src/index.js"
 import { type Case, measure, ns, table } from "./harness.js"
 
@@ -37,13 +35,13 @@ const loop = (step: () => Effect.Effect<unknown, unknown>) => (n: number): Promi
 
 const variants: ReadonlyArray<readonly [string, string, Layer.Layer<never> | undefined]> = [
   ["off", "breaker, telemetry off", undefined],
-  ["metrics", "breaker + metrics", BreakerMetrics.layer],
-  ["annotate", "breaker + metrics + spans (annotate caller)", Layer.mergeAll(BreakerMetrics.layer, BreakerSpans.layer())],
-  ["span", "breaker + metrics + spans (span per call)", Layer.mergeAll(BreakerMetrics.layer, BreakerSpans.layer({ mode: "span" }))],
+  ["metrics", "breaker + metrics", BreakerTelemetry.layerMetrics],
+  ["annotate", "breaker + metrics + spans (annotate caller)", Layer.mergeAll(BreakerTelemetry.layerMetrics, BreakerTelemetry.layerSpans())],
+  ["span", "breaker + metrics + spans (span per call)", Layer.mergeAll(BreakerTelemetry.layerMetrics, BreakerTelemetry.layerSpans({ mode: "span" }))],
   [
     "all",
     "breaker + metrics + annotate + logs",
-    Layer.mergeAll(BreakerMetrics.layer, BreakerSpans.layer(), BreakerLogs.layer)
+    Layer.mergeAll(BreakerTelemetry.layerMetrics, BreakerTelemetry.layerSpans(), BreakerTelemetry.layerLogs)
   ]
 ]
 

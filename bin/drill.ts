@@ -10,7 +10,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Either, Layer } from "effect"
-import * as BreakerMetrics from "../src/BreakerMetrics.js"
+import * as BreakerTelemetry from "../src/BreakerTelemetry.js"
 import { type DrillOptions, parseFlags, usage } from "../src/drill/options.js"
 import { writeReports } from "../src/drill/output.js"
 import { renderText } from "../src/drill/report.js"
@@ -24,7 +24,7 @@ const metrics = (options: DrillOptions) =>
     FakeProvider.closedPort,
     (port) => ({
       layer: Layer.mergeAll(
-        BreakerMetrics.layer,
+        BreakerTelemetry.layerMetrics,
         layerPrometheus({ serviceName: "effect-breaker-drill", port }).pipe(
           Layer.catchAll((e) => Layer.effectDiscard(Console.warn(`metrics: not served (${e.message})`)))
         )

@@ -15,7 +15,7 @@ import { AnthropicClient, AnthropicLanguageModel } from "@effect/ai-anthropic"
 import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Redacted } from "effect"
-import { CircuitBreaker, Failover, Retry, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, Fallback, Retry, TripPolicy } from "effect-breaker"
 import { aiClassifier } from "effect-breaker/ai"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
 
@@ -42,7 +42,7 @@ export const program = (print: (line: string) => Effect.Effect<void> = Console.l
   const generate = (prompt: string) => LanguageModel.generateText({ prompt }).pipe(Effect.timeout("2 seconds"))
 
   // Each step runs as retry(breaker(call)); an open step is skipped at once.
-  const ask = yield* Failover.make([
+  const ask = yield* Fallback.failover([
     { name: "openai", breaker: openaiBreaker, retry, run: (prompt: string) => Effect.provide(generate(prompt), gpt) },
     { name: "anthropic", breaker: yield* breaker("anthropic"), retry, run: (prompt: string) => Effect.provide(generate(prompt), claude) }
   ])

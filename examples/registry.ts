@@ -9,7 +9,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as Admin from "effect-breaker/admin"
-import { BreakerRegistry, Health } from "effect-breaker"
+import { BreakerRegistry } from "effect-breaker"
 
 class ProviderDown {
   readonly _tag = "ProviderDown"
@@ -42,7 +42,7 @@ export const program = Effect.gen(function*() {
     )
   const answers: Array<string> = []
   for (let i = 0; i < 4; i++) answers.push(yield* ask("hello"))
-  const health = yield* Health.check()
+  const health = yield* BreakerRegistry.checkHealth()
   return {
     answers,
     overall: health.status,

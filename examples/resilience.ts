@@ -3,7 +3,7 @@
  * that is down for a while. Run: `npx tsx examples/resilience.ts`
  */
 import { Console, Data, Duration, Effect } from "effect"
-import { CircuitBreaker, Failover, Fallback, RateLimitGate, Resilience, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, Fallback, RateLimitGate, Resilience, TripPolicy } from "effect-breaker"
 
 class Unavailable extends Data.TaggedError("Unavailable")<{ readonly retryAfter?: Duration.Duration }> {}
 
@@ -61,7 +61,7 @@ const program = Effect.gen(function*() {
   // failover: openai forced open is skipped at once; anthropic answers
   const anthropic = yield* CircuitBreaker.make({ name: "anthropic" })
   yield* breaker.forceOpen
-  const failover = yield* Failover.make([
+  const failover = yield* Fallback.failover([
     { name: "openai", breaker, run: provider },
     { name: "anthropic", breaker: anthropic, run: (p: string) => Effect.succeed(`anthropic says hi to ${p}`) }
   ])

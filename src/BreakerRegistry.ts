@@ -1,8 +1,8 @@
 /**
  * Named breakers from configuration: one breaker per provider, model or host,
  * each starting from a preset (`default`, `aggressive`, `lenient`, see
- * `Presets`) and overriding any setting from environment variables, a JSON file
- * or code.
+ * {@link presets}) and overriding any setting from environment variables, a
+ * JSON file or code; and the health of those breakers ({@link checkHealth}).
  *
  * **Details**
  *
@@ -60,8 +60,9 @@ import { breakerVariable, envKey as envKeyOf, type Field, fieldSpec } from "./in
 import * as internal from "./internal/registry/registry.js"
 import { resolve } from "./internal/registry/resolve.js"
 import * as sources from "./internal/registry/sources.js"
+import * as health from "./internal/registry/health.js"
+import * as presetsInternal from "./internal/registry/presets.js"
 import type { Classifier } from "./Outcome.js"
-import type { Resolved, Settings } from "./Presets.js"
 
 export {
   /**
@@ -306,3 +307,167 @@ export const resolveOptions = (
     (raw) =>
       Either.map(resolve(raw, options?.classify), (specs) => ({ options: specs[0]!.options, settings: specs[0]!.resolved }))
   )
+
+// ---------------------------------------------------------------------------
+// Settings and presets
+// ---------------------------------------------------------------------------
+
+/**
+ * The name of a preset.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PresetName = presetsInternal.PresetName
+
+/**
+ * The preset names, in order.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const presetNames: ReadonlyArray<PresetName> = presetsInternal.presetNames
+
+/**
+ * A breaker's settings as the registry reads them: a preset plus any overrides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings extends presetsInternal.Settings {}
+
+/**
+ * Settings with every field decided (durations in millis).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resolved extends presetsInternal.Resolved {}
+
+/**
+ * The presets: `default` (a balanced start), `aggressive` (trips early, stays
+ * open longer: for a dependency with a fallback), `lenient` (trips late, probes
+ * often: for a dependency with no alternative).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const presets: { readonly [K in PresetName]: Settings } = presetsInternal.presets
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPresetName: (u: unknown) => u is PresetName = presetsInternal.isPresetName
+
+// ---------------------------------------------------------------------------
+// Health
+// ---------------------------------------------------------------------------
+
+/**
+ * `healthy`, `degraded` or `failed`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HealthStatus = health.Status
+
+/**
+ * The trip thresholds health compares against; `0` (or absent) means the policy is off.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthThresholds extends health.Thresholds {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthOptions extends health.Options {}
+
+/**
+ * One breaker's status, why, and the figures it was judged from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BreakerHealth extends health.BreakerHealth {}
+
+/**
+ * The overall status and every breaker's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthReport extends health.Report {}
+
+/**
+ * The thresholds health compares a breaker's figures against, from its resolved settings.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const thresholdsOf: (settings: Resolved) => HealthThresholds = health.thresholdsOf
+
+/**
+ * The health of one breaker from its stats.
+ *
+ * **Details**
+ *
+ * | state | status |
+ * |---|---|
+ * | `Closed`, quiet | `healthy` |
+ * | `Closed` with an elevated failure (or slow-call) rate or run of failures: at least `degradedAt` (default half) of a trip threshold | `degraded` |
+ * | `HalfOpen` (probing after an opening) | `degraded` |
+ * | `Open`, `ForcedOpen` | `failed` |
+ * | `Disabled` (an operator turned protection off: calls flow, nothing is recorded) | `degraded` |
+ * | `MetricsOnly` (calls flow and are recorded, it never trips) | as `Closed`: at most `degraded` |
+ *
+ * A rate counts only once the window holds the policy's `minimumCalls`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const evaluateHealth: (
+  stats: CircuitBreaker.Stats,
+  thresholds?: HealthThresholds,
+  options?: HealthOptions
+) => BreakerHealth = health.evaluate
+
+/**
+ * The overall status: the worst of the breakers (`failWhen: "any"`, the
+ * default) or, for breakers that back each other up, `failed` only when every
+ * one has failed (`failWhen: "all"`; anything not healthy is then `degraded`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const overallHealth: (breakers: ReadonlyArray<BreakerHealth>, options?: HealthOptions) => HealthStatus =
+  health.overall
+
+/**
+ * A report from stats and thresholds, without a registry.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const healthReport: (
+  items: ReadonlyArray<{ readonly stats: CircuitBreaker.Stats; readonly thresholds?: HealthThresholds | undefined }>,
+  options?: HealthOptions
+) => HealthReport = health.report
+
+/**
+ * The health of every breaker in the registry, now.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const checkHealth = (options?: HealthOptions): Effect.Effect<HealthReport, never, BreakerRegistry> =>
+  Effect.flatMap(BreakerRegistry, (registry) => health.check(registry, options))
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isHealthStatus: (u: unknown) => u is HealthStatus = health.isStatus

@@ -56,9 +56,10 @@ import type * as Queue from "effect/Queue"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
 import * as internal from "./internal/breaker.js"
 import type * as core from "./internal/core.js"
+import type { CircuitOpenError, InvalidOptionError } from "./internal/errors.js"
+import * as stream from "./internal/streamBreaker.js"
 import type { Classifier } from "./Outcome.js"
 import type { TripPolicy } from "./TripPolicy.js"
 
@@ -214,3 +215,156 @@ export const protect: {
  */
 export const isCircuitBreaker = (u: unknown): u is CircuitBreaker =>
   typeof u === "function" && TypeId in u
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+export {
+  /**
+   * A call was rejected without running because the circuit is open (or
+   * half-open with every probe permit taken, or forced open by an operator).
+   *
+   * **Details**
+   *
+   * `retryAfter` is how long until the breaker may admit a call again
+   * (`Duration.infinity` when forced open). Rejection is the breaker's hot path,
+   * so the error carries no stack trace: the span and log of the call say where.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CircuitOpenError,
+  /**
+   * An option given to a breaker (or to a policy, a window, a schedule) is out
+   * of range or malformed. Names the option by its path and shows the bad value.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidOptionError,
+  /**
+   * The states in which a breaker rejects calls.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RejectingState
+} from "./internal/errors.js"
+
+// ---------------------------------------------------------------------------
+// Streams
+// ---------------------------------------------------------------------------
+
+export {
+  /**
+   * A protected stream produced no element within its time-to-first-element limit.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  StreamTimeoutError
+} from "./internal/streamBreaker.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions<I = unknown> {
+  /**
+   * Fail the stream with {@link StreamTimeoutError} (a failure for the breaker)
+   * when no element arrives within this long of the stream starting. Must be
+   * positive; `Duration.infinity` means no limit. Default: no limit.
+   */
+  readonly firstElementTimeout?: Duration.DurationInput | undefined
+  /**
+   * Returns an error for an item that says the call failed although the stream
+   * goes on (`undefined` for every other item). The breaker records the call
+   * as failed with that error (its classifier decides what it means) as soon as
+   * the first such item passes; the item still reaches the consumer.
+   */
+  readonly itemError?: ((item: I) => unknown) | undefined
+}
+
+/**
+ * A stream transformer made by {@link makeStream}: `stream.pipe(guard)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamBreaker<I = unknown> {
+  <A extends I, E, R>(
+    self: Stream.Stream<A, E, R>
+  ): Stream.Stream<A, E | CircuitOpenError | stream.StreamTimeoutError, R>
+  /** The breaker the streams go through. */
+  readonly breaker: CircuitBreaker
+}
+
+/**
+ * Protects a `Stream` with a circuit breaker: the whole stream is one call.
+ *
+ * **Details**
+ *
+ * When the stream starts, the breaker is asked once. A rejection fails the
+ * stream at once with `CircuitOpenError`, before the upstream is pulled (no
+ * request goes out). Once admitted, the call lasts until the stream ends, and
+ * counts as:
+ *
+ * - the upstream **completes** → the call succeeded;
+ * - the upstream **fails** → the call failed with the stream's error, which the
+ *   breaker's own classifier judges (so a 429 mid-stream can still be Ignored);
+ * - an **item** for which `itemError` returns an error (e.g. the `"error"` part
+ *   that `@effect/ai` emits when a provider sends `event: error` after HTTP 200)
+ *   → the call failed with that error, recorded as soon as the item is seen; the
+ *   item itself still reaches the consumer, unchanged;
+ * - **no element** within `firstElementTimeout` → the stream fails with
+ *   {@link StreamTimeoutError}, and the call failed with it;
+ * - the **consumer stops** early (`Stream.take`, interruption, its scope closes)
+ *   → the call is interrupted: Ignored, and a half-open probe's permit is freed.
+ *
+ * The outcome is recorded before the consumer sees the stream end, so the
+ * breaker's state is up to date when `runCollect` returns. A slow-call policy
+ * measures the whole stream, from admission to its end. Fails with
+ * `InvalidOptionError` naming the option when `firstElementTimeout` is not a
+ * positive duration.
+ *
+ * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds),
+ * nothing per element unless `itemError` is set.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { CircuitBreaker } from "effect-breaker"
+ *
+ * const program = Effect.gen(function*() {
+ *   const breaker = yield* CircuitBreaker.make({ name: "tokens" })
+ *   const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "10 seconds" })
+ *   return yield* Stream.make("a", "b").pipe(guard, Stream.runCollect)
+ * })
+ * // Effect.runPromise(program) resolves to Chunk("a", "b")
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeStream: <I = unknown>(
+  breaker: CircuitBreaker,
+  options?: StreamOptions<I>
+) => Effect.Effect<StreamBreaker<I>, InvalidOptionError> = stream.make
+
+/**
+ * Runs a stream through `breaker` as one call (no time limit, no item check):
+ * `stream.pipe(CircuitBreaker.protectStream(breaker))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protectStream: {
+  (breaker: CircuitBreaker): <A, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | CircuitOpenError, R>
+  <A, E, R>(self: Stream.Stream<A, E, R>, breaker: CircuitBreaker): Stream.Stream<A, E | CircuitOpenError, R>
+} = dual(
+  2,
+  <A, E, R>(self: Stream.Stream<A, E, R>, breaker: CircuitBreaker): Stream.Stream<A, E | CircuitOpenError, R> =>
+    stream.protect(self, breaker, stream.noOptions)
+)

@@ -43,7 +43,7 @@ import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
-import type { InvalidOptionError } from "./CircuitBreakerError.js"
+import type { InvalidOptionError } from "./CircuitBreaker.js"
 import * as internal from "./internal/resilience/gate.js"
 
 /**

@@ -53,7 +53,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Schedule from "effect/Schedule"
 import type { CircuitBreaker } from "./CircuitBreaker.js"
-import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
+import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreaker.js"
 import * as internal from "./internal/resilience/retry.js"
 
 /**

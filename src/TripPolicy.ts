@@ -22,7 +22,7 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Either from "effect/Either"
-import type { InvalidOptionError } from "./CircuitBreakerError.js"
+import type { InvalidOptionError } from "./CircuitBreaker.js"
 import { validatePolicy } from "./internal/options.js"
 
 /**

@@ -2,6 +2,29 @@
  * effect-breaker: an Effect-native circuit breaker, with Schedule-based retry,
  * fallbacks and timeouts, for calls to LLM providers and any flaky dependency.
  *
+ * **Details**
+ *
+ * The root holds one module per concept:
+ *
+ * | group | modules |
+ * |---|---|
+ * | the breaker and its policies | `CircuitBreaker` (breaker, errors, streams), `TripPolicy`, `Outcome` |
+ * | composition | `Retry`, `Fallback` (values, caches, failover, hedging), `RateLimitGate`, `Resilience` (the composed policy) |
+ * | telemetry | `BreakerTelemetry` (metrics, spans, logs layers) |
+ * | configuration and operations | `BreakerRegistry` (named breakers from config, presets, health) |
+ *
+ * Integrations are subpath exports; the root never imports them or their
+ * optional peer dependencies:
+ *
+ * | subpath | what | peers |
+ * |---|---|---|
+ * | `effect-breaker/llm` | provider error taxonomy, classifiers, retry hints, `Policy.make` (a `Resilience` for LLM calls) | none |
+ * | `effect-breaker/ai` | `LanguageModelBreaker`: `@effect/ai` `LanguageModel` layers through a breaker or a policy | `@effect/ai` |
+ * | `effect-breaker/http` | `HttpBreakers`: an `@effect/platform` `HttpClient` with a breaker per host | `@effect/platform` |
+ * | `effect-breaker/otel` | OTLP and Prometheus exporters for the telemetry | `@effect/opentelemetry`, OTel SDK |
+ * | `effect-breaker/admin` | an HTTP admin API over a `BreakerRegistry` | `@effect/platform` |
+ * | `effect-breaker/testing` | scripted behaviours and a fake LLM provider for tests | `@effect/platform` |
+ *
  * @since 0.1.0
  */
 
@@ -15,25 +38,7 @@ export * as TripPolicy from "./TripPolicy.js"
 export * as Outcome from "./Outcome.js"
 
 /** @since 0.1.0 */
-export { CircuitOpenError, InvalidOptionError } from "./CircuitBreakerError.js"
-
-/** @since 0.1.0 */
-export * as BreakerMetrics from "./BreakerMetrics.js"
-
-/** @since 0.1.0 */
-export * as BreakerSpans from "./BreakerSpans.js"
-
-/** @since 0.1.0 */
-export * as BreakerLogs from "./BreakerLogs.js"
-
-/** @since 0.1.0 */
-export * as BreakerRegistry from "./BreakerRegistry.js"
-
-/** @since 0.1.0 */
-export * as Health from "./Health.js"
-
-/** @since 0.1.0 */
-export * as Presets from "./Presets.js"
+export { CircuitOpenError, InvalidOptionError } from "./CircuitBreaker.js"
 
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
@@ -42,16 +47,13 @@ export * as Retry from "./Retry.js"
 export * as Fallback from "./Fallback.js"
 
 /** @since 0.1.0 */
-export * as Failover from "./Failover.js"
-
-/** @since 0.1.0 */
 export * as RateLimitGate from "./RateLimitGate.js"
 
 /** @since 0.1.0 */
 export * as Resilience from "./Resilience.js"
 
 /** @since 0.1.0 */
-export * as StreamBreaker from "./StreamBreaker.js"
+export * as BreakerTelemetry from "./BreakerTelemetry.js"
 
 /** @since 0.1.0 */
-export * as Hedge from "./Hedge.js"
+export * as BreakerRegistry from "./BreakerRegistry.js"

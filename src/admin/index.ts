@@ -53,8 +53,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { createServer } from "node:http"
 import type { BreakerRegistry } from "../BreakerRegistry.js"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
-import type * as Health from "../Health.js"
+import { InvalidOptionError } from "../CircuitBreaker.js"
+import type { HealthOptions } from "../BreakerRegistry.js"
 import { minimumTokenLength } from "./auth.js"
 import * as internal from "./router.js"
 
@@ -70,7 +70,7 @@ export interface AppOptions {
   /** The text for `GET /metrics`, e.g. the Prometheus exposition from `effect-breaker/otel`. */
   readonly metrics?: Effect.Effect<string, unknown> | undefined
   /** How `GET /health` and each breaker's status are judged. */
-  readonly health?: Health.Options | undefined
+  readonly health?: HealthOptions | undefined
 }
 
 /**

@@ -5,8 +5,7 @@
  * @internal
  */
 import type { Stats } from "../CircuitBreaker.js"
-import type { BreakerHealth, Report } from "../Health.js"
-import type { Resolved } from "../Presets.js"
+import type { BreakerHealth, HealthReport as Report, Resolved } from "../BreakerRegistry.js"
 
 /** A finite number, else `null`. @internal */
 export const finite = (n: number): number | null => (Number.isFinite(n) ? n : null)

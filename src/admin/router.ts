@@ -10,8 +10,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import { BreakerRegistry, type Entry } from "../BreakerRegistry.js"
-import * as Health from "../Health.js"
+import { BreakerRegistry, checkHealth, type Entry, evaluateHealth, type HealthOptions, thresholdsOf } from "../BreakerRegistry.js"
 import { bearer } from "./auth.js"
 import * as Json from "./json.js"
 
@@ -19,7 +18,7 @@ import * as Json from "./json.js"
 export interface AppOptions {
   readonly token: Redacted.Redacted<string>
   readonly metrics?: Effect.Effect<string, unknown> | undefined
-  readonly health?: Health.Options | undefined
+  readonly health?: HealthOptions | undefined
 }
 
 /** The manual actions, by their path segment. @internal */
@@ -52,9 +51,9 @@ const unauthorized = HttpServerResponse.unsafeJson(
 
 const badRequest = (message: string) => json(400, Json.error("bad_request", message))
 
-const describe = (entry: Entry, options: Health.Options | undefined) =>
+const describe = (entry: Entry, options: HealthOptions | undefined) =>
   Effect.map(entry.breaker.stats, (stats) =>
-    Json.breaker(Health.evaluate(stats, Health.thresholdsOf(entry.settings), options), entry.settings))
+    Json.breaker(evaluateHealth(stats, thresholdsOf(entry.settings), options), entry.settings))
 
 const maxBody = 4096
 
@@ -147,7 +146,7 @@ export const router = (options: AppOptions) => {
     ),
     HttpRouter.get(
       "/health",
-      Effect.map(Health.check(options.health), (report) =>
+      Effect.map(checkHealth(options.health), (report) =>
         HttpServerResponse.unsafeJson(Json.report(report), {
           status: report.status === "failed" ? 503 : 200,
           headers: noStore

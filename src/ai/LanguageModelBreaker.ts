@@ -22,7 +22,7 @@
  *   retry) in front of `generateText` and `generateObject`; `streamText` goes
  *   through the policy's breaker only, since a stream that has started cannot
  *   be retried safely.
- * - Streams go through `StreamBreaker`: the whole stream is one call; an
+ * - Streams go through `CircuitBreaker.makeStream`: the whole stream is one call; an
  *   `"error"` part (a provider's `event: error` after HTTP 200) counts as a
  *   failure, classified by `fromStreamErrorPart`; the consumer stopping early
  *   is Ignored; `firstElementTimeout` bounds the wait for the first part.
@@ -63,12 +63,11 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
-import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreakerError.js"
+import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreaker.js"
 import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
 import { isProviderError, scrub } from "../llm/ProviderError.js"
 import { GateClosedError } from "../RateLimitGate.js"
-import * as StreamBreaker from "../StreamBreaker.js"
 import { fromStreamErrorPart, languageModelClassifier } from "./classify.js"
 
 /**
@@ -152,7 +151,7 @@ export interface BreakerOptions {
 const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPart => part.type === "error"
 
 /**
- * The breaker's wrappers: `breaker(effect)` for single calls, `StreamBreaker`
+ * The breaker's wrappers: `breaker(effect)` for single calls, `CircuitBreaker.makeStream`
  * for streams, with an `"error"` part counted as a failure. Fails with
  * `InvalidOptionError` for a bad `firstElementTimeout`.
  *
@@ -162,10 +161,10 @@ const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPar
 export const wrappers = (
   breaker: CircuitBreaker.CircuitBreaker,
   options?: BreakerOptions
-): Effect.Effect<Wrappers<CircuitOpenError | StreamBreaker.StreamTimeoutError>, InvalidOptionError> => {
+): Effect.Effect<Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> => {
   const provider = options?.provider === undefined ? undefined : { provider: options.provider }
   return Effect.map(
-    StreamBreaker.make<{ readonly type: string }>(breaker, {
+    CircuitBreaker.makeStream<{ readonly type: string }>(breaker, {
       firstElementTimeout: options?.firstElementTimeout,
       itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, provider) : undefined
     }),
@@ -249,8 +248,8 @@ export const makeBreaker = (
 ): Effect.Effect<CircuitBreaker.CircuitBreaker, InvalidOptionError> =>
   CircuitBreaker.make({ classify: languageModelClassifier, ...options })
 
-const isOwnError = (u: unknown): u is CircuitOpenError | StreamBreaker.StreamTimeoutError =>
-  u instanceof CircuitOpenError || u instanceof StreamBreaker.StreamTimeoutError
+const isOwnError = (u: unknown): u is CircuitOpenError | CircuitBreaker.StreamTimeoutError =>
+  u instanceof CircuitOpenError || u instanceof CircuitBreaker.StreamTimeoutError
 
 /**
  * Replaces the `LanguageModel` in context with one behind a breaker. A
@@ -276,7 +275,7 @@ export const layer = (
     )
   )
 
-const isPolicyError = (u: unknown): u is PolicyError | StreamBreaker.StreamTimeoutError =>
+const isPolicyError = (u: unknown): u is PolicyError | CircuitBreaker.StreamTimeoutError =>
   isProviderError(u) || isOwnError(u) || u instanceof GateClosedError
 
 /**
@@ -291,7 +290,7 @@ const isPolicyError = (u: unknown): u is PolicyError | StreamBreaker.StreamTimeo
 export const policyWrappers = (
   policy: Policy.Policy<AiError.AiError>,
   options?: Omit<BreakerOptions, "provider">
-): Effect.Effect<Wrappers<PolicyError | StreamBreaker.StreamTimeoutError>, InvalidOptionError> =>
+): Effect.Effect<Wrappers<PolicyError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> =>
   Effect.map(
     wrappers(policy.breaker, { ...options, provider: policy.provider }),
     (ws) => ({

@@ -8,9 +8,9 @@ import * as AiError from "@effect/ai/AiError"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as ParseResult from "effect/ParseResult"
-import { CircuitOpenError } from "../CircuitBreakerError.js"
+import { CircuitOpenError } from "../CircuitBreaker.js"
 import * as Outcome from "../Outcome.js"
-import { StreamTimeoutError } from "../StreamBreaker.js"
+import { StreamTimeoutError } from "../CircuitBreaker.js"
 import {
   findNetworkCause,
   fromResponse,

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
+import { InvalidOptionError } from "../CircuitBreaker.js"
 
 /**
  * How the primary provider fails during the outage: it never answers (`hang`,

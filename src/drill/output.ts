@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
+import { InvalidOptionError } from "../CircuitBreaker.js"
 import type { DrillReport } from "./report.js"
 import { renderSvg } from "./svg.js"
 

@@ -14,9 +14,8 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { fromAiError } from "../ai/classify.js"
 import * as CircuitBreaker from "../CircuitBreaker.js"
-import type { InvalidOptionError } from "../CircuitBreakerError.js"
+import type { InvalidOptionError } from "../CircuitBreaker.js"
 import * as Fallback from "../Fallback.js"
-import * as Hedge from "../Hedge.js"
 import { llmClassifier } from "../llm/classify.js"
 import * as Policy from "../llm/Policy.js"
 import * as TripPolicy from "../TripPolicy.js"
@@ -140,7 +139,7 @@ export const makePolicy = (options: PolicyOptions): Effect.Effect<DrillPolicy, I
     const cache = yield* Fallback.makeCache<string>({ maxAge: Duration.millis(options.cacheMaxAgeMs ?? 600_000) })
     const hedge = options.hedgeMs === null
       ? undefined
-      : yield* Hedge.make({ delay: Duration.millis(options.hedgeMs), name: "failover" })
+      : yield* Fallback.makeHedge({ delay: Duration.millis(options.hedgeMs), name: "failover" })
 
     const ask = (prompt: string): Effect.Effect<Answer, unknown> =>
       Effect.map(

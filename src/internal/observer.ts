@@ -6,7 +6,7 @@
  * Observers come from two places, both read ONCE when a breaker is made:
  * - the `BreakerObservers` context reference (provide it to replace the list);
  * - the `currentObservers` fiber ref, to which layers such as
- *   `BreakerMetrics.layer` ADD an observer (`addObserver`). Its join keeps the
+ *   `BreakerTelemetry.layerMetrics` ADD an observer (`addObserver`). Its join keeps the
  *   observers added by layers built concurrently (`Layer.mergeAll`), like
  *   Effect's own `Logger.add`, so telemetry layers compose in any order.
  *

@@ -23,8 +23,26 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { CircuitBreaker } from "../CircuitBreaker.js"
-import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreakerError.js"
+import * as Schema from "effect/Schema"
+import type { CircuitBreaker, StreamBreaker, StreamOptions } from "../CircuitBreaker.js"
+import { type CircuitOpenError, InvalidOptionError } from "./errors.js"
+
+/**
+ * A protected stream produced no element within its time-to-first-element limit.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamTimeoutError extends Schema.TaggedError<StreamTimeoutError>()("StreamTimeoutError", {
+  /** The breaker the stream went through. */
+  breaker: Schema.String,
+  /** The limit that was exceeded. */
+  timeout: Schema.DurationFromMillis
+}) {
+  override get message(): string {
+    return `Stream through circuit "${this.breaker}" produced no element within ${Duration.format(this.timeout)}`
+  }
+}
 
 /** @internal */
 export interface Config {
@@ -136,4 +154,22 @@ const body = <A, E, R>(
     Stream.onEnd(settle(Deferred.succeed(done, undefined))),
     Stream.tapErrorCause((cause) => settle(Deferred.failCause(done, cause)))
   )
+}
+
+/** @internal */
+export const make = <I = unknown>(
+  breaker: CircuitBreaker,
+  options?: StreamOptions<I>
+): Effect.Effect<StreamBreaker<I>, InvalidOptionError> => {
+  const timeout = decodeTimeout("firstElementTimeout", options?.firstElementTimeout)
+  if (Either.isLeft(timeout)) return Effect.fail(timeout.left)
+  const config: Config = {
+    firstElementMillis: timeout.right,
+    itemError: options?.itemError,
+    onTimeout: (millis) =>
+      new StreamTimeoutError({ breaker: breaker.name, timeout: Duration.millis(millis) }, { disableValidation: true })
+  }
+  const guard = <A extends I, E, R>(self: Stream.Stream<A, E, R>) =>
+    protect(self, breaker, config) as Stream.Stream<A, E | CircuitOpenError | StreamTimeoutError, R>
+  return Effect.succeed(Object.assign(guard, { breaker }))
 }

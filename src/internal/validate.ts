@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
+import { InvalidOptionError } from "./errors.js"
 
 /** Renders a bad value for an error message without throwing on anything. @internal */
 export const show = (value: unknown): string => {

@@ -77,12 +77,12 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { CircuitBreaker } from "../CircuitBreaker.js"
-import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreakerError.js"
+import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import type { Alternative, Served } from "../Fallback.js"
-import type { Hedge } from "../Hedge.js"
+import type { Hedge } from "../Fallback.js"
 import type { HeaderRecord } from "../internal/llm/headers.js"
 import * as internal from "../internal/llm/policy.js"
-import type { Settings } from "../Presets.js"
+import type { Settings } from "../BreakerRegistry.js"
 import type { GateClosedError, RateLimitGate } from "../RateLimitGate.js"
 import type * as Retry from "../Retry.js"
 import type { ProviderError } from "./ProviderError.js"
@@ -208,7 +208,7 @@ export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
    * of the failover starts beside it, without cancelling it (its breaker still
    * records its timeout or failure); the first success answers, and the
    * answer's `hedged` says whether the hedge fired. Make it with
-   * `Hedge.make({ delay })` in the scope that should own the stragglers.
+   * `Fallback.makeHedge({ delay })` in the scope that should own the stragglers.
    */
   readonly hedge?: Hedge | undefined
 }

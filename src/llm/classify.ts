@@ -15,7 +15,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
-import { CircuitOpenError } from "../CircuitBreakerError.js"
+import { CircuitOpenError } from "../CircuitBreaker.js"
 import { type HeaderRecord, parseRetryHints, type RetryHints } from "../internal/llm/headers.js"
 import * as Outcome from "../Outcome.js"
 import {

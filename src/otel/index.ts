@@ -7,7 +7,7 @@
  *
  * The OpenTelemetry packages are optional peers of this subpath; the root
  * package never imports them. These layers only export: add the observers with
- * `Layer.mergeAll(BreakerMetrics.layer, BreakerSpans.layer(), BreakerLogs.layer)`
+ * `BreakerTelemetry.layer()` (metrics, spans and logs)
  * where breakers are made. Collector headers (which often carry an API key) are
  * taken as `Redacted` and never logged.
  *
@@ -29,7 +29,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { InvalidOptionError } from "../CircuitBreakerError.js"
+import { InvalidOptionError } from "../CircuitBreaker.js"
 
 /**
  * The Prometheus endpoint could not start (e.g. the port is taken).

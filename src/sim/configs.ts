@@ -1,6 +1,6 @@
 /**
  * The simulator's built-in configurations: the library's presets
- * (`src/Presets.ts`), resolved exactly as a `BreakerRegistry` resolves them and
+ * (`BreakerRegistry.presets`), resolved exactly as a `BreakerRegistry` resolves them and
  * written as the JSON a config file holds, so they go through the same checks
  * and a tuned config file can start from one.
  *
@@ -8,7 +8,7 @@
  */
 import * as Either from "effect/Either"
 import { resolveOptions } from "../BreakerRegistry.js"
-import { type PresetName, presetNames, type Resolved } from "../Presets.js"
+import { type PresetName, presetNames, type Resolved } from "../BreakerRegistry.js"
 import type { SimConfig } from "./SimConfig.js"
 
 const seconds = (ms: number) => `${ms / 1000} s`

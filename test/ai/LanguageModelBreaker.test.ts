@@ -3,7 +3,7 @@ import { NodeSdk } from "@effect/opentelemetry"
 import { assert, describe, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Cause, Chunk, Effect, Exit, Layer, Logger, LogLevel, Schema, Stream } from "effect"
-import { CircuitBreaker, CircuitOpenError, StreamBreaker, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError, TripPolicy } from "effect-breaker"
 import { circuitOpenError, LanguageModelBreaker } from "effect-breaker/ai"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
 import { type Flavor, modelLayer } from "../support/aiClients.js"
@@ -94,7 +94,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
         const layer = protectedModel(flavor, fake.url, breaker, { firstElementTimeout: "150 millis" })
         const error = yield* Effect.flip(Effect.provide(drainStream, layer))
         assert.strictEqual(error._tag, "UnknownError")
-        assert.instanceOf((error as AiError.UnknownError).cause, StreamBreaker.StreamTimeoutError)
+        assert.instanceOf((error as AiError.UnknownError).cause, CircuitBreaker.StreamTimeoutError)
         assert.strictEqual((yield* breaker.stats).state, "Open")
       }))
 

@@ -1,7 +1,7 @@
 import { AiError } from "@effect/ai"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Exit } from "effect"
-import { CircuitOpenError, StreamBreaker } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError } from "effect-breaker"
 import { aiClassifier, circuitOpenError, fromAiError, languageModelClassifier } from "effect-breaker/ai"
 import { Overloaded } from "effect-breaker/llm"
 
@@ -25,7 +25,7 @@ describe("ai classification of what the breaker wrappers add", () => {
   })
 
   it("a stream's first-part timeout is a ProviderTimeout, a failure", () => {
-    const timeout = new StreamBreaker.StreamTimeoutError({ breaker: "openai", timeout: Duration.seconds(5) })
+    const timeout = new CircuitBreaker.StreamTimeoutError({ breaker: "openai", timeout: Duration.seconds(5) })
     const error = fromAiError(embedded(timeout), { provider: "openai" })
     assert.strictEqual(error._tag, "ProviderTimeout")
     assert.strictEqual(Duration.toMillis((error as { timeout: Duration.Duration }).timeout), 5000)

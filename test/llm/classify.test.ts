@@ -8,7 +8,7 @@ import {
   ProviderError,
   toProviderError
 } from "effect-breaker/llm"
-import { unsafeCircuitOpenError } from "../../src/CircuitBreakerError.js"
+import { unsafeCircuitOpenError } from "../../src/internal/errors.js"
 
 const NOW = Date.parse("2025-01-01T00:00:00Z")
 const openai = (type: string, code: string | null, message: string) => JSON.stringify({ error: { type, code, message } })

@@ -9,7 +9,7 @@ import { NodeSdk } from "@effect/opentelemetry"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Cause, Effect, Exit, Logger, LogLevel } from "effect"
-import { BreakerLogs, BreakerSpans, Fallback } from "effect-breaker"
+import { BreakerTelemetry, Fallback } from "effect-breaker"
 import { fromAiError } from "effect-breaker/ai"
 import { Policy } from "effect-breaker/llm"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
@@ -80,8 +80,8 @@ for (const flavor of ["openai", "anthropic"] as const) {
           }
           expect(spans.some((s) => s.events.some((e) => e.name === "exception"))).toBe(true)
         }).pipe(
-          Effect.provide(BreakerSpans.layer({ mode: "span" })),
-          Effect.provide(BreakerLogs.layer),
+          Effect.provide(BreakerTelemetry.layerSpans({ mode: "span" })),
+          Effect.provide(BreakerTelemetry.layerLogs),
           Effect.provide(NodeSdk.layer(() => ({ resource: { serviceName: "t" }, spanProcessor: new SimpleSpanProcessor(exporter) }))),
           Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
           Logger.withMinimumLogLevel(LogLevel.All)

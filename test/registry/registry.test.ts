@@ -3,7 +3,7 @@ import { ConfigProvider, Effect, Either, Exit, Layer, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { BreakerRegistry, Presets } from "effect-breaker"
+import { BreakerRegistry } from "effect-breaker"
 import { BreakerObservers } from "../../src/internal/observer.js"
 import { CircuitBreaker } from "effect-breaker"
 
@@ -35,11 +35,11 @@ describe("BreakerRegistry from environment variables", () => {
       const openai = registry.entry("openai/gpt-4o")!.settings
       assert.strictEqual(openai.preset, "aggressive")
       assert.strictEqual(openai.failureRate, 0.5)
-      assert.strictEqual(openai.consecutiveFailures, Presets.presets.aggressive.consecutiveFailures)
+      assert.strictEqual(openai.consecutiveFailures, BreakerRegistry.presets.aggressive.consecutiveFailures)
       const anthropic = registry.entry("anthropic")!.settings
       assert.strictEqual(anthropic.preset, "default")
       assert.strictEqual(anthropic.openDurationMs, 45_000)
-      assert.strictEqual(anthropic.consecutiveFailures, Presets.presets.default.consecutiveFailures)
+      assert.strictEqual(anthropic.consecutiveFailures, BreakerRegistry.presets.default.consecutiveFailures)
       assert.strictEqual((yield* registry.get("openai/gpt-4o")).name, "openai/gpt-4o")
     }))
 
@@ -54,7 +54,7 @@ describe("BreakerRegistry from environment variables", () => {
       assert.strictEqual(registry.entry("a")!.settings.preset, "lenient")
       assert.strictEqual(registry.entry("a")!.settings.consecutiveFailures, 7)
       assert.strictEqual(registry.entry("b")!.settings.consecutiveFailures, 2)
-      assert.strictEqual(registry.entry("b")!.settings.halfOpenPermits, Presets.presets.lenient.halfOpenPermits)
+      assert.strictEqual(registry.entry("b")!.settings.halfOpenPermits, BreakerRegistry.presets.lenient.halfOpenPermits)
     }))
 
   it.effect("reads the real process environment through ConfigProvider.fromEnv", () =>
@@ -233,11 +233,11 @@ describe("BreakerRegistry from JSON and code", () => {
 
   it.effect("every preset resolves and makes a breaker", () =>
     Effect.gen(function*() {
-      for (const preset of Presets.presetNames) {
+      for (const preset of BreakerRegistry.presetNames) {
         const registry = yield* BreakerRegistry.make({ breakers: { x: { preset } } })
         const settings = registry.entry("x")!.settings
         assert.strictEqual(settings.preset, preset)
-        assert.strictEqual(settings.consecutiveFailures, Presets.presets[preset].consecutiveFailures)
+        assert.strictEqual(settings.consecutiveFailures, BreakerRegistry.presets[preset].consecutiveFailures)
         assert.strictEqual((yield* registry.all[0]!.stats).state, "Closed")
       }
     }))
@@ -249,7 +249,7 @@ describe("resolveOptions", () => {
       const resolved = BreakerRegistry.resolveOptions("solo", { preset: "aggressive", consecutiveFailures: 2 })
       assert.isTrue(Either.isRight(resolved))
       if (Either.isLeft(resolved)) return
-      assert.strictEqual(resolved.right.settings.failureRate, Presets.presets.aggressive.failureRate)
+      assert.strictEqual(resolved.right.settings.failureRate, BreakerRegistry.presets.aggressive.failureRate)
       const breaker = yield* CircuitBreaker.make(resolved.right.options)
       yield* failTimes(breaker, 2)
       assert.strictEqual((yield* breaker.stats).retryAfterMs, 60_000)

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, InvalidOptionError, TripPolicy } from "effect-breaker"
-import { BadRequest, counted, Failover, Retry, Unavailable } from "./lib.js"
+import { BadRequest, counted, Fallback, Retry, Unavailable } from "./lib.js"
 
 const breakers = Effect.all([
   CircuitBreaker.make({ name: "openai", policy: TripPolicy.consecutiveFailures(2), openDuration: "30 seconds" }),
@@ -13,7 +13,7 @@ describe("Failover", () => {
     Effect.gen(function*() {
       const [b1, b2] = yield* breakers
       let openaiUp = true
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, run: (q: string) => openaiUp ? Effect.succeed(`openai:${q}`) : Effect.fail(new Unavailable({})) },
         { name: "anthropic", breaker: b2, run: (q: string) => Effect.succeed(`anthropic:${q}`) }
       ])
@@ -30,7 +30,7 @@ describe("Failover", () => {
       const primary = yield* counted(() => Effect.fail(new Unavailable({})))
       const retry = yield* Retry.make({ times: 5, base: "1 second", jitter: 0 })
       yield* b1.forceOpen
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, retry, run: primary.call },
         { name: "anthropic", breaker: b2, run: Effect.succeed("anthropic") }
       ])
@@ -48,7 +48,7 @@ describe("Failover", () => {
       const [b1, b2] = yield* breakers
       const primary = yield* counted(() => Effect.fail(new Unavailable({})))
       const retry = yield* Retry.make({ times: 10, base: "1 second", jitter: 0 })
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, retry, run: primary.call },
         { name: "anthropic", breaker: b2, run: Effect.succeed("anthropic") }
       ])
@@ -61,7 +61,7 @@ describe("Failover", () => {
   it.effect("every step open: CircuitOpenError with the smallest retryAfter", () =>
     Effect.gen(function*() {
       const [b1, b2] = yield* breakers
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, run: Effect.fail(new Unavailable({})) },
         { name: "anthropic", breaker: b2, run: Effect.fail(new Unavailable({})) }
       ])
@@ -80,7 +80,7 @@ describe("Failover", () => {
     Effect.gen(function*() {
       const [b1, b2] = yield* breakers
       yield* b2.forceOpen
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, run: Effect.fail(new Unavailable({})) },
         { name: "anthropic", breaker: b2, run: Effect.succeed("x") }
       ])
@@ -92,7 +92,7 @@ describe("Failover", () => {
     Effect.gen(function*() {
       const [b1, b2] = yield* breakers
       const second = yield* counted(() => Effect.succeed("x"))
-      const ask = yield* Failover.make([
+      const ask = yield* Fallback.failover([
         { name: "openai", breaker: b1, run: Effect.fail(new BadRequest()) as Effect.Effect<string, BadRequest | Unavailable> },
         { name: "anthropic", breaker: b2, run: second.call }
       ], { while: (e) => e._tag !== "BadRequest" })
@@ -104,10 +104,10 @@ describe("Failover", () => {
   it.effect("malformed steps fail with InvalidOptionError naming the step", () =>
     Effect.gen(function*() {
       const [b1] = yield* breakers
-      const e1 = yield* Effect.flip(Failover.make([]))
+      const e1 = yield* Effect.flip(Fallback.failover([]))
       assert.instanceOf(e1, InvalidOptionError)
       assert.strictEqual(e1.option, "steps")
-      const e2 = yield* Effect.flip(Failover.make([{ name: "a", breaker: b1, run: Effect.void }, { name: "b", breaker: {} as any, run: Effect.void }]))
+      const e2 = yield* Effect.flip(Fallback.failover([{ name: "a", breaker: b1, run: Effect.void }, { name: "b", breaker: {} as any, run: Effect.void }]))
       assert.strictEqual(e2.option, "steps[1].breaker")
     }))
 })

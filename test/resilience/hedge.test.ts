@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Metric, Option, Scope, Supervisor, TestClock } from "effect"
-import { CircuitBreaker, CircuitOpenError, Fallback, Hedge, InvalidOptionError, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError, Fallback, InvalidOptionError, TripPolicy } from "effect-breaker"
 import { Policy } from "effect-breaker/llm"
 // Hedge is not in the root barrel yet (src/index.ts belongs to another engineer): import the module itself.
 import { hedgesKey } from "../../src/internal/resilience/hedge.js"
@@ -35,9 +35,9 @@ const consecutive = (name: string) =>
 describe("Hedge", () => {
   it.effect("a primary that answers before the delay serves; the fallback never starts and nothing is left running", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "150 millis", name: "anthropic" })
+      const hedge = yield* Fallback.makeHedge({ delay: "150 millis", name: "anthropic" })
       const fallback = probe(Effect.succeed("fallback"))
-      const fiber = yield* Effect.fork(Effect.delay(Effect.succeed("primary"), "149 millis").pipe(Hedge.after(hedge, fallback.effect)))
+      const fiber = yield* Effect.fork(Effect.delay(Effect.succeed("primary"), "149 millis").pipe(Fallback.hedge(hedge, fallback.effect)))
       yield* TestClock.adjust("149 millis")
       const served = yield* Fiber.join(fiber)
       assert.deepStrictEqual(served, { value: "primary", servedBy: { _tag: "Primary" }, hedged: false })
@@ -48,11 +48,11 @@ describe("Hedge", () => {
   it.effect("a hanging primary: the fallback starts at exactly the delay and answers; the primary runs on and its breaker records the timeout", () =>
     Effect.gen(function*() {
       const breaker = yield* consecutive("openai")
-      const hedge = yield* Hedge.make({ delay: "150 millis", name: "anthropic" })
+      const hedge = yield* Fallback.makeHedge({ delay: "150 millis", name: "anthropic" })
       const primary = probe(breaker(hangs("1 second")))
       const fallback = probe(Effect.succeed("from claude"))
       const supervisor = yield* Supervisor.track
-      const fiber = yield* Effect.fork(Hedge.after(primary.effect, hedge, fallback.effect).pipe(Effect.supervised(supervisor)))
+      const fiber = yield* Effect.fork(Fallback.hedge(primary.effect, hedge, fallback.effect).pipe(Effect.supervised(supervisor)))
 
       yield* TestClock.adjust("149 millis")
       assert.isUndefined(fallback.log.startedAt, "not one millisecond early")
@@ -84,10 +84,10 @@ describe("Hedge", () => {
     Effect.gen(function*() {
       const breaker = yield* consecutive("openai")
       yield* breaker.forceOpen
-      const hedge = yield* Hedge.make({ delay: "150 millis" })
-      let trigger: Hedge.Trigger<unknown> | undefined
+      const hedge = yield* Fallback.makeHedge({ delay: "150 millis" })
+      let trigger: Fallback.HedgeTrigger<unknown> | undefined
       const served = yield* breaker(Effect.succeed("never")).pipe(
-        Hedge.after(hedge, (t: Hedge.Trigger<unknown>) => {
+        Fallback.hedge(hedge, (t: Fallback.HedgeTrigger<unknown>) => {
           trigger = t
           return Effect.succeed("fallback")
         })
@@ -100,11 +100,11 @@ describe("Hedge", () => {
 
   it.effect("the fallback fails, then the primary succeeds: the primary's answer is used", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis" })
       let trigger: string | undefined
       const fiber = yield* Effect.fork(
         Effect.delay(Effect.succeed("late primary"), "400 millis").pipe(
-          Hedge.after(hedge, (t: Hedge.Trigger<never>) => {
+          Fallback.hedge(hedge, (t: Fallback.HedgeTrigger<never>) => {
             trigger = t._tag
             return Effect.delay(Effect.fail(new Unavailable({})), "50 millis")
           })
@@ -118,9 +118,9 @@ describe("Hedge", () => {
 
   it.effect("the primary wins after the hedge fired: the fallback is interrupted", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis" })
       const fallback = probe(Effect.delay(Effect.succeed("slow fallback"), "1 second"))
-      const fiber = yield* Effect.fork(Effect.delay(Effect.succeed("primary"), "300 millis").pipe(Hedge.after(hedge, fallback.effect)))
+      const fiber = yield* Effect.fork(Effect.delay(Effect.succeed("primary"), "300 millis").pipe(Fallback.hedge(hedge, fallback.effect)))
       yield* TestClock.adjust("300 millis")
       const served = yield* Fiber.join(fiber)
       assert.strictEqual(served.servedBy._tag, "Primary")
@@ -131,9 +131,9 @@ describe("Hedge", () => {
 
   it.effect("both fail: a typed failure with both causes, the fallback's first", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis" })
       const fiber = yield* Effect.fork(Effect.exit(
-        hangs("1 second").pipe(Hedge.after(hedge, Effect.delay(Effect.fail("fallback down" as const), "50 millis")))
+        hangs("1 second").pipe(Fallback.hedge(hedge, Effect.delay(Effect.fail("fallback down" as const), "50 millis")))
       ))
       yield* TestClock.adjust("1 second")
       const exit = yield* Fiber.join(fiber)
@@ -144,28 +144,28 @@ describe("Hedge", () => {
         assert.instanceOf(failures[1], Unavailable)
       }
       // flip sees the fallback's error
-      const early = yield* Effect.flip(Effect.fail(new Unavailable({})).pipe(Hedge.after(hedge, Effect.fail("fallback down" as const))))
+      const early = yield* Effect.flip(Effect.fail(new Unavailable({})).pipe(Fallback.hedge(hedge, Effect.fail("fallback down" as const))))
       assert.strictEqual(early, "fallback down")
     }).pipe(Effect.scoped))
 
   it.effect("`when` rejects a failure: it ends the call at once, the fallback never starts; defects are never hedged over", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis", when: (e: { _tag: string }) => e._tag === "Unavailable" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis", when: (e: { _tag: string }) => e._tag === "Unavailable" })
       const fallback = probe(Effect.succeed("fallback"))
-      const error = yield* Effect.flip(Effect.fail({ _tag: "BadRequest" as const }).pipe(Hedge.after(hedge, fallback.effect)))
+      const error = yield* Effect.flip(Effect.fail({ _tag: "BadRequest" as const }).pipe(Fallback.hedge(hedge, fallback.effect)))
       assert.deepStrictEqual(error, { _tag: "BadRequest" })
       assert.isUndefined(fallback.log.startedAt)
-      const defect = yield* Effect.exit(Effect.die("bug").pipe(Hedge.after(hedge, fallback.effect)))
+      const defect = yield* Effect.exit(Effect.die("bug").pipe(Fallback.hedge(hedge, fallback.effect)))
       assert.isTrue(Exit.isFailure(defect) && Cause.isDie(defect.cause))
       assert.isUndefined(fallback.log.startedAt)
     }).pipe(Effect.scoped))
 
   it.effect("interrupting the caller interrupts the primary and the fallback", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis" })
       const primary = probe(Effect.never)
       const fallback = probe(Effect.never)
-      const fiber = yield* Effect.fork(primary.effect.pipe(Hedge.after(hedge, fallback.effect)))
+      const fiber = yield* Effect.fork(primary.effect.pipe(Fallback.hedge(hedge, fallback.effect)))
       yield* TestClock.adjust("200 millis")
       assert.strictEqual(fallback.log.startedAt, 100)
       yield* Fiber.interrupt(fiber)
@@ -175,7 +175,7 @@ describe("Hedge", () => {
 
       // before the delay too
       const primary2 = probe(Effect.never)
-      const fiber2 = yield* Effect.fork(primary2.effect.pipe(Hedge.after(hedge, Effect.succeed(1))))
+      const fiber2 = yield* Effect.fork(primary2.effect.pipe(Fallback.hedge(hedge, Effect.succeed(1))))
       yield* TestClock.adjust("50 millis")
       yield* Fiber.interrupt(fiber2)
       assert.isTrue(primary2.log.interrupted)
@@ -184,9 +184,9 @@ describe("Hedge", () => {
   it.effect("closing the hedge's scope interrupts primaries that outlived their caller", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const hedge = yield* Scope.extend(Hedge.make({ delay: "100 millis" }), scope)
+      const hedge = yield* Scope.extend(Fallback.makeHedge({ delay: "100 millis" }), scope)
       const primary = probe(Effect.never)
-      const fiber = yield* Effect.fork(primary.effect.pipe(Hedge.after(hedge, Effect.succeed("fallback"))))
+      const fiber = yield* Effect.fork(primary.effect.pipe(Fallback.hedge(hedge, Effect.succeed("fallback"))))
       yield* TestClock.adjust("100 millis")
       assert.strictEqual((yield* Fiber.join(fiber)).value, "fallback")
       assert.strictEqual(yield* hedge.inFlight, 1)
@@ -196,39 +196,39 @@ describe("Hedge", () => {
 
   it.effect("spans and metrics: hedge.fired and hedge.served_by when it fires, nothing when the primary answers first", () =>
     Effect.gen(function*() {
-      const hedge = yield* Hedge.make({ delay: "100 millis", name: "metrics-test" })
+      const hedge = yield* Fallback.makeHedge({ delay: "100 millis", name: "metrics-test" })
       const served = Metric.fromMetricKey(hedgesKey).pipe((m) =>
         Metric.tagged(Metric.tagged(m, "hedge", "metrics-test"), "served_by", "fallback")
       )
       const before = (yield* Metric.value(served)).count
       const attributes = <E>(self: Effect.Effect<unknown, E>) =>
         Effect.withSpan(Effect.zipRight(self, Effect.map(Effect.currentSpan, (s) => Object.fromEntries(s.attributes))), "call")
-      const fiber = yield* Effect.fork(attributes(hangs("1 second").pipe(Hedge.after(hedge, Effect.succeed("x")))))
+      const fiber = yield* Effect.fork(attributes(hangs("1 second").pipe(Fallback.hedge(hedge, Effect.succeed("x")))))
       yield* TestClock.adjust("100 millis")
       const fired = yield* Fiber.join(fiber)
       assert.strictEqual(fired["hedge.fired"], true)
       assert.strictEqual(fired["hedge.served_by"], "fallback")
       assert.strictEqual((yield* Metric.value(served)).count, before + 1)
-      const quiet = yield* attributes(Effect.succeed(1).pipe(Hedge.after(hedge, Effect.succeed(2))))
+      const quiet = yield* attributes(Effect.succeed(1).pipe(Fallback.hedge(hedge, Effect.succeed(2))))
       assert.isUndefined(quiet["hedge.fired"])
       yield* TestClock.adjust("1 second")
     }).pipe(Effect.scoped))
 
   it.effect("bad options are typed errors naming the option", () =>
     Effect.gen(function*() {
-      const missing = yield* Effect.flip(Hedge.make({} as any))
+      const missing = yield* Effect.flip(Fallback.makeHedge({} as any))
       assert.instanceOf(missing, InvalidOptionError)
       assert.strictEqual(missing.option, "hedge.delay")
-      const negative = yield* Effect.flip(Hedge.make({ delay: -5 }))
+      const negative = yield* Effect.flip(Fallback.makeHedge({ delay: -5 }))
       assert.strictEqual(negative.option, "hedge.delay")
       assert.include(negative.message, "-5")
-      const name = yield* Effect.flip(Hedge.make({ delay: 10, name: "" }))
+      const name = yield* Effect.flip(Fallback.makeHedge({ delay: 10, name: "" }))
       assert.strictEqual(name.option, "hedge.name")
-      const when = yield* Effect.flip(Hedge.make({ delay: 10, when: 3 as any }))
+      const when = yield* Effect.flip(Fallback.makeHedge({ delay: 10, when: 3 as any }))
       assert.strictEqual(when.option, "hedge.when")
-      const zero = yield* Hedge.make({ delay: 0 })
-      assert.isTrue(Hedge.isHedge(zero))
-      assert.isFalse(Hedge.isHedge({}))
+      const zero = yield* Fallback.makeHedge({ delay: 0 })
+      assert.isTrue(Fallback.isHedge(zero))
+      assert.isFalse(Fallback.isHedge({}))
       assert.isTrue(Option.isSome(Option.some(zero.delay)))
     }).pipe(Effect.scoped))
 })
@@ -248,7 +248,7 @@ describe("Policy.failover(...).serve with a hedge", () => {
       { policy: openai, run: (_: string) => Effect.suspend(() => (sent.openai++, Effect.never)) },
       { policy: anthropic, run: (q: string) => Effect.suspend(() => (sent.anthropic++, Effect.succeed(`claude: ${q}`))) }
     ])
-    const hedge = yield* Hedge.make({ delay: "150 millis" })
+    const hedge = yield* Fallback.makeHedge({ delay: "150 millis" })
     const cache = yield* Fallback.makeCache<string>({ maxAge: "1 minute" })
     return { openai, ask, hedge, cache, sent }
   })

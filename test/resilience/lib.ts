@@ -1,7 +1,7 @@
 /** Shared fixtures of the resilience tests. */
 import { Data, Duration, Effect, Ref } from "effect"
 
-export { Failover, Fallback, RateLimitGate, Resilience, Retry } from "effect-breaker"
+export { Fallback, RateLimitGate, Resilience, Retry } from "effect-breaker"
 
 /** A failure of the dependency, optionally with a retry-after hint. */
 export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly retryAfter?: Duration.Duration }> {}

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Deferred, Duration, Effect, Exit, Fiber, Ref, Stream, TestClock } from "effect"
-import { CircuitBreaker, CircuitOpenError, InvalidOptionError, Outcome, StreamBreaker, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, CircuitOpenError, InvalidOptionError, Outcome, TripPolicy } from "effect-breaker"
 import { BreakerObservers, type Observer } from "../../src/internal/observer.js"
 
 class Boom {
@@ -34,13 +34,13 @@ const failing = Stream.make(1, 2).pipe(Stream.concat(Stream.fail(new Boom())))
 
 /** Opens the breaker with two failing streams. */
 const trip = (breaker: CircuitBreaker.CircuitBreaker) =>
-  Effect.repeatN(Effect.flip(Stream.runDrain(StreamBreaker.protect(failing, breaker))), 1)
+  Effect.repeatN(Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(failing, breaker))), 1)
 
 describe("StreamBreaker under TestClock", () => {
   it.effect("a stream that completes is one successful call, recorded before runCollect returns", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const out = yield* Stream.make(1, 2, 3).pipe(StreamBreaker.protect(breaker), Stream.runCollect)
+      const out = yield* Stream.make(1, 2, 3).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
       assert.deepStrictEqual(Chunk.toArray(out), [1, 2, 3])
       assert.deepStrictEqual(calls, [{ code: 0, admittedIn: "Closed" }])
       const stats = yield* breaker.stats
@@ -53,7 +53,7 @@ describe("StreamBreaker under TestClock", () => {
       const { breaker, calls } = yield* makeBreaker()
       const seen: Array<number> = []
       const error = yield* failing.pipe(
-        StreamBreaker.protect(breaker),
+        CircuitBreaker.protectStream(breaker),
         Stream.runForEach((n) => Effect.sync(() => seen.push(n))),
         Effect.flip
       )
@@ -61,7 +61,7 @@ describe("StreamBreaker under TestClock", () => {
       assert.deepStrictEqual(seen, [1, 2])
       assert.deepStrictEqual(calls.map((c) => c.code), [1])
       assert.strictEqual((yield* breaker.stats).consecutiveFailures, 1)
-      yield* Effect.flip(Stream.runDrain(StreamBreaker.protect(failing, breaker)))
+      yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(failing, breaker)))
       assert.strictEqual((yield* breaker.stats).state, "Open")
     }))
 
@@ -74,7 +74,7 @@ describe("StreamBreaker under TestClock", () => {
       })
       const throttled = Stream.make(1).pipe(Stream.concat(Stream.fail(new Throttled())))
       for (let i = 0; i < 3; i++) {
-        assert.instanceOf(yield* Effect.flip(Stream.runDrain(StreamBreaker.protect(throttled, breaker))), Throttled)
+        assert.instanceOf(yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(throttled, breaker))), Throttled)
       }
       assert.deepStrictEqual(calls.map((c) => c.code), [2, 2, 2])
       assert.strictEqual((yield* breaker.stats).state, "Closed")
@@ -84,9 +84,9 @@ describe("StreamBreaker under TestClock", () => {
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
       // one failure on record: an early stop must neither add a failure nor reset the streak
-      yield* Effect.flip(Stream.runDrain(StreamBreaker.protect(failing, breaker)))
+      yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(failing, breaker)))
       const endless = Stream.iterate(0, (n) => n + 1)
-      const out = yield* endless.pipe(StreamBreaker.protect(breaker), Stream.take(3), Stream.runCollect)
+      const out = yield* endless.pipe(CircuitBreaker.protectStream(breaker), Stream.take(3), Stream.runCollect)
       assert.deepStrictEqual(Chunk.toArray(out), [0, 1, 2])
       assert.deepStrictEqual(calls.map((c) => c.code), [1])
       const stats = yield* breaker.stats
@@ -100,7 +100,7 @@ describe("StreamBreaker under TestClock", () => {
       const first = yield* Deferred.make<void>()
       const stalls = Stream.make(1).pipe(Stream.concat(Stream.never))
       const fiber = yield* stalls.pipe(
-        StreamBreaker.protect(breaker),
+        CircuitBreaker.protectStream(breaker),
         Stream.runForEach(() => Deferred.succeed(first, undefined)),
         Effect.fork
       )
@@ -116,13 +116,13 @@ describe("StreamBreaker under TestClock", () => {
       yield* trip(breaker)
       const pulls = yield* Ref.make(0)
       yield* TestClock.adjust("3 seconds")
-      const error = yield* counted(pulls, Stream.make(1)).pipe(StreamBreaker.protect(breaker), Stream.runDrain, Effect.flip)
+      const error = yield* counted(pulls, Stream.make(1)).pipe(CircuitBreaker.protectStream(breaker), Stream.runDrain, Effect.flip)
       assert.instanceOf(error, CircuitOpenError)
       assert.strictEqual(error.breaker, "tokens")
       assert.strictEqual(Duration.toMillis(error.retryAfter), 7000)
       assert.strictEqual(yield* Ref.get(pulls), 0)
       yield* breaker.forceOpen
-      const forced = yield* counted(pulls, Stream.make(1)).pipe(StreamBreaker.protect(breaker), Stream.runDrain, Effect.flip)
+      const forced = yield* counted(pulls, Stream.make(1)).pipe(CircuitBreaker.protectStream(breaker), Stream.runDrain, Effect.flip)
       assert.strictEqual((forced as CircuitOpenError).state, "ForcedOpen")
       assert.strictEqual(yield* Ref.get(pulls), 0)
     }))
@@ -130,7 +130,7 @@ describe("StreamBreaker under TestClock", () => {
   it.effect("time to first element: no element within the limit fails with StreamTimeoutError, a failure", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const guard = yield* StreamBreaker.make(breaker, { firstElementTimeout: "5 seconds" })
+      const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "5 seconds" })
       const slowStart = Stream.fromEffect(Effect.as(Effect.sleep("6 seconds"), "late"))
       const fiber = yield* slowStart.pipe(guard, Stream.runCollect, Effect.fork)
       yield* TestClock.adjust("4999 millis")
@@ -139,9 +139,9 @@ describe("StreamBreaker under TestClock", () => {
       const exit = yield* Fiber.await(fiber)
       assert.isTrue(Exit.isFailure(exit))
       const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
-      assert.instanceOf(error, StreamBreaker.StreamTimeoutError)
-      assert.strictEqual((error as StreamBreaker.StreamTimeoutError).breaker, "tokens")
-      assert.strictEqual(Duration.toMillis((error as StreamBreaker.StreamTimeoutError).timeout), 5000)
+      assert.instanceOf(error, CircuitBreaker.StreamTimeoutError)
+      assert.strictEqual((error as CircuitBreaker.StreamTimeoutError).breaker, "tokens")
+      assert.strictEqual(Duration.toMillis((error as CircuitBreaker.StreamTimeoutError).timeout), 5000)
       assert.match((error as Error).message, /no element within 5s/)
       assert.deepStrictEqual(calls.map((c) => c.code), [1])
     }))
@@ -149,7 +149,7 @@ describe("StreamBreaker under TestClock", () => {
   it.effect("time to first element limits only the first element; later gaps are the stream's business", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const guard = yield* StreamBreaker.make(breaker, { firstElementTimeout: "5 seconds" })
+      const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "5 seconds" })
       // an empty chunk first, then an element at 4s, then gaps of 60s
       const ticks = Stream.fromChunk(Chunk.empty<number>()).pipe(
         Stream.concat(Stream.fromEffect(Effect.as(Effect.sleep("4 seconds"), 1))),
@@ -168,7 +168,7 @@ describe("StreamBreaker under TestClock", () => {
   it.effect("an upstream that ends before any element is not a timeout", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const guard = yield* StreamBreaker.make(breaker, { firstElementTimeout: "5 seconds" })
+      const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "5 seconds" })
       const out = yield* Stream.empty.pipe(guard, Stream.runCollect)
       assert.strictEqual(out.length, 0)
       assert.deepStrictEqual(calls.map((c) => c.code), [0])
@@ -177,7 +177,7 @@ describe("StreamBreaker under TestClock", () => {
   it.effect("an error item inside a successful stream counts as a failure at once; the item still reaches the consumer", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const guard = yield* StreamBreaker.make(breaker, {
+      const guard = yield* CircuitBreaker.makeStream(breaker, {
         itemError: (part: { type: string }) => part.type === "error" ? new Boom() : undefined
       })
       const parts = Stream.make({ type: "text" }, { type: "error" }, { type: "text" }, { type: "error" })
@@ -205,7 +205,7 @@ describe("StreamBreaker under TestClock", () => {
         const first = yield* Deferred.make<void>()
         const stream = Stream.make(1).pipe(Stream.concat(Stream.fromEffect(Effect.as(Deferred.await(gate), 2))))
         const fiber = yield* stream.pipe(
-          StreamBreaker.protect(breaker),
+          CircuitBreaker.protectStream(breaker),
           Stream.tap(() => Deferred.succeed(first, undefined)),
           Stream.runCollect,
           Effect.fork
@@ -220,7 +220,7 @@ describe("StreamBreaker under TestClock", () => {
         const gate = yield* Deferred.make<void, Boom>()
         const probe = yield* startProbe(breaker, gate)
         assert.strictEqual((yield* breaker.stats).probesInFlight, 1)
-        const rejected = yield* Effect.flip(Stream.runDrain(StreamBreaker.protect(Stream.make(1), breaker)))
+        const rejected = yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(Stream.make(1), breaker)))
         assert.strictEqual((rejected as CircuitOpenError).state, "HalfOpen")
         yield* Deferred.succeed(gate, undefined)
         assert.deepStrictEqual(Chunk.toArray(yield* Fiber.join(probe)), [1, 2])
@@ -249,7 +249,7 @@ describe("StreamBreaker under TestClock", () => {
         const stats = yield* breaker.stats
         assert.strictEqual(stats.state, "HalfOpen")
         assert.strictEqual(stats.probesInFlight, 0)
-        const out = yield* Stream.make(7).pipe(StreamBreaker.protect(breaker), Stream.runCollect)
+        const out = yield* Stream.make(7).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
         assert.deepStrictEqual(Chunk.toArray(out), [7])
         assert.strictEqual((yield* breaker.stats).state, "Closed")
       }))
@@ -257,7 +257,7 @@ describe("StreamBreaker under TestClock", () => {
     it.effect("the probe consumer stopping early (take): permit freed", () =>
       Effect.gen(function*() {
         const { breaker } = yield* probing
-        const out = yield* Stream.iterate(0, (n) => n + 1).pipe(StreamBreaker.protect(breaker), Stream.take(2), Stream.runCollect)
+        const out = yield* Stream.iterate(0, (n) => n + 1).pipe(CircuitBreaker.protectStream(breaker), Stream.take(2), Stream.runCollect)
         assert.strictEqual(out.length, 2)
         const stats = yield* breaker.stats
         assert.strictEqual(stats.state, "HalfOpen")
@@ -267,10 +267,10 @@ describe("StreamBreaker under TestClock", () => {
     it.effect("the probe timing out before its first element: a failure, permit freed, circuit reopened", () =>
       Effect.gen(function*() {
         const { breaker } = yield* probing
-        const guard = yield* StreamBreaker.make(breaker, { firstElementTimeout: "2 seconds" })
+        const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "2 seconds" })
         const fiber = yield* Stream.never.pipe(guard, Stream.runDrain, Effect.fork)
         yield* TestClock.adjust("2 seconds")
-        assert.instanceOf(yield* Effect.flip(Fiber.join(fiber)), StreamBreaker.StreamTimeoutError)
+        assert.instanceOf(yield* Effect.flip(Fiber.join(fiber)), CircuitBreaker.StreamTimeoutError)
         const stats = yield* breaker.stats
         assert.strictEqual(stats.state, "Open")
         assert.strictEqual(stats.probesInFlight, 0)
@@ -282,7 +282,7 @@ describe("StreamBreaker under TestClock", () => {
       const { breaker, calls } = yield* makeBreaker()
       yield* breaker.disable
       yield* trip(breaker)
-      const out = yield* Stream.make(1).pipe(StreamBreaker.protect(breaker), Stream.runCollect)
+      const out = yield* Stream.make(1).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
       assert.deepStrictEqual(Chunk.toArray(out), [1])
       assert.deepStrictEqual(calls, [])
     }))
@@ -290,7 +290,7 @@ describe("StreamBreaker under TestClock", () => {
   it.effect("each run of a protected stream is its own call", () =>
     Effect.gen(function*() {
       const { breaker, calls } = yield* makeBreaker()
-      const protectedStream = StreamBreaker.protect(Stream.make(1, 2), breaker)
+      const protectedStream = CircuitBreaker.protectStream(Stream.make(1, 2), breaker)
       yield* Stream.runDrain(protectedStream)
       yield* Stream.runDrain(protectedStream)
       assert.deepStrictEqual(calls.map((c) => c.code), [0, 0])
@@ -300,12 +300,12 @@ describe("StreamBreaker under TestClock", () => {
     Effect.gen(function*() {
       const { breaker } = yield* makeBreaker()
       for (const bad of [0, -5, "soon" as Duration.DurationInput]) {
-        const error = yield* Effect.flip(StreamBreaker.make(breaker, { firstElementTimeout: bad }))
+        const error = yield* Effect.flip(CircuitBreaker.makeStream(breaker, { firstElementTimeout: bad }))
         assert.instanceOf(error, InvalidOptionError)
         assert.strictEqual(error.option, "firstElementTimeout")
         assert.strictEqual(error.value, String(bad))
       }
-      const unlimited = yield* StreamBreaker.make(breaker, { firstElementTimeout: Duration.infinity })
+      const unlimited = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: Duration.infinity })
       const fiber = yield* Stream.fromEffect(Effect.as(Effect.sleep("1 hour"), 1)).pipe(unlimited, Stream.runCollect, Effect.fork)
       yield* TestClock.adjust("1 hour")
       assert.deepStrictEqual(Chunk.toArray(yield* Fiber.join(fiber)), [1])

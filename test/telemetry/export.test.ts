@@ -8,8 +8,7 @@ import { layerOtlp, layerPrometheus } from "effect-breaker/otel"
 import { readFileSync } from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
-import * as BreakerMetrics from "../../src/BreakerMetrics.js"
-import * as BreakerSpans from "../../src/BreakerSpans.js"
+import * as BreakerTelemetry from "../../src/BreakerTelemetry.js"
 import { annotateAttempt, annotateFallback } from "../../src/internal/telemetry/annotate.js"
 
 let seq = 0
@@ -101,7 +100,7 @@ describe("effect-breaker/otel", () => {
         expect((point?.value as { count: number }).count).toBe(1)
       }).pipe(
         Effect.provide(Layer.mergeAll(
-          BreakerMetrics.layer,
+          BreakerTelemetry.layerMetrics,
           OtelMetrics.layer(() => reader).pipe(Layer.provide(OtelResource.layer({ serviceName: "test" })))
         ))
       )
@@ -116,7 +115,7 @@ describe("effect-breaker/otel", () => {
         const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`))
         expect(res.status).toBe(200)
         return yield* Effect.promise(() => res.text())
-      }).pipe(Effect.provide(Layer.mergeAll(BreakerMetrics.layer, layerPrometheus({ serviceName: "test", port }))))
+      }).pipe(Effect.provide(Layer.mergeAll(BreakerTelemetry.layerMetrics, layerPrometheus({ serviceName: "test", port }))))
       expect(text).toMatch(new RegExp(`effect_breaker_calls_total\\{[^}]*breaker="${name}"[^}]*outcome="failure"[^}]*\\} 2`))
       expect(text).toMatch(new RegExp(`effect_breaker_transitions_total\\{[^}]*breaker="${name}",from="closed",to="open"[^}]*\\} 1`))
       expect(text).toMatch(new RegExp(`effect_breaker_state\\{[^}]*breaker="${name}"[^}]*\\} 1`))
@@ -157,8 +156,8 @@ describe("effect-breaker/otel", () => {
         yield* Effect.exit(breaker(Effect.void).pipe(Effect.withSpan("caller")))
       }).pipe(
         Effect.provide(Layer.mergeAll(
-          BreakerMetrics.layer,
-          BreakerSpans.layer({ mode: "span" }),
+          BreakerTelemetry.layerMetrics,
+          BreakerTelemetry.layerSpans({ mode: "span" }),
           layerOtlp({
             serviceName: "otlp-test",
             endpoint: `http://127.0.0.1:${sink.port}`,

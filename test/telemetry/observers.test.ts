@@ -3,9 +3,7 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@o
 import { Effect, Layer, List, Logger, LogLevel, Metric, TestClock } from "effect"
 import { CircuitBreaker, TripPolicy } from "effect-breaker"
 import { layerTracer } from "effect-breaker/otel"
-import * as BreakerLogs from "../../src/BreakerLogs.js"
-import * as BreakerMetrics from "../../src/BreakerMetrics.js"
-import * as BreakerSpans from "../../src/BreakerSpans.js"
+import * as BreakerTelemetry from "../../src/BreakerTelemetry.js"
 
 let seq = 0
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`
@@ -45,31 +43,31 @@ describe("BreakerMetrics", () => {
     Effect.gen(function*() {
       const name = unique("metrics")
       const breaker = yield* make(name)
-      expect((yield* Metric.value(tagged(BreakerMetrics.state, { breaker: name }))).value).toBe(0)
+      expect((yield* Metric.value(tagged(BreakerTelemetry.state, { breaker: name }))).value).toBe(0)
       yield* Effect.exit(breaker(boom))
       yield* Effect.exit(breaker(boom))
-      expect((yield* Metric.value(tagged(BreakerMetrics.state, { breaker: name }))).value).toBe(BreakerMetrics.stateCode.Open)
+      expect((yield* Metric.value(tagged(BreakerTelemetry.state, { breaker: name }))).value).toBe(BreakerTelemetry.stateCode.Open)
       yield* TestClock.adjust("10 seconds")
       yield* breaker(Effect.succeed(1).pipe(Effect.delay("2 seconds"))).pipe(
         Effect.fork,
         Effect.flatMap((f) => Effect.zipRight(TestClock.adjust("2 seconds"), f.await))
       )
-      expect((yield* Metric.value(tagged(BreakerMetrics.state, { breaker: name }))).value).toBe(0)
+      expect((yield* Metric.value(tagged(BreakerTelemetry.state, { breaker: name }))).value).toBe(0)
       yield* Effect.exit(breaker(Effect.interrupt))
 
-      expect(yield* count(BreakerMetrics.calls, { breaker: name, outcome: "failure" })).toBe(2)
-      expect(yield* count(BreakerMetrics.calls, { breaker: name, outcome: "success" })).toBe(1)
-      expect(yield* count(BreakerMetrics.calls, { breaker: name, outcome: "ignored" })).toBe(1)
-      expect(yield* count(BreakerMetrics.transitions, { breaker: name, from: "closed", to: "open" })).toBe(1)
-      expect(yield* count(BreakerMetrics.transitions, { breaker: name, from: "open", to: "half_open" })).toBe(1)
-      expect(yield* count(BreakerMetrics.transitions, { breaker: name, from: "half_open", to: "closed" })).toBe(1)
+      expect(yield* count(BreakerTelemetry.calls, { breaker: name, outcome: "failure" })).toBe(2)
+      expect(yield* count(BreakerTelemetry.calls, { breaker: name, outcome: "success" })).toBe(1)
+      expect(yield* count(BreakerTelemetry.calls, { breaker: name, outcome: "ignored" })).toBe(1)
+      expect(yield* count(BreakerTelemetry.transitions, { breaker: name, from: "closed", to: "open" })).toBe(1)
+      expect(yield* count(BreakerTelemetry.transitions, { breaker: name, from: "open", to: "half_open" })).toBe(1)
+      expect(yield* count(BreakerTelemetry.transitions, { breaker: name, from: "half_open", to: "closed" })).toBe(1)
       // 10 s open, then 2 s half-open while the probe ran.
-      expect(yield* count(BreakerMetrics.stateSeconds, { breaker: name, state: "open" })).toBe(10)
-      expect(yield* count(BreakerMetrics.stateSeconds, { breaker: name, state: "half_open" })).toBe(2)
-      const hist = yield* Metric.value(tagged(BreakerMetrics.callDuration, { breaker: name, outcome: "success" }))
+      expect(yield* count(BreakerTelemetry.stateSeconds, { breaker: name, state: "open" })).toBe(10)
+      expect(yield* count(BreakerTelemetry.stateSeconds, { breaker: name, state: "half_open" })).toBe(2)
+      const hist = yield* Metric.value(tagged(BreakerTelemetry.callDuration, { breaker: name, outcome: "success" }))
       expect(hist.count).toBe(1)
       expect(hist.sum).toBe(2)
-    }).pipe(Effect.provide(BreakerMetrics.layer)))
+    }).pipe(Effect.provide(BreakerTelemetry.layerMetrics)))
 
   it.effect("counts rejections by state and slow calls", () =>
     Effect.gen(function*() {
@@ -85,22 +83,22 @@ describe("BreakerMetrics", () => {
       yield* breaker(Effect.sleep("3 seconds")).pipe(Effect.fork, Effect.flatMap((f) =>
         Effect.zipRight(TestClock.adjust("3 seconds"), f.await)
       ))
-      expect(yield* count(BreakerMetrics.slowCalls, { breaker: name })).toBe(1)
+      expect(yield* count(BreakerTelemetry.slowCalls, { breaker: name })).toBe(1)
       yield* Effect.exit(breaker(boom))
       for (let i = 0; i < 3; i++) yield* Effect.exit(breaker(Effect.void))
       yield* breaker.forceOpen
       yield* Effect.exit(breaker(Effect.void))
-      expect(yield* count(BreakerMetrics.rejectedCalls, { breaker: name, state: "open" })).toBe(3)
-      expect(yield* count(BreakerMetrics.rejectedCalls, { breaker: name, state: "forced_open" })).toBe(1)
-      expect((yield* Metric.value(tagged(BreakerMetrics.state, { breaker: name }))).value).toBe(3)
-    }).pipe(Effect.provide(BreakerMetrics.layer)))
+      expect(yield* count(BreakerTelemetry.rejectedCalls, { breaker: name, state: "open" })).toBe(3)
+      expect(yield* count(BreakerTelemetry.rejectedCalls, { breaker: name, state: "forced_open" })).toBe(1)
+      expect((yield* Metric.value(tagged(BreakerTelemetry.state, { breaker: name }))).value).toBe(3)
+    }).pipe(Effect.provide(BreakerTelemetry.layerMetrics)))
 
   it.effect("a breaker made without the layer emits nothing", () =>
     Effect.gen(function*() {
       const name = unique("off")
       const breaker = yield* make(name)
       yield* Effect.exit(breaker(boom))
-      expect(yield* count(BreakerMetrics.calls, { breaker: name, outcome: "failure" })).toBe(0)
+      expect(yield* count(BreakerTelemetry.calls, { breaker: name, outcome: "failure" })).toBe(0)
     }))
 })
 
@@ -152,7 +150,7 @@ describe("BreakerLogs", () => {
       expect(lines[1]!.annotations).toMatchObject({ "breaker.state": "open", "breaker.retry_after_ms": 10000 })
       expect(JSON.stringify(lines)).not.toContain(SECRET)
     }).pipe(
-      Effect.provide(Layer.mergeAll(BreakerLogs.layer, captureLogs(lines))),
+      Effect.provide(Layer.mergeAll(BreakerTelemetry.layerLogs, captureLogs(lines))),
       Logger.withMinimumLogLevel(LogLevel.Debug)
     )
   })
@@ -169,8 +167,8 @@ describe("BreakerLogs", () => {
         `INFO circuit ${name} closed: manual reset`
       ])
       // Metrics came through the same merged layers.
-      expect(yield* count(BreakerMetrics.transitions, { breaker: name, from: "closed", to: "forced_open" })).toBe(1)
-    }).pipe(Effect.provide(Layer.mergeAll(BreakerLogs.layer, BreakerMetrics.layer, BreakerSpans.layer(), captureLogs(lines))))
+      expect(yield* count(BreakerTelemetry.transitions, { breaker: name, from: "closed", to: "forced_open" })).toBe(1)
+    }).pipe(Effect.provide(Layer.mergeAll(BreakerTelemetry.layerLogs, BreakerTelemetry.layerMetrics, BreakerTelemetry.layerSpans(), captureLogs(lines))))
   })
 })
 
@@ -209,7 +207,7 @@ describe("BreakerSpans", () => {
       expect(calls[4]!.events.filter((e) => e.name === "breaker.transition").map((e) => e.attributes?.["breaker.to"]))
         .toEqual(["half_open", "closed"])
       expect(JSON.stringify(spans.map((s) => [s.attributes, s.events]))).not.toContain(SECRET)
-    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerSpans.layer({ mode: "span" }))))
+    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerTelemetry.layerSpans({ mode: "span" }))))
   })
 
   it.effect("span mode: the protected effect's own spans are children of the breaker span", () => {
@@ -222,7 +220,7 @@ describe("BreakerSpans", () => {
       const http = spans.find((s) => s.name === "http")!
       const call = spans.find((s) => s.name === `breaker ${name}`)!
       expect(http.parentSpanContext?.spanId).toBe(call.spanContext().spanId)
-    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerSpans.layer({ mode: "span" }))))
+    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerTelemetry.layerSpans({ mode: "span" }))))
   })
 
   it.effect("annotate mode (default): the caller's span carries the breaker attributes; logs join it as events", () => {
@@ -245,12 +243,12 @@ describe("BreakerSpans", () => {
       // The caller's span records the caller's error as Effect does (not ours to redact); what we add is clean.
       const ours = spans.map((s) => [s.attributes, s.events.filter((e) => e.name !== "exception")])
       expect(JSON.stringify(ours)).not.toContain(SECRET)
-    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerSpans.layer(), BreakerLogs.layer)))
+    }).pipe(Effect.provide(Layer.mergeAll(spansLayer(exporter), BreakerTelemetry.layerSpans(), BreakerTelemetry.layerLogs)))
   })
 
   it.effect("genAiAttributes keeps only typed fields and the host of a URL", () =>
     Effect.sync(() => {
-      const a = BreakerSpans.genAiAttributes({
+      const a = BreakerTelemetry.genAiAttributes({
         system: "openai",
         operation: "chat",
         requestModel: "gpt-4o",
@@ -266,7 +264,7 @@ describe("BreakerSpans", () => {
         "server.address": "api.openai.com",
         "server.port": 443
       })
-      expect(BreakerSpans.genAiAttributes({ system: "x", serverUrl: "not a url" })).toEqual({
+      expect(BreakerTelemetry.genAiAttributes({ system: "x", serverUrl: "not a url" })).toEqual({
         "gen_ai.system": "x",
         "gen_ai.provider.name": "x"
       })

@@ -1,7 +1,7 @@
 import { expect, describe, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Fiber, Metric, TestClock } from "effect"
-import { BreakerMetrics, CircuitBreaker, Fallback, RateLimitGate, Retry, TripPolicy } from "effect-breaker"
+import { BreakerTelemetry, CircuitBreaker, Fallback, RateLimitGate, Retry, TripPolicy } from "effect-breaker"
 import { layerTracer } from "effect-breaker/otel"
 
 let seq = 0
@@ -22,7 +22,7 @@ describe("retry and fallback telemetry", () => {
       const retry = yield* Retry.make({ times: 3, base: "100 millis", jitter: 0, breaker })
       let calls = 0
       const flaky = Effect.suspend(() => ++calls < 3 ? Effect.fail("down" as const) : Effect.succeed("up"))
-      const before = yield* counter(BreakerMetrics.retries, { breaker: name })
+      const before = yield* counter(BreakerTelemetry.retries, { breaker: name })
       const fiber = yield* Effect.fork(flaky.pipe(breaker, retry, Effect.withSpan("request")))
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(fiber)).toBe("up")
@@ -34,7 +34,7 @@ describe("retry and fallback telemetry", () => {
         expect(s.parentSpanContext?.spanId).toBe(request.spanContext().spanId)
         expect(s.attributes["breaker.name"]).toBe(name)
       }
-      expect((yield* counter(BreakerMetrics.retries, { breaker: name })) - before).toBe(2)
+      expect((yield* counter(BreakerTelemetry.retries, { breaker: name })) - before).toBe(2)
     }).pipe(Effect.provide(layerTracer(new SimpleSpanProcessor(exporter), { serviceName: "test" })))
   })
 
@@ -51,15 +51,15 @@ describe("retry and fallback telemetry", () => {
     Effect.gen(function*() {
       const cache = yield* Fallback.makeCache<string>({ maxAge: "1 minute" })
       const before = {
-        value: yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "value" }),
-        cache: yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "cache" })
+        value: yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "value" }),
+        cache: yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "cache" })
       }
       yield* Effect.succeed("fresh").pipe(Fallback.serve({ chain: [Fallback.cached(cache, "k")] }))
       const cached = yield* Effect.fail("down").pipe(Fallback.serve({ chain: [Fallback.cached(cache, "k")] }))
       expect(cached.servedBy._tag).toBe("Cache")
       yield* Effect.fail("down").pipe(Fallback.serve({ chain: [Fallback.value("canned", "static")] }))
-      expect((yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "cache" })) - before.cache).toBe(1)
-      expect((yield* counter(BreakerMetrics.fallbacks, { breaker: "none", kind: "value" })) - before.value).toBe(1)
+      expect((yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "cache" })) - before.cache).toBe(1)
+      expect((yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "value" })) - before.value).toBe(1)
     }))
 })
 

@@ -13,7 +13,7 @@ import type * as Exit from "effect/Exit"
 import { pipeArguments } from "effect/Pipeable"
 import { resolveOptions } from "../../BreakerRegistry.js"
 import * as CircuitBreaker from "../../CircuitBreaker.js"
-import { CircuitOpenError, InvalidOptionError } from "../../CircuitBreakerError.js"
+import { CircuitOpenError, InvalidOptionError } from "../errors.js"
 import * as Fallback from "../../Fallback.js"
 import { llmClassifier } from "../../llm/classify.js"
 import {
@@ -25,7 +25,7 @@ import {
   retryAfter,
   ServerError
 } from "../../llm/ProviderError.js"
-import type { Settings } from "../../Presets.js"
+import type { Settings } from "../../BreakerRegistry.js"
 import * as RateLimitGate from "../../RateLimitGate.js"
 import * as Resilience from "../../Resilience.js"
 import type * as Retry from "../../Retry.js"
@@ -384,7 +384,7 @@ export const failover = <I, A, R>(
       const hedge = serveOptions.hedge
       const fallBack = (error: unknown) => Fallback.serve(Effect.fail(error), { chain, ...(when === undefined ? {} : { when }) })
       if (hedge !== undefined && !Hedge.isHedge(hedge)) {
-        return check.validated(() => check.invalid("serve.hedge", hedge, "a Hedge (Hedge.make)"))
+        return check.validated(() => check.invalid("serve.hedge", hedge, "a Hedge (Fallback.makeHedge)"))
       }
       if (hedge !== undefined && steps.length > 1) {
         return Effect.flatMap(checkCall(serveOptions), (call) =>

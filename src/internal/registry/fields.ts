@@ -7,8 +7,8 @@
  */
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
-import type { Settings } from "../../Presets.js"
-import { isPresetName } from "../../Presets.js"
+import type { Settings } from "./presets.js"
+import { isPresetName } from "./presets.js"
 import { show } from "../validate.js"
 
 /** @internal */

@@ -9,7 +9,7 @@ import * as Either from "effect/Either"
 import type { CircuitBreaker, Stats } from "../../CircuitBreaker.js"
 import * as CB from "../../CircuitBreaker.js"
 import type { Classifier } from "../../Outcome.js"
-import type { Resolved } from "../../Presets.js"
+import type { Resolved } from "./presets.js"
 import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
 import { fromInvalidOption, type RawConfig, resolve } from "./resolve.js"
 

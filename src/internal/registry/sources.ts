@@ -6,7 +6,7 @@
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import type { Settings } from "../../Presets.js"
+import type { Settings } from "./presets.js"
 import { show } from "../validate.js"
 import { RegistryConfigError } from "./errors.js"
 import {

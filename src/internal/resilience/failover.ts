@@ -6,15 +6,15 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
-import { CircuitOpenError, type InvalidOptionError } from "../../CircuitBreakerError.js"
+import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { primary, type Served, type ServedBy } from "./fallback.js"
 import { isRetry, type Retry } from "./retry.js"
 import * as check from "../validate.js"
-import type { Failover } from "../../Failover.js"
+import type { Failover } from "../../Fallback.js"
 /** @internal */
-export type { Failover } from "../../Failover.js"
+export type { Failover } from "../../Fallback.js"
 
 /** @internal */
 export interface Step<I, A, E, R> {

@@ -21,9 +21,9 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { BreakerRegistry } from "./BreakerRegistry.js"
-import type { Stats } from "./CircuitBreaker.js"
-import type { Resolved } from "./Presets.js"
+import type { Stats } from "../../CircuitBreaker.js"
+import type { Resolved } from "./presets.js"
+import type { Registry } from "./registry.js"
 
 /**
  * @since 0.1.0
@@ -170,18 +170,16 @@ export const report = (
 }
 
 /**
- * The health of every breaker in the registry, now.
+ * The health of every breaker in `registry`, now.
  *
- * @since 0.1.0
- * @category getters
+ * @internal
  */
-export const check = (options?: Options): Effect.Effect<Report, never, BreakerRegistry> =>
-  Effect.flatMap(BreakerRegistry, (registry) =>
-    Effect.map(
-      Effect.forEach(registry.entries, (e) =>
-        Effect.map(e.breaker.stats, (stats) => ({ stats, thresholds: thresholdsOf(e.settings) }))),
-      (items) => report(items, options)
-    ))
+export const check = (registry: Registry, options?: Options): Effect.Effect<Report> =>
+  Effect.map(
+    Effect.forEach(registry.entries, (e) =>
+      Effect.map(e.breaker.stats, (stats) => ({ stats, thresholds: thresholdsOf(e.settings) }))),
+    (items) => report(items, options)
+  )
 
 /**
  * @since 0.1.0
