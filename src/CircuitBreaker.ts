@@ -19,7 +19,8 @@
  * - Put the **fallback outermost**, catching `CircuitOpenError` (and whatever else).
  * - The breaker **never waits**: a rejected call fails at once with
  *   `CircuitOpenError`, whose `retryAfter` tells how long until a call may be
- *   admitted. It has no timers: time comes from the `Clock` it was made with, so
+ *   admitted (zero for a half-open rejection: a probe decides; see
+ *   `CircuitOpenError`). It has no timers: time comes from the `Clock` it was made with, so
  *   `TestClock` drives it in tests.
  *
  * States: `Closed` (calls pass, outcomes recorded), `Open` (calls rejected until the

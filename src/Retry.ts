@@ -10,9 +10,13 @@
  * when `retryAfter(error)` returns one. The schedule stops, and the call fails at
  * once with its own error (no waiting), when:
  *
- * - the error is a `CircuitOpenError` (always: put the retry **outside** the
- *   breaker, `call.pipe(breaker, retry)`, so every attempt goes through admission
- *   and retrying ends the moment the circuit opens);
+ * - the error is a `CircuitOpenError` in state `Open` or `ForcedOpen` (always:
+ *   put the retry **outside** the breaker, `call.pipe(breaker, retry)`, so every
+ *   attempt goes through admission and retrying ends the moment the circuit
+ *   opens). A `HalfOpen` rejection (every probe permit taken; its `retryAfter`
+ *   is zero) is retried after the backoff, within `times` and `maxElapsed`: a
+ *   probe in flight is deciding. Inside a `Failover` step it is not retried
+ *   (the next step serves at once);
  * - `while(error)` is false (not retryable);
  * - `times` retries have been made;
  * - the hint is longer than `maxWait` (we would rather fail now than wait that long);
@@ -72,7 +76,7 @@ export const TypeId: typeof internal.TypeId = internal.TypeId
 export interface Retry<in E = unknown> {
   readonly [TypeId]: typeof TypeId
   <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R>
-  /** The schedule: input the failure, output the delay it chose. It stops on a `CircuitOpenError` before calling any of your functions. */
+  /** The schedule: input the failure, output the delay it chose. It stops on an Open/ForcedOpen `CircuitOpenError` before calling any of your functions (a HalfOpen one waits the backoff). */
   readonly schedule: Schedule.Schedule<Duration.Duration, E | CircuitOpenError>
 }
 
@@ -93,7 +97,7 @@ export interface Options<in E = unknown> {
   readonly maxElapsed?: Duration.DurationInput | undefined
   /** Random spread of each backoff delay, as a fraction in [0, 1]: 0.2 means ×0.8 to ×1.2. Default 0.2. */
   readonly jitter?: number | undefined
-  /** Which failures are retryable. Default: all (a `CircuitOpenError` never is). */
+  /** Which of your failures are retryable. Default: all. Never called for a `CircuitOpenError` (Open: never retried; HalfOpen: retried after the backoff). */
   readonly while?: ((error: E) => boolean) | undefined
   /** A hint carried by the failure: the delay is at least this long. */
   readonly retryAfter?: ((error: E) => Duration.Duration | undefined) | undefined

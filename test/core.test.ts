@@ -270,8 +270,10 @@ describe("HalfOpen", () => {
     const b = probe(s, T1 + 1_000)
     expect(new Set([a.slot, b.slot]).size).toBe(2)
     expect(a.ticket).not.toBe(b.ticket)
-    expect(rejectedFor(s, T1 + 2_000)).toBe(3_000) // a's permit expires at T1 + 5s
-    expect(core.snapshot(s, T1 + 2_000)).toMatchObject({ probesInFlight: 2, rejected: 1, retryAfterMs: 3_000 })
+    // a half-open rejection names no time (a probe decides), not a's permit expiry at T1 + 5s
+    expect(rejectedFor(s, T1 + 2_000)).toBe(0)
+    expect(core.snapshot(s, T1 + 2_000)).toMatchObject({ probesInFlight: 2, rejected: 1, retryAfterMs: 0 })
+    expect(core.admit(s, T1 + 5_000)).toBe(core.Probe) // a's stalled permit is reclaimed at its timeout
   })
 
   it("closes after `successesToClose` successes; a success frees its permit for the next probe", () => {
@@ -342,7 +344,7 @@ describe("HalfOpen", () => {
   it("a stalled probe's permit is reclaimed after probeTimeout, and its late outcome changes nothing", () => {
     const s = halfOpen({ halfOpen: { permits: 1, probeTimeout: "5 seconds" } })
     const stalled = probe(s, T1)
-    expect(rejectedFor(s, T1 + 4_999)).toBe(1)
+    expect(rejectedFor(s, T1 + 4_999)).toBe(0) // rejected until the timeout, naming no time
     expect(core.snapshot(s, T1 + 5_000)).toMatchObject({ probesInFlight: 0, retryAfterMs: 0 })
     const fresh = probe(s, T1 + 5_000)
     expect(fresh.ticket).not.toBe(stalled.ticket)

@@ -224,7 +224,8 @@ const open = (s: State, now: number, hintMs: number, reason: Reason): void => {
 /**
  * Decides whether a call may run. On `Probe`, `outSlot` and `outTicket` name the
  * permit taken; on `Reject`, `outRetryAfterMs` says how long until a call may be
- * admitted. `outTransition` is set when the call moved the state (Open → HalfOpen).
+ * admitted (Open: the rest of the open time; ForcedOpen: Infinity; HalfOpen: 0,
+ * as no time is known until a probe in flight finishes). `outTransition` is set when the call moved the state (Open → HalfOpen).
  *
  * @internal
  */
@@ -256,7 +257,6 @@ export const admit = (s: State, now: number): Decision => {
 const takePermit = (s: State, now: number): Decision => {
   const permits = s.permits
   const timeout = s.probeTimeoutMs
-  let soonest = Infinity
   for (let i = 0; i < permits.length; i += 2) {
     const at = permits[i]!
     // A free slot, or one whose probe has stalled past the probe timeout (its late outcome will not match).
@@ -267,10 +267,10 @@ const takePermit = (s: State, now: number): Decision => {
       s.outTicket = s.ticket
       return Probe
     }
-    soonest = Math.min(soonest, at + timeout - now)
   }
   s.rejected++
-  s.outRetryAfterMs = soonest
+  // No time is known: a probe in flight decides (see `CircuitOpenError`), so a half-open rejection carries 0, not the permit's expiry.
+  s.outRetryAfterMs = 0
   return Reject
 }
 

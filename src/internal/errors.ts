@@ -20,9 +20,18 @@ export const RejectingState = Schema.Literal("Open", "HalfOpen", "ForcedOpen")
  *
  * **Details**
  *
- * `retryAfter` is how long until the breaker may admit a call again
- * (`Duration.infinity` when forced open). Rejection is the breaker's hot path,
- * so the error carries no stack trace: the span and log of the call say where.
+ * `retryAfter` by `state`:
+ * - `Open`: the rest of the open time; no call is admitted before it.
+ * - `ForcedOpen`: `Duration.infinity` (an operator holds it open).
+ * - `HalfOpen` (every probe permit taken): zero. No time is known: a probe in
+ *   flight decides now, and the next admission depends on its outcome (it is
+ *   bounded by `halfOpen.probeTimeout`). Back off with your own jittered
+ *   schedule, or go elsewhere. `Retry` retries it after its own backoff and
+ *   failover goes to the next step at once; Effect 4.1 models the same case as
+ *   a separate `CircuitHalfOpen` reason with no `retryAfter`.
+ *
+ * Rejection is the breaker's hot path, so the error carries no stack trace:
+ * the span and log of the call say where.
  *
  * @since 0.1.0
  * @category errors
@@ -33,6 +42,7 @@ export class CircuitOpenError extends Schema.TaggedError<CircuitOpenError>()("Ci
   retryAfter: Schema.DurationFromMillis
 }) {
   override get message(): string {
+    if (this.state === "HalfOpen") return `Circuit "${this.breaker}" is HalfOpen: call rejected while its probes decide`
     const wait = Duration.isFinite(this.retryAfter) ? ` for ${Duration.format(this.retryAfter)}` : ""
     return `Circuit "${this.breaker}" is ${this.state}: call rejected${wait}`
   }

@@ -23,7 +23,10 @@ export interface Snapshot {
   readonly consecutiveFailures: number
   readonly rejected: number
   readonly openings: number
-  /** Milliseconds until a call may be admitted: 0 when one would be now, Infinity when forced open. */
+  /**
+   * Milliseconds until a call may be admitted: the rest of the open time when Open, Infinity when forced open,
+   * 0 otherwise (in HalfOpen even when every permit is taken: no time is known until a probe finishes).
+   */
   readonly retryAfterMs: number
   readonly probesInFlight: number
   readonly probeSuccesses: number
@@ -55,15 +58,11 @@ export const snapshot = (s: State, now: number): Snapshot => {
   let probesInFlight = 0
   let retryAfterMs = 0
   if (s.tag === "HalfOpen") {
-    let soonest = Infinity
+    // retryAfterMs stays 0: with every permit taken, the next admission depends on a probe's outcome, not on a time.
     for (let i = 0; i < s.permits.length; i += 2) {
       const at = s.permits[i]!
-      if (at === at && now - at < s.probeTimeoutMs) {
-        probesInFlight++
-        soonest = Math.min(soonest, at + s.probeTimeoutMs - now)
-      } else soonest = 0
+      if (at === at && now - at < s.probeTimeoutMs) probesInFlight++
     }
-    retryAfterMs = soonest
   } else if (s.tag === "Open") retryAfterMs = Math.max(0, s.openUntil - now)
   else if (s.tag === "ForcedOpen") retryAfterMs = Infinity
   return {

@@ -211,8 +211,8 @@ export class ReferenceModel {
       return { decision: "Probe", retryAfterMs: undefined, generation: this.generation, token: { slot, ticket }, transition: undefined }
     }
     this.rejected++
-    const retryAfterMs = Math.min(...this.permits.map((p) => p!.issuedAt + this.config.probeTimeoutMs - now))
-    return { decision: "Reject", retryAfterMs, generation: this.generation, token: undefined, transition: undefined }
+    // a half-open rejection names no time: the probes in flight decide (issue 9 finding 9)
+    return { decision: "Reject", retryAfterMs: 0, generation: this.generation, token: undefined, transition: undefined }
   }
 
   /** The outcome of a call admitted with Pass (or Bypass) under `generation`. */
@@ -280,8 +280,6 @@ export class ReferenceModel {
       ? Math.max(0, this.openUntil - now)
       : this.tag === "ForcedOpen"
       ? Infinity
-      : halfOpen && held.length === this.permits.length
-      ? Math.min(...held.map((p) => p!.issuedAt + this.config.probeTimeoutMs - now))
       : 0
     return {
       state: this.tag,

@@ -29,6 +29,7 @@ import type { Settings } from "../../BreakerRegistry.js"
 import * as RateLimitGate from "../../RateLimitGate.js"
 import * as Resilience from "../../Resilience.js"
 import type * as Retry from "../../Retry.js"
+import { asFailoverStep, sooner } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { annotateFallback } from "../telemetry/annotate.js"
 import * as Hedge from "../resilience/hedge.js"
@@ -323,14 +324,12 @@ export const failover = <I, A, R>(
       }
       const step = steps[i]!
       const policy = step.policy
-      const attempt = Effect.suspend(() => policy.with(call)(step.run(input)))
+      // a half-open rejection goes to the next step at once (internal/rejection.ts)
+      const attempt = asFailoverStep(Effect.suspend(() => policy.with(call)(step.run(input))))
       return Effect.matchEffect(attempt, {
         onSuccess: (value) => succeeded(i, value, caches),
         onFailure: (error) => {
-          if (error instanceof CircuitOpenError) {
-            const better = soonest === undefined || Duration.lessThan(error.retryAfter, soonest.retryAfter)
-            return from(i + 1, input, call, caches, lastError, ran, better ? error : soonest)
-          }
+          if (error instanceof CircuitOpenError) return from(i + 1, input, call, caches, lastError, ran, sooner(soonest, error))
           if (stop(error as PolicyError)) return Effect.fail(error)
           return from(i + 1, input, call, caches, error, true, soonest)
         }
@@ -355,7 +354,7 @@ export const failover = <I, A, R>(
       Effect.suspend(() => {
         let fired = false
         const first = steps[0]!
-        const primary = Effect.suspend(() => first.policy.with(call)(first.run(input)))
+        const primary = asFailoverStep(Effect.suspend(() => first.policy.with(call)(first.run(input))))
         const rest = (trigger: Hedge.Trigger<unknown>) => {
           if (trigger._tag === "Slow") {
             fired = true

@@ -3,7 +3,6 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
@@ -11,6 +10,7 @@ import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitBreaker } from "../../CircuitBreaker.js"
 import { primary, type Served, type ServedBy } from "./fallback.js"
 import { isRetry, type Retry } from "./retry.js"
+import { asFailoverStep, sooner } from "../rejection.js"
 import * as check from "../validate.js"
 import type { Failover } from "../../Fallback.js"
 /** @internal */
@@ -51,9 +51,10 @@ const compileStep = (path: string, step: Step<any, any, any, any>, index: number
     ? () => run
     : (input) => Effect.suspend(() => (run as (input: unknown) => Effect.Effect<unknown, unknown, unknown>)(input))
   // retry OUTSIDE the breaker: each attempt goes through admission; an opening ends the retry at once
+  // a half-open rejection goes to the next step at once: the step's retry does not wait on the probe (internal/rejection.ts)
   const attempt = retry === undefined
     ? (input: unknown) => breaker(call(input))
-    : (input: unknown) => retry(breaker(call(input)) as Effect.Effect<unknown, any, unknown>)
+    : (input: unknown) => asFailoverStep(retry(breaker(call(input)) as Effect.Effect<unknown, any, unknown>))
   return { name, served: index === 0 ? primary : { _tag: "Fallback", name }, attempt }
 }
 
@@ -106,10 +107,7 @@ export const make = <I, A, E, R>(
             { value, servedBy: step.served }
           ),
         onFailure: (error) => {
-          if (error instanceof CircuitOpenError) {
-            const better = soonest === undefined || Duration.lessThan(error.retryAfter, soonest.retryAfter)
-            return from(i + 1, input, lastError, ran, better ? error : soonest)
-          }
+          if (error instanceof CircuitOpenError) return from(i + 1, input, lastError, ran, sooner(soonest, error))
           if (stop(error)) return Effect.fail(error)
           return from(i + 1, input, error, true, soonest)
         }

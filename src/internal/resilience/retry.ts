@@ -5,6 +5,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import { pipeArguments } from "effect/Pipeable"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
@@ -12,6 +13,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
+import { isHalfOpenRejection, retryHalfOpen } from "../rejection.js"
 import { annotateAttempt } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../Retry.js"
@@ -92,9 +94,17 @@ export const decide = <E>(
   attempt: number,
   elapsedMs: number,
   error: E | CircuitOpenError,
-  random: number
+  random: number,
+  halfOpen = true
 ): number | StopReason => {
-  if (error instanceof CircuitOpenError) return "CircuitOpen"
+  if (error instanceof CircuitOpenError) {
+    // Open/ForcedOpen: known to be failing, stop. HalfOpen: a probe decides now; try again after our own backoff
+    // (its retryAfter is zero), unless `halfOpen` is false (a failover step: the next step serves instead).
+    if (error.state !== "HalfOpen" || !halfOpen) return "CircuitOpen"
+    if (attempt > c.times) return "AttemptsExhausted"
+    const backoff = backoffMs(c, attempt, random)
+    return elapsedMs + backoff > c.maxElapsedMs ? "ElapsedExceeded" : backoff
+  }
   if (attempt > c.times) return "AttemptsExhausted"
   let hintMs = 0
   try {
@@ -140,8 +150,8 @@ export const schedule = <E>(c: Config<E>): Schedule.Schedule<Duration.Duration, 
           ScheduleDecision.continueWith(Interval.after(now + d))
         ] as const
       )
-    const step = (random: number) => {
-      const d = decide(c, state.attempt, now - start, error, random)
+    const step = (random: number, halfOpen: boolean) => {
+      const d = decide(c, state.attempt, now - start, error, random, halfOpen)
       if (typeof d === "string") return stop(d)
       // the failure path only: if the breaker will still be rejecting when the attempt is due, waiting is pointless
       if (c.breaker !== undefined) {
@@ -149,7 +159,9 @@ export const schedule = <E>(c: Config<E>): Schedule.Schedule<Duration.Duration, 
       }
       return go(d)
     }
-    return c.jitter === 0 ? step(0.5) : Effect.flatMap(Random.next, step)
+    const withRandom = (halfOpen: boolean) =>
+      c.jitter === 0 ? step(0.5, halfOpen) : Effect.flatMap(Random.next, (r) => step(r, halfOpen))
+    return isHalfOpenRejection(error) ? Effect.flatMap(FiberRef.get(retryHalfOpen), withRandom) : withRandom(true)
   })
 
 /** @internal */
