@@ -139,21 +139,47 @@ export type TransitionEvent = core.Transition
 export type Stats = core.Snapshot
 
 /**
+ * An exponential backoff for `openDuration`: the n-th consecutive opening lasts
+ * `base × factor^(n-1)` (factor 2 by default), capped by `maxOpenDuration`. It is
+ * how a settings file says a growing open duration; in code any `Schedule` works too.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Names the breaker in errors, events, spans and metrics. */
-  readonly name: string
+export interface Backoff {
+  readonly _tag: "Exponential"
+  readonly base: Duration.DurationInput
+  readonly factor?: number | undefined
+}
+
+/**
+ * A breaker's settings: the one vocabulary used in code, presets, the registry's
+ * environment variables and files, the simulator and the admin API's reports
+ * (see `BreakerRegistry.SettingsSchema`). In code, durations are any
+ * `Duration.DurationInput` (a number is millis); in files and variables they are
+ * text with a unit.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  /**
+   * The starting point: `"default"`, `"aggressive"` or `"lenient"` (see the
+   * presets). A field given here replaces the preset's; `halfOpen` is merged
+   * field by field. Without a preset a breaker starts from five consecutive
+   * failures, 30 seconds open, one probe.
+   */
+  readonly preset?: "default" | "aggressive" | "lenient" | undefined
   /** When to open. Default: `TripPolicy.consecutiveFailures(5)`. */
   readonly policy?: TripPolicy | undefined
   /**
-   * How long the circuit stays open: a duration (default 30 seconds) or a
-   * `Schedule`, whose n-th delay is the length of the n-th consecutive opening
+   * How long the circuit stays open: a duration (default 30 seconds), an
+   * exponential {@link Backoff}, or a `Schedule` whose n-th delay is the length
+   * of the n-th consecutive opening
    * (e.g. `Schedule.exponential("1 second").pipe(Schedule.union(Schedule.spaced("1 minute")))`).
    */
-  readonly openDuration?: Duration.DurationInput | Schedule.Schedule<unknown, unknown> | undefined
-  /** A failure's `retryAfter` hint may lengthen an opening up to this. Default 5 minutes. */
+  readonly openDuration?: Duration.DurationInput | Backoff | Schedule.Schedule<unknown, unknown> | undefined
+  /** Caps an exponential backoff, and how far a failure's `retryAfter` hint may lengthen an opening. Default 5 minutes. */
   readonly maxOpenDuration?: Duration.DurationInput | undefined
   readonly halfOpen?: {
     /** How many probes may run at once in half-open. Default 1. */
@@ -163,6 +189,15 @@ export interface Options {
     /** After this long a probe that has not finished no longer holds its permit. Default 60 seconds. */
     readonly probeTimeout?: Duration.DurationInput | undefined
   } | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Settings {
+  /** Names the breaker in errors, events, spans and metrics. */
+  readonly name: string
   /** How a finished call counts. Default: `Outcome.defaultClassifier`. */
   readonly classify?: Classifier<any, any> | undefined
 }

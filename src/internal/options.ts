@@ -1,60 +1,61 @@
 /**
- * Checking a breaker's options and compiling them into the core's `Config`.
- * Every check names the option by its path and shows the bad value.
+ * Checking a breaker's options with the settings Schema and compiling them into
+ * the core's `Config`. Runs once, when a breaker is made; never on a call.
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type * as CircuitBreaker from "../CircuitBreaker.js"
-import type { InvalidOptionError } from "./errors.js"
+import { InvalidOptionError } from "./errors.js"
 import type { Classifier } from "../Outcome.js"
-import type { TripPolicy, Window } from "../TripPolicy.js"
+import type { TripPolicy } from "../TripPolicy.js"
 import type { Config, RateSpec, WindowSpec } from "./core.js"
-import * as check from "./validate.js"
+import { decode, show } from "./settings/decode.js"
+import { presets } from "./settings/presets.js"
+import * as S from "./settings/schema.js"
+import type { BackoffOf, HalfOpenOf, TripPolicyOf, WindowOf } from "./settings/types.js"
 
 /** The breaker's options, as `CircuitBreaker.make` takes them. @internal */
 export type Options = CircuitBreaker.Options
 
-/** @internal */
+type D = Duration.DurationInput
+
+/**
+ * What a breaker made in code without a preset starts from. (A registry starts
+ * from the `default` preset.)
+ *
+ * @internal
+ */
 export const defaults = {
   policy: { _tag: "ConsecutiveFailures", threshold: 5 } as TripPolicy,
-  openDurationMs: 30_000,
-  maxOpenDurationMs: 5 * 60_000,
-  permits: 1,
-  probeTimeoutMs: 60_000
+  openDuration: "30 seconds",
+  maxOpenDuration: "5 minutes",
+  halfOpen: { permits: 1, probeTimeout: "60 seconds" }
 } as const
 
-/** A required duration option in millis; must be finite, and positive unless `allowZero`. @internal */
-export const durationMillis = (path: string, value: unknown, allowZero: boolean): number =>
-  value === undefined ? check.invalid(path, value, "a duration such as 500 or \"2 seconds\"") : check.millis(path, value, NaN, { allowZero })
+class Invalid {
+  constructor(readonly error: InvalidOptionError) {}
+}
 
-/** A required integer option. */
-const integer = (path: string, value: unknown, min: number, max: number): number =>
-  value === undefined ? check.invalid(path, value, `an integer from ${min} to ${max}`) : check.integer(path, value, min, max, NaN)
+const invalid = (option: string, value: unknown, expected: string): never => {
+  throw new Invalid(new InvalidOptionError({ option, value: show(value), expected }))
+}
 
-const windowSpec = (path: string, window: Window | undefined, minimumCalls: number): WindowSpec => {
-  if (typeof window !== "object" || window === null) return check.invalid(path, window, "TripPolicy.lastCalls(n) or TripPolicy.lastDuration(d)")
-  switch (window._tag) {
-    case "LastCalls": {
-      const size = integer(`${path}.size`, window.size, 1, 1_000_000)
-      if (size < minimumCalls) {
-        check.invalid(`${path}.size`, size, `at least minimumCalls (${minimumCalls}): a smaller window can never trip`)
-      }
-      return { _tag: "LastCalls", size }
+const ms = (d: D): number => Duration.toMillis(Duration.decode(d))
+
+const windowSpec = (path: string, window: WindowOf<D>, minimumCalls: number): WindowSpec => {
+  if (window._tag === "LastCalls") {
+    if (window.size < minimumCalls) {
+      invalid(`${path}.size`, window.size, `at least minimumCalls (${minimumCalls}): a smaller window can never trip`)
     }
-    case "LastDuration":
-      return {
-        _tag: "LastDuration",
-        durationMs: durationMillis(`${path}.duration`, window.duration, false),
-        buckets: integer(`${path}.buckets`, window.buckets, 1, 1_000)
-      }
-    default:
-      return check.invalid(`${path}._tag`, (window as { _tag: unknown })._tag, "\"LastCalls\" or \"LastDuration\"")
+    return { _tag: "LastCalls", size: window.size }
   }
+  return { _tag: "LastDuration", durationMs: ms(window.duration), buckets: window.buckets }
 }
 
 interface Compiled {
@@ -62,48 +63,43 @@ interface Compiled {
   rates: Array<RateSpec>
 }
 
-const compilePolicy = (path: string, policy: TripPolicy, into: Compiled): void => {
-  if (typeof policy !== "object" || policy === null) {
-    check.invalid(path, policy, "a TripPolicy (TripPolicy.consecutiveFailures, failureRate, slowCallRate or any)")
-  }
+/** Cross-field checks and compilation of a policy the Schema has accepted. */
+const compilePolicy = (path: string, policy: TripPolicyOf<D>, into: Compiled): void => {
   switch (policy._tag) {
     case "ConsecutiveFailures":
-      into.consecutiveThreshold = Math.min(
-        into.consecutiveThreshold,
-        integer(`${path}.threshold`, policy.threshold, 1, 1_000_000)
-      )
+      into.consecutiveThreshold = Math.min(into.consecutiveThreshold, policy.threshold)
       return
     case "FailureRate":
-    case "SlowCallRate": {
-      const threshold = check.fraction(`${path}.threshold`, policy.threshold)
-      const minimumCalls = integer(`${path}.minimumCalls`, policy.minimumCalls, 1, 1_000_000)
-      const slowMs = policy._tag === "SlowCallRate" ? durationMillis(`${path}.duration`, policy.duration, false) : Infinity
+    case "SlowCallRate":
       into.rates.push({
         kind: policy._tag,
-        threshold,
-        minimumCalls,
-        slowMs,
-        window: windowSpec(`${path}.window`, policy.window, minimumCalls)
+        threshold: policy.threshold,
+        minimumCalls: policy.minimumCalls,
+        slowMs: policy._tag === "SlowCallRate" ? ms(policy.duration) : Infinity,
+        window: windowSpec(`${path}.window`, policy.window, policy.minimumCalls)
       })
       return
-    }
     case "Any":
-      if (!Array.isArray(policy.policies) || policy.policies.length === 0) {
-        check.invalid(`${path}.policies`, policy.policies, "at least one policy")
-      }
       policy.policies.forEach((p, i) => compilePolicy(`${path}.policies[${i}]`, p, into))
-      return
-    default:
-      check.invalid(`${path}._tag`, (policy as { _tag: unknown })._tag, "a TripPolicy")
+  }
+}
+
+const attempt = <A>(f: () => A): Either.Either<A, InvalidOptionError> => {
+  try {
+    return Either.right(f())
+  } catch (e) {
+    if (e instanceof Invalid) return Either.left(e.error)
+    throw e
   }
 }
 
 /** Checks a trip policy on its own, naming a bad field by its path under `policy`. @internal */
 export const validatePolicy = (policy: TripPolicy): Either.Either<TripPolicy, InvalidOptionError> =>
-  check.validatedEither(() => {
-    compilePolicy("policy", policy, { consecutiveThreshold: Infinity, rates: [] })
-    return policy
-  })
+  Either.flatMap(decode(S.code.TripPolicy, policy, { prefix: "policy" }), (decoded) =>
+    attempt(() => {
+      compilePolicy("policy", decoded, { consecutiveThreshold: Infinity, rates: [] })
+      return policy
+    }))
 
 /**
  * Turns a `Schedule` into "how long is the n-th opening" by stepping it, once
@@ -130,68 +126,98 @@ const scheduleDelays = (path: string, schedule: Schedule.Schedule<unknown, unkno
   try {
     stepTo(1)
   } catch {
-    check.invalid(path, schedule, "a Schedule that needs no services and does not fail")
+    invalid(path, schedule, "a Schedule that needs no services and does not fail")
   }
-  if (delays.length === 0) check.invalid(path, schedule, "a Schedule that yields at least one delay")
+  if (delays.length === 0) invalid(path, schedule, "a Schedule that yields at least one delay")
   return (n) => {
     stepTo(n)
     return delays[Math.min(n, delays.length) - 1]!
   }
 }
 
+/** The n-th delay of an exponential backoff, capped. */
+const backoffDelays = (backoff: BackoffOf<D>, maxMs: number): (n: number) => number => {
+  const base = ms(backoff.base)
+  const factor = backoff.factor ?? 2
+  return (n) => Math.min(maxMs, base * Math.pow(factor, n - 1))
+}
+
 /**
- * Checks every option. Returns the compiled configuration and the classifier, or
- * the first bad option.
+ * Options with the preset (or the built-in defaults) filled in: a field given
+ * replaces the preset's, except `halfOpen`, whose fields are taken one by one.
+ *
+ * @internal
+ */
+export const withDefaults = <O extends CircuitBreaker.Options>(options: O): O => {
+  const base = options.preset === undefined ? defaults : presets[options.preset]
+  const halfOpen = { ...base.halfOpen, ...stripUndefined(options.halfOpen ?? {}) } as HalfOpenOf<D>
+  return {
+    ...options,
+    policy: options.policy ?? base.policy,
+    openDuration: options.openDuration ?? base.openDuration,
+    maxOpenDuration: options.maxOpenDuration ?? base.maxOpenDuration,
+    halfOpen
+  }
+}
+
+const stripUndefined = <A extends object>(a: A): A =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
+
+/**
+ * Checks every option with the settings Schema, then the checks that span
+ * fields. Returns the compiled configuration and the classifier, or the first
+ * bad option.
  *
  * @internal
  */
 export const compile = (
   options: Options
 ): Either.Either<{ readonly config: Config; readonly classify: Classifier<any, any> | undefined }, InvalidOptionError> =>
-  check.validatedEither(() => {
-    if (typeof options !== "object" || options === null) check.invalid("options", options, "an object")
-    if (typeof options.name !== "string" || options.name.length === 0 || options.name.length > 200) {
-      check.invalid("name", options.name, "a non-empty string of at most 200 characters")
-    }
-    const compiled: Compiled = { consecutiveThreshold: Infinity, rates: [] }
-    compilePolicy("policy", options.policy ?? defaults.policy, compiled)
-    const open = options.openDuration
-    const openMs = Schedule.isSchedule(open)
-      ? undefined
-      : open === undefined
-      ? defaults.openDurationMs
-      : durationMillis("openDuration", open, true)
-    const openDelay = openMs === undefined ? scheduleDelays("openDuration", open as Schedule.Schedule<unknown, unknown>) : () => openMs
-    const maxOpenMs = options.maxOpenDuration === undefined
-      ? defaults.maxOpenDurationMs
-      : durationMillis("maxOpenDuration", options.maxOpenDuration, true)
-    const halfOpen = options.halfOpen ?? {}
-    if (typeof halfOpen !== "object" || halfOpen === null) check.invalid("halfOpen", halfOpen, "an object")
-    const permits = halfOpen.permits === undefined ? defaults.permits : integer("halfOpen.permits", halfOpen.permits, 1, 10_000)
-    const successesToClose = halfOpen.successesToClose === undefined
-      ? permits
-      : integer("halfOpen.successesToClose", halfOpen.successesToClose, 1, 1_000_000)
-    const probeTimeoutMs = halfOpen.probeTimeout === undefined
-      ? defaults.probeTimeoutMs
-      : durationMillis("halfOpen.probeTimeout", halfOpen.probeTimeout, false)
-    if (options.classify !== undefined && typeof options.classify !== "function") {
-      check.invalid("classify", options.classify, "a function from Exit to Outcome")
-    }
-    let slowMs = Infinity
-    for (const r of compiled.rates) slowMs = Math.min(slowMs, r.slowMs)
-    return {
-      config: {
-        name: options.name,
-        consecutiveThreshold: compiled.consecutiveThreshold,
-        rates: compiled.rates,
-        openDelay,
-        openMs,
-        maxOpenMs,
-        permits,
-        successesToClose,
-        probeTimeoutMs,
-        slowMs
-      },
-      classify: options.classify
-    }
-  })
+  Either.flatMap(decode(S.Options, options), () =>
+    attempt(() => {
+      const o = withDefaults(options) as Options & { readonly openDuration: unknown; readonly maxOpenDuration: D }
+      const compiled: Compiled = { consecutiveThreshold: Infinity, rates: [] }
+      compilePolicy("policy", o.policy as TripPolicyOf<D>, compiled)
+      const maxOpenMs = ms(o.maxOpenDuration)
+      const open = o.openDuration
+      let openMs: number | undefined
+      let openDelay: (n: number) => number
+      if (Schedule.isSchedule(open)) {
+        openMs = undefined
+        openDelay = scheduleDelays("openDuration", open as Schedule.Schedule<unknown, unknown>)
+      } else if (typeof open === "object" && open !== null && (open as { _tag?: unknown })._tag === "Exponential") {
+        const backoff = open as BackoffOf<D>
+        if (ms(backoff.base) > maxOpenMs) {
+          invalid(
+            "openDuration.base",
+            backoff.base,
+            `at most maxOpenDuration (${Duration.format(Duration.millis(maxOpenMs))}), which caps the backoff`
+          )
+        }
+        openMs = undefined
+        openDelay = backoffDelays(backoff, maxOpenMs)
+      } else {
+        const fixed = ms(open as D)
+        openMs = fixed
+        openDelay = () => fixed
+      }
+      const halfOpen = o.halfOpen as HalfOpenOf<D>
+      const permits = halfOpen.permits!
+      let slowMs = Infinity
+      for (const r of compiled.rates) slowMs = Math.min(slowMs, r.slowMs)
+      return {
+        config: {
+          name: o.name,
+          consecutiveThreshold: compiled.consecutiveThreshold,
+          rates: compiled.rates,
+          openDelay,
+          openMs,
+          maxOpenMs,
+          permits,
+          successesToClose: halfOpen.successesToClose ?? permits,
+          probeTimeoutMs: ms(halfOpen.probeTimeout!),
+          slowMs
+        },
+        classify: o.classify
+      }
+    }))

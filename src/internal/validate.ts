@@ -10,24 +10,11 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Schedule from "effect/Schedule"
 import { InvalidOptionError } from "./errors.js"
+import { show as showValue } from "./settings/decode.js"
 
 /** Renders a bad value for an error message without throwing on anything. @internal */
-export const show = (value: unknown): string => {
-  if (typeof value === "string") return JSON.stringify(value)
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value)
-  if (value === undefined || value === null) return String(value)
-  if (typeof value === "function") return "a function"
-  if (Duration.isDuration(value)) return Duration.format(value)
-  if (Schedule.isSchedule(value)) return "a Schedule"
-  try {
-    const json = JSON.stringify(value)
-    return json === undefined ? typeof value : json.length > 200 ? `${json.slice(0, 200)}…` : json
-  } catch {
-    return typeof value
-  }
-}
+export const show: (value: unknown) => string = showValue
 
 class Invalid {
   constructor(readonly error: InvalidOptionError) {}
