@@ -12,7 +12,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as MetricKey from "effect/MetricKey"
@@ -98,24 +98,37 @@ const acceptedError = <E>(cause: Cause.Cause<E>, when: ((error: E) => boolean) |
 }
 
 /**
+ * A forked side never fails: it runs `Effect.exit(self)`, so its fiber ends
+ * with a success holding the side's own exit. A failing fiber is logged by
+ * Effect as "Fiber terminated with an unhandled error" with its full cause, a
+ * channel outside the library's redaction: nothing the library forks may end
+ * with an unhandled failure. `flat` reads the side's exit back (an interrupted
+ * fiber's own interruption passes through).
+ */
+type Side<A, E> = Fiber.RuntimeFiber<Exit.Exit<A, E>, never>
+const flat = <A, E>(exit: Exit.Exit<Exit.Exit<A, E>, never>): Exit.Exit<A, E> =>
+  exit._tag === "Success" ? exit.value : Exit.failCause(exit.cause)
+const awaitSide = <A, E>(side: Side<A, E>): Effect.Effect<Exit.Exit<A, E>> => Effect.map(Fiber.await(side), flat)
+
+/**
  * The primary's exit if it ends before `sleep` does, else `undefined`. Cheaper
  * than `Effect.timeoutOption(Fiber.await(primary))` (one timer fiber, fiber
  * observers instead of a race of two forked fibers); the timer is interrupted
  * as soon as the primary ends, and on the caller's interruption.
  */
 const firstOf = <A, E>(
-  primary: Fiber.RuntimeFiber<A, E>,
+  primary: Side<A, E>,
   sleep: Effect.Effect<void>
 ): Effect.Effect<Exit.Exit<A, E> | undefined> =>
   Effect.flatMap(Effect.forkDaemon(sleep), (timer) =>
     Effect.async<Exit.Exit<A, E> | undefined>((resume) => {
       let done = false
-      const onPrimary = (exit: Exit.Exit<A, E>) => {
+      const onPrimary = (exit: Exit.Exit<Exit.Exit<A, E>, never>) => {
         if (done) return
         done = true
         timer.removeObserver(onTimer)
         timer.unsafeInterruptAsFork(FiberId.none)
-        resume(Effect.succeed(exit))
+        resume(Effect.succeed(flat(exit)))
       }
       const onTimer = () => {
         if (done) return
@@ -192,8 +205,8 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
           const when = accept ?? c.when
           return Effect.uninterruptibleMask((restore) =>
             // the primary lives in the hedge's set: it is not interrupted when the caller is answered by the fallback
-            Effect.flatMap(Effect.tap(Effect.forkDaemon(restore(self)), fibers.add), (primary) => {
-              let second: Fiber.RuntimeFiber<B, E2> | undefined
+            Effect.flatMap(Effect.tap(Effect.forkDaemon(Effect.exit(restore(self))), fibers.add), (primary) => {
+              let second: Side<B, E2> | undefined
 
               // both failed: the fallback's failure first (the last resort's, as in Fallback.serve), the primary's kept beside it
               const both = (p: Cause.Cause<E>, f: Cause.Cause<E2>): Effect.Effect<never, E | E2> =>
@@ -204,14 +217,14 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
                 fired: hedged
               })
 
-              const onPrimary = (p: Exit.Exit<A, E>, f: Fiber.RuntimeFiber<B, E2>): Effect.Effect<Outcome<A | B>, E | E2> => {
+              const onPrimary = (p: Exit.Exit<A, E>, f: Side<B, E2>): Effect.Effect<Outcome<A | B>, E | E2> => {
                 if (p._tag === "Success") {
                   return Effect.zipRight(Fiber.interrupt(f), Effect.as(fired("primary"), answer("primary", p.value, true)))
                 }
                 if (acceptedError(p.cause, when) === undefined) {
                   return Effect.zipRight(Effect.zipRight(Fiber.interrupt(f), fired("none")), Effect.failCause(p.cause))
                 }
-                return Effect.flatMap(Fiber.await(f), (fx) =>
+                return Effect.flatMap(awaitSide(f), (fx) =>
                   fx._tag === "Success"
                     ? Effect.as(fired("fallback"), answer("fallback", fx.value, true))
                     : Effect.zipRight(fired("none"), both(p.cause, fx.cause)))
@@ -219,22 +232,23 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
 
               const onFallback = (f: Exit.Exit<B, E2>): Effect.Effect<Outcome<A | B>, E | E2> => {
                 if (f._tag === "Success") return Effect.as(fired("fallback"), answer("fallback", f.value, true))
-                return Effect.flatMap(Fiber.await(primary), (p) =>
+                return Effect.flatMap(awaitSide(primary), (p) =>
                   p._tag === "Success"
                     ? Effect.as(fired("primary"), answer("primary", p.value, true))
                     : Effect.zipRight(fired("none"), both(p.cause, f.cause)))
               }
 
-              const race = (f: Fiber.RuntimeFiber<B, E2>) =>
-                Effect.raceWith(Fiber.await(primary), Fiber.await(f), {
+              // the awaits never fail: each raced side resolves to that fiber's flattened exit
+              const race = (f: Side<B, E2>) =>
+                Effect.raceWith(awaitSide(primary), awaitSide(f), {
                   onSelfDone: (exit, other) =>
-                    Effect.zipRight(Fiber.interrupt(other), onPrimary((exit as Exit.Success<Exit.Exit<A, E>, never>).value, f)),
+                    Effect.zipRight(Fiber.interrupt(other), Exit.isSuccess(exit) ? onPrimary(exit.value, f) : Effect.failCause(exit.cause)),
                   onOtherDone: (exit, other) =>
-                    Effect.zipRight(Fiber.interrupt(other), onFallback((exit as Exit.Success<Exit.Exit<B, E2>, never>).value))
+                    Effect.zipRight(Fiber.interrupt(other), Exit.isSuccess(exit) ? onFallback(exit.value) : Effect.failCause(exit.cause))
                 })
 
               const startSecond = Effect.uninterruptible(
-                Effect.map(Effect.fork(restore(Effect.suspend(() => fallback(slow)))), (f) => (second = f))
+                Effect.map(Effect.fork(Effect.exit(restore(Effect.suspend(() => fallback(slow))))), (f) => (second = f))
               )
 
               const body = Effect.flatMap(firstOf(primary, sleep), (p) => {
