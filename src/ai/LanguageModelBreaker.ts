@@ -60,6 +60,7 @@ import type * as Tool from "@effect/ai/Tool"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
@@ -68,7 +69,7 @@ import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
 import { isProviderError, scrub } from "../llm/ProviderError.js"
 import { GateClosedError } from "../RateLimitGate.js"
-import { fromStreamErrorPart, languageModelClassifier } from "./classify.js"
+import { fromStreamErrorPart, languageModelClassifier, redactAiError } from "./classify.js"
 
 /**
  * @since 0.1.0
@@ -146,6 +147,20 @@ export interface BreakerOptions {
   readonly firstElementTimeout?: Duration.DurationInput | undefined
   /** The provider's name, kept on the errors classified from stream error parts. */
   readonly provider?: string | undefined
+  /**
+   * The API keys the underlying client sends (the same `Redacted` values you
+   * give it). Removed, with every key shape, from the texts of the errors that
+   * leave the wrapper. Default: none (key shapes are still removed).
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  /**
+   * Replace every `AiError` leaving the wrapper by `redactAiError`'s copy
+   * (same class and `_tag`, request credential headers replaced, texts
+   * scrubbed). `@effect/ai` keeps `authorization: Bearer <key>` in plain text on
+   * `HttpRequestError`/`HttpResponseError`: turn this off only if nothing logs,
+   * exports or prints those errors. Default: `true`.
+   */
+  readonly redactErrors?: boolean | undefined
 }
 
 const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPart => part.type === "error"
@@ -162,15 +177,23 @@ export const wrappers = (
   breaker: CircuitBreaker.CircuitBreaker,
   options?: BreakerOptions
 ): Effect.Effect<Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> => {
-  const provider = options?.provider === undefined ? undefined : { provider: options.provider }
+  const secrets = options?.secrets
+  const classifyOptions = {
+    ...(options?.provider === undefined ? {} : { provider: options.provider }),
+    ...(secrets === undefined ? {} : { secrets })
+  }
+  const redact = options?.redactErrors === false ? undefined : (e: unknown) =>
+    AiError.isAiError(e) ? redactAiError(e, secrets === undefined ? undefined : { secrets }) : e
   return Effect.map(
     CircuitBreaker.makeStream<{ readonly type: string }>(breaker, {
       firstElementTimeout: options?.firstElementTimeout,
-      itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, provider) : undefined
+      itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, classifyOptions) : undefined
     }),
     (guard) => ({
-      effect: (self) => breaker(self),
-      stream: (self) => guard(self as Stream.Stream<any, any, any>) as any
+      effect: redact === undefined ? (self) => breaker(self) : (self) => Effect.mapError(breaker(self), redact) as any,
+      stream: redact === undefined
+        ? (self) => guard(self as Stream.Stream<any, any, any>) as any
+        : (self) => Stream.mapError(guard(self as Stream.Stream<any, any, any>), redact) as any
     })
   )
 }

@@ -8,7 +8,10 @@ import * as AiError from "@effect/ai/AiError"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as ParseResult from "effect/ParseResult"
+import type * as Redacted from "effect/Redacted"
 import { CircuitOpenError } from "../CircuitBreaker.js"
+import { redactAiError as redact } from "../internal/ai/redact.js"
+import { makeScrubber, scrubShapes } from "../internal/secrets.js"
 import * as Outcome from "../Outcome.js"
 import { StreamTimeoutError } from "../CircuitBreaker.js"
 import {
@@ -37,6 +40,11 @@ export interface Options {
   readonly provider?: string | undefined
   /** Current time in epoch millis, for `retry-after` dates and reset times. Defaults to `Date.now()`. */
   readonly now?: number | undefined
+  /**
+   * Secrets to remove from every text kept on the error (the API keys the
+   * client sends, as `Redacted`), besides the key shapes always removed.
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 const withProvider = (provider: string | undefined) => provider === undefined ? {} : { provider }
@@ -76,6 +84,7 @@ const withProvider = (provider: string | undefined) => provider === undefined ? 
 export const fromAiError = (error: AiError.AiError, options?: Options): ProviderError => {
   const provider = options?.provider
   const now = options?.now ?? Date.now()
+  const secrets = options?.secrets
   switch (error._tag) {
     case "HttpResponseError": {
       const { headers, status } = error.response
@@ -83,7 +92,7 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
         const network = findNetworkCause((error as { readonly cause?: unknown }).cause)
         if (network !== undefined) return networkError(network.kind, network.code, provider)
       }
-      const classified = fromResponse({ status, headers, body: error.body, provider, now })
+      const classified = fromResponse({ status, headers, body: error.body, provider, now, secrets })
       if (classified !== undefined) return classified
       return new ServerError({
         ...withProvider(provider),
@@ -102,12 +111,12 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
         : networkError(network.kind, network.code, provider)
     }
     case "MalformedOutput": {
-      const recovered = fromUndecodedErrorBody(error.cause, provider, now)
+      const recovered = fromUndecodedErrorBody(error.cause, provider, now, secrets)
       if (recovered !== undefined) return recovered
       return new ServerError({
         ...withProvider(provider),
         errorType: "malformed_response",
-        detail: scrub(error.description ?? "the provider's answer could not be decoded")
+        detail: scrub(error.description ?? "the provider's answer could not be decoded", 500, secrets)
       })
     }
     case "MalformedInput":
@@ -115,7 +124,7 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
         ...withProvider(provider),
         kind: "invalid",
         errorType: "malformed_input",
-        ...(error.description === undefined ? {} : { detail: scrub(error.description) })
+        ...(error.description === undefined ? {} : { detail: scrub(error.description, 500, secrets) })
       })
     case "UnknownError": {
       if (error.cause instanceof StreamTimeoutError) {
@@ -126,11 +135,38 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
       return new ServerError({
         ...withProvider(provider),
         errorType: "unknown_error",
-        ...(error.description === undefined ? {} : { detail: scrub(error.description) })
+        ...(error.description === undefined ? {} : { detail: scrub(error.description, 500, secrets) })
       })
     }
   }
 }
+
+/**
+ * A copy of an `AiError` that is safe to log, export or put on a span.
+ *
+ * **Details**
+ *
+ * `@effect/ai` keeps the request's headers on `HttpRequestError` and
+ * `HttpResponseError` in plain text (`authorization: Bearer <key>`,
+ * `x-api-key`), and the provider's answer, which may echo the key, in
+ * `description` and `body`: they reach `message`, `JSON.stringify` and
+ * `Cause.pretty`. The copy has the same class, `_tag`, `reason`, status and
+ * response headers (so classification is unchanged), with credential headers
+ * (`authorization`, `x-api-key`, `api-key`, `x-goog-api-key`, cookies, …)
+ * replaced by `[redacted]`, the URL, description and body scrubbed (of
+ * `secrets` and of key shapes, see `scrub`), and the `cause` cut down to a
+ * network error code (a parse error is kept only when it quotes nothing secret).
+ *
+ * `LanguageModelBreaker.layer` applies it to every `AiError` that leaves the
+ * wrapped service (option `redactErrors`, on by default).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const redactAiError = (
+  error: AiError.AiError,
+  options?: { readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined }
+): AiError.AiError => redact(error, options?.secrets === undefined ? scrubShapes : makeScrubber(options.secrets))
 
 /**
  * Maps an error to a `ProviderError` if it is an `AiError`, a `ProviderError`
@@ -164,12 +200,17 @@ const STREAM_ERROR_STATUS: Readonly<Record<string, number>> = {
 
 // A ParseError keeps the input it failed on: when that input is a provider
 // error body, the error can still be classified from its type.
-const fromUndecodedErrorBody = (cause: unknown, provider: string | undefined, now: number): ProviderError | undefined => {
+const fromUndecodedErrorBody = (
+  cause: unknown,
+  provider: string | undefined,
+  now: number,
+  secrets: ReadonlyArray<Redacted.Redacted<string>> | undefined
+): ProviderError | undefined => {
   if (!ParseResult.isParseError(cause)) return undefined
   const actual = cause.issue.actual
   const body = parseErrorBody(actual)
   const status = STREAM_ERROR_STATUS[body.type ?? ""]
-  return status === undefined ? undefined : fromResponse({ status, headers: {}, body: actual, provider, now })
+  return status === undefined ? undefined : fromResponse({ status, headers: {}, body: actual, provider, now, secrets })
 }
 
 /**
@@ -185,7 +226,14 @@ const fromUndecodedErrorBody = (cause: unknown, provider: string | undefined, no
 export const fromStreamErrorPart = (error: unknown, options?: Options): ProviderError => {
   const body = parseErrorBody({ error })
   const status = STREAM_ERROR_STATUS[body.type ?? ""] ?? STREAM_ERROR_STATUS[body.code ?? ""] ?? 500
-  return fromResponse({ status, headers: {}, body: { error }, provider: options?.provider, now: options?.now ?? 0 })!
+  return fromResponse({
+    status,
+    headers: {},
+    body: { error },
+    provider: options?.provider,
+    now: options?.now ?? 0,
+    secrets: options?.secrets
+  })!
 }
 
 /**

@@ -6,6 +6,7 @@
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Outcome from "../Outcome.js"
 import {
   findNetworkCause,
@@ -28,6 +29,8 @@ export interface Options {
   readonly now?: number | undefined
   /** The response body if the caller already read it (a string or parsed JSON). */
   readonly body?: unknown
+  /** Secrets to remove from the kept provider message (the API keys sent), besides key shapes. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**
@@ -56,10 +59,11 @@ export interface Options {
 export const fromHttpClientError = (error: HttpClientError.HttpClientError, options?: Options): ProviderError => {
   const provider = options?.provider
   const now = options?.now ?? Date.now()
+  const secrets = options?.secrets
   if (error._tag === "ResponseError") {
     const status = error.response.status
     if (error.reason === "StatusCode") {
-      const classified = fromResponse({ status, headers: error.response.headers, body: options?.body, provider, now })
+      const classified = fromResponse({ status, headers: error.response.headers, body: options?.body, provider, now, secrets })
       if (classified !== undefined) return classified
     } else {
       const network = findNetworkCause(error.cause)

@@ -76,6 +76,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import type { CircuitBreaker } from "../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import type { Alternative, Served } from "../Fallback.js"
@@ -173,6 +174,14 @@ export interface Options<In = ProviderError> {
   readonly successHeaders?: ((value: unknown) => HeaderRecord | undefined) | undefined
   /** `gen_ai.operation.name` on spans. Default `"chat"`. */
   readonly operation?: string | undefined
+  /**
+   * The secrets this policy's calls send (the provider API key, as the same
+   * `Redacted` you give the client). Every error the policy returns has them
+   * removed from its texts (raw, URL-encoded, JSON-escaped, base64, fragments of
+   * 12+ characters), and the adapter receives them (`context.secrets`) to do
+   * the same. Key shapes (`sk-…`, `AIza…`, …) are removed whether given or not.
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**

@@ -17,7 +17,9 @@
  */
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { makeScrubber, scrubAndTruncate, scrubShapes } from "../internal/secrets.js"
 
 const common = {
   /** The provider, e.g. `"openai"` or `"anthropic"`. */
@@ -331,16 +333,32 @@ export const retryAfter = (error: ProviderError): Duration.Duration | undefined 
     ? error.retryAfter
     : undefined
 
-const KEY_PATTERN = /\b(?:sk|rk|pk)-[A-Za-z0-9_-]{6,}|\bBearer\s+[A-Za-z0-9._~+/=-]+|\bx-api-key[:=]\s*\S+/gi
-
 /**
- * Replaces anything that looks like an API key (`sk-...`, `sk-ant-...`,
- * `Bearer ...`) with `[redacted]` and truncates to `maxLength` characters.
+ * Removes secrets from a text that may quote a request or a provider's answer,
+ * then truncates it to `maxLength` characters.
+ *
+ * **Details**
+ *
+ * Removed, wherever they appear (no word boundary is needed: a key glued to a
+ * word or after `%3D` in a URL is found too):
+ *
+ * - each of `secrets` (the API keys you give, as `Redacted` values): raw,
+ *   URL-encoded, JSON-escaped, inside base64 (e.g. a `Basic` header of
+ *   `user:key`), and any run of 12 or more of its characters (a truncated or
+ *   partly echoed key);
+ * - anything shaped like a provider key: `sk-…`, `sk-proj-…`, `sk-ant-…`,
+ *   `rk-…`, `pk-…`, Groq `gsk_…`, Google `AIza…`, 32+ hex characters (Azure
+ *   OpenAI), JWTs, `Bearer …`/`Basic …`, and the value after a label such as
+ *   `api_key=`, `x-api-key:`, `token=`, `password:` or `API key provided:`.
+ *
+ * What is neither known nor key-shaped (an opaque key of another shape that a
+ * provider echoes) can only be found when it is given in `secrets`: pass them.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const scrub = (text: string, maxLength = 500): string => {
-  const clean = text.replace(KEY_PATTERN, "[redacted]")
-  return clean.length > maxLength ? `${clean.slice(0, maxLength - 1)}…` : clean
-}
+export const scrub = (
+  text: string,
+  maxLength = 500,
+  secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+): string => scrubAndTruncate(secrets === undefined ? scrubShapes : makeScrubber(secrets), text, maxLength)

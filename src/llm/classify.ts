@@ -15,6 +15,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
+import type * as Redacted from "effect/Redacted"
 import { CircuitOpenError } from "../CircuitBreaker.js"
 import { type HeaderRecord, parseRetryHints, type RetryHints } from "../internal/llm/headers.js"
 import * as Outcome from "../Outcome.js"
@@ -49,6 +50,8 @@ export interface ResponseInfo {
   readonly provider?: string | undefined
   /** Current time, epoch millis (read it from `Clock`). */
   readonly now: number
+  /** Secrets to remove from the kept provider message (e.g. the API key sent), besides key shapes. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**
@@ -142,7 +145,8 @@ const rateLimitKind = (hints: RetryHints, body: ErrorBody): RateLimited["limit"]
 export const commonFields = (
   provider: string | undefined,
   body: ErrorBody,
-  hints: RetryHints
+  hints: RetryHints,
+  secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 ): {
   provider?: string
   errorType?: string
@@ -152,9 +156,9 @@ export const commonFields = (
 } => {
   const out: { provider?: string; errorType?: string; errorCode?: string; detail?: string; shouldRetry?: boolean } = {}
   if (provider !== undefined) out.provider = provider
-  if (body.type !== undefined) out.errorType = scrub(body.type, 100)
-  if (body.code !== undefined) out.errorCode = scrub(body.code, 100)
-  if (body.message !== undefined) out.detail = scrub(body.message)
+  if (body.type !== undefined) out.errorType = scrub(body.type, 100, secrets)
+  if (body.code !== undefined) out.errorCode = scrub(body.code, 100, secrets)
+  if (body.message !== undefined) out.detail = scrub(body.message, 500, secrets)
   if (hints.shouldRetry !== undefined) out.shouldRetry = hints.shouldRetry
   return out
 }
@@ -192,7 +196,7 @@ export const fromResponse = (info: ResponseInfo): ProviderError | undefined => {
   if (!Number.isFinite(status) || status < 400) return undefined
   const body = parseErrorBody(info.body)
   const hints = parseRetryHints(info.headers, now)
-  const fields = commonFields(info.provider, body, hints)
+  const fields = commonFields(info.provider, body, hints, info.secrets)
   if (status === 429 || body.type === "rate_limit_error") {
     if (isQuota(body)) return new QuotaExhausted({ ...fields, status })
     const resetAt = hints.resetAtMs === undefined ? {} : { resetAt: hints.resetAtMs }

@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
 import { pipeArguments } from "effect/Pipeable"
 import { resolveOptions } from "../../BreakerRegistry.js"
 import * as CircuitBreaker from "../../CircuitBreaker.js"
@@ -33,7 +34,9 @@ import { asFailoverStep, sooner } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { annotateFallback } from "../telemetry/annotate.js"
 import * as Hedge from "../resilience/hedge.js"
+import { makeScrubber } from "../secrets.js"
 import * as check from "../validate.js"
+import { scrubProviderError } from "./scrubError.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 import type { Options, CallOptions, ServeOptions, FailoverServeOptions, FailoverOptions, Step } from "../../llm/Policy.js"
 import type { Policy } from "../../llm/Policy.js"
@@ -48,6 +51,8 @@ export interface Context {
   readonly provider: string
   /** Epoch millis, from the policy's `Clock`. */
   readonly now: number
+  /** The policy's `secrets`, to remove from any text the adapter keeps. */
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
 }
 
 /** @internal */
@@ -103,6 +108,20 @@ const breakerFrom = (
   return CircuitBreaker.make(resolved.right.options)
 }
 
+const noSecrets: ReadonlyArray<Redacted.Redacted<string>> = []
+
+/** `secrets`: an array of `Redacted` strings (never echoed: the value of a bad entry is not shown). */
+const checkSecrets = (secrets: unknown): ReadonlyArray<Redacted.Redacted<string>> => {
+  if (secrets === undefined) return noSecrets
+  if (!Array.isArray(secrets)) return check.invalid("secrets", "(not shown)", "an array of Redacted strings")
+  secrets.forEach((s, i) => {
+    if (!Redacted.isRedacted(s) || typeof Redacted.value(s) !== "string") {
+      check.invalid(`secrets[${i}]`, "(not shown)", "a Redacted string (Redacted.make(key) or Config.redacted)")
+    }
+  })
+  return secrets
+}
+
 /** @internal */
 export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<LlmPolicy<In>, InvalidOptionError> =>
   Effect.flatMap(Effect.clock, (clock: Clock.Clock) =>
@@ -129,11 +148,13 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
         }
         if (options.retry !== undefined && options.retry !== false) check.object("retry", options.retry)
         const operation = options.operation === undefined ? "chat" : check.nonEmptyString("operation", options.operation)
-        return { provider, model, name, timeoutMs, toError, successHeaders, gateOption, operation }
+        const secrets = checkSecrets(options.secrets)
+        return { provider, model, name, timeoutMs, toError, successHeaders, gateOption, operation, secrets }
       }),
       (c) =>
         Effect.gen(function*() {
-          const { name, provider, successHeaders, toError } = c
+          const { name, provider, secrets, successHeaders, toError } = c
+          const scrubber = makeScrubber(secrets)
           const breaker = yield* breakerFrom(name, options.breaker)
 
           // What the gate learns: a 429's reset, or a success whose headers say nothing remains.
@@ -174,12 +195,14 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
           })
 
           // Every error the caller sees is in the taxonomy: the adapter's mapping, then a safe catch-all.
+          // Whatever made it (the adapter, the call itself), a provider error leaves with the known secrets removed.
           const normalize = (e: unknown): unknown => {
-            if (isProviderError(e) || e instanceof CircuitOpenError) return e
+            if (e instanceof CircuitOpenError) return e
+            if (isProviderError(e)) return scrubProviderError(e, scrubber)
             if (toError !== undefined) {
               try {
-                const mapped = toError(e as In, { provider, now: clock.unsafeCurrentTimeMillis() })
-                if (isProviderError(mapped)) return mapped
+                const mapped = toError(e as In, { provider, now: clock.unsafeCurrentTimeMillis(), secrets })
+                if (isProviderError(mapped)) return scrubProviderError(mapped, scrubber)
               } catch {
                 // an adapter that throws maps nothing
               }

@@ -1,0 +1,207 @@
+/**
+ * Secret scrubbing: the one function every text that leaves the library through
+ * an error, a log line or a span goes through when it may quote a request or a
+ * provider's answer.
+ *
+ * Two layers, both without word boundaries (a key glued to a word, or after
+ * `%3D` in a URL, is still a key):
+ *
+ * 1. **Known secrets** (the `Redacted` values a caller gives, e.g. the API key of
+ *    a `Policy`): each is removed in every form it is likely to take in a
+ *    message: raw, URL-encoded (`encodeURIComponent`, and `+` for spaces),
+ *    JSON-escaped (once and twice: `@effect/ai` keeps a body as a JSON string),
+ *    and inside base64 / base64url (a `Basic` header of `user:key`, at any of the
+ *    three byte alignments). Any run of 12 or more characters of a known secret
+ *    is removed too, so a truncated or partially echoed key does not survive.
+ * 2. **Key shapes** (what a provider key looks like, known or not): `sk-`, `rk-`,
+ *    `pk-` (OpenAI, Anthropic `sk-ant-`, Stripe-like `sk_live_`), Groq `gsk_`,
+ *    Google `AIza…`, 32+ hex characters (Azure OpenAI keys), JWT-like tokens,
+ *    `Bearer …` / `Basic …`, and the value after a secret-looking label
+ *    (`api_key=`, `x-api-key:`, `api-key %3D`, `token=`, `password:` …,
+ *    `API key provided: …`).
+ *
+ * It is applied on error paths only (never per call on the hot path).
+ *
+ * @internal
+ */
+import * as Redacted from "effect/Redacted"
+
+/** What replaces a secret. @internal */
+export const REDACTED = "[redacted]"
+
+/** The minimum length of a fragment of a known secret that is removed on its own. */
+const FRAGMENT = 12
+
+// A key body: letters, digits, `_`, `-`, and their URL-encoded forms.
+const BODY = String.raw`(?:[A-Za-z0-9_-]|%2[dD]|%5[fF])`
+const SEP = String.raw`(?:[-_]|%2[dD]|%5[fF])`
+
+/**
+ * Key shapes; the replacer decides. `needsDigit`: a digit and a letter are
+ * required (`"glued"`: only when the match is glued to a preceding letter, as
+ * in `task-management-system`, where words could match).
+ */
+const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boolean | "glued" }> = [
+  // OpenAI sk-/sk-proj-, Anthropic sk-ant-, restricted rk-, publishable pk-, Groq gsk_, Stripe-like sk_live_
+  { pattern: new RegExp(String.raw`(?:sk|rk|pk)${SEP}${BODY}{16,}`, "gi"), needsDigit: "glued" },
+  // Google API keys
+  { pattern: /AIza[0-9A-Za-z_-]{30,}/g, needsDigit: false },
+  // Azure OpenAI (32 hex) and any longer hex secret
+  { pattern: /[0-9a-fA-F]{32,}/g, needsDigit: true },
+  // JWT-like bearer tokens (header.payload.signature)
+  { pattern: /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, needsDigit: false },
+  // Authorization schemes, plain or URL-encoded
+  { pattern: /(?:Bearer|Basic)(?:\s+|%20|\+)[A-Za-z0-9._~+/=%-]{6,}/gi, needsDigit: false }
+]
+
+// `label = value`, `label: value`, `label %3D value`, `"label":"value"`, `label value` (a digit required then).
+const LABELLED =
+  /(x-api-key|x-goog-api-key|api[ _-]?key(?:\s+provided)?|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|token)("?\s*[:=]\s*"?|%3[dD]|\s+)([^\s"'&,;)}\]<>]{4,})/gi
+
+const hasDigit = /\d/
+const hasLetter = /[A-Za-z]/
+
+const replaceShapes = (text: string): string => {
+  let out = text
+  for (const { needsDigit, pattern } of SHAPES) {
+    out = out.replace(pattern, (match: string, at: number, whole: string) => {
+      const glued = at > 0 && /[A-Za-z]/.test(whole[at - 1]!) && !/%(?:3[dD]|20|2[fF]|3[aA])$/.test(whole.slice(0, at))
+      const check = needsDigit === true || (needsDigit === "glued" && glued)
+      return check && !(hasDigit.test(match) && hasLetter.test(match)) ? match : REDACTED
+    })
+  }
+  return out.replace(LABELLED, (match, label: string, sep: string, value: string) => {
+    if (value === REDACTED || value.startsWith("[redacted")) return match
+    const assigned = !/^\s+$/.test(sep)
+    // after a bare space, only something that looks generated (a digit, 8+ characters)
+    if (!assigned && !(value.length >= 8 && hasDigit.test(value))) return match
+    return `${label}${sep}${REDACTED}`
+  })
+}
+
+const base64 = (bytes: Buffer): string => bytes.toString("base64")
+const base64url = (bytes: Buffer): string => bytes.toString("base64url")
+
+/**
+ * The parts of base64 text that are the same whatever bytes surround the secret:
+ * for each of the three alignments, the characters that depend only on it.
+ */
+const base64Cores = (secret: string): Array<string> => {
+  const bytes = Buffer.from(secret, "utf8")
+  const cores: Array<string> = []
+  for (let pad = 0; pad < 3; pad++) {
+    const padded = Buffer.concat([Buffer.alloc(pad, 0x41), bytes])
+    for (const encode of [base64, base64url]) {
+      const text = encode(padded).replace(/=+$/, "")
+      // characters whose 6 bits lie wholly inside the secret's bytes
+      const start = Math.ceil((pad * 4) / 3)
+      const end = Math.floor((padded.length * 4) / 3)
+      if (end - start >= 8) cores.push(text.slice(start, end))
+    }
+  }
+  return cores
+}
+
+/** Every form a known secret is removed in. */
+const formsOf = (secret: string): Array<string> => {
+  const forms = new Set<string>([secret])
+  const json = JSON.stringify(secret).slice(1, -1)
+  forms.add(json)
+  forms.add(JSON.stringify(json).slice(1, -1))
+  const uri = encodeURIComponent(secret)
+  forms.add(uri)
+  forms.add(uri.replace(/%20/g, "+"))
+  forms.add(uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()))
+  forms.add(encodeURIComponent(uri))
+  if (secret.length >= 6) for (const core of base64Cores(secret)) forms.add(core)
+  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length)
+}
+
+/** Removes every occurrence of each form, and every run of FRAGMENT+ characters of each secret. */
+const removeKnown = (text: string, secrets: ReadonlyArray<{ readonly value: string; readonly forms: ReadonlyArray<string> }>) => {
+  let out = text
+  for (const secret of secrets) {
+    for (const form of secret.forms) {
+      if (out.includes(form)) out = out.split(form).join(REDACTED)
+    }
+    const value = secret.value
+    if (value.length > FRAGMENT) {
+      // mark every FRAGMENT-long window of the secret found in the text, then cut the marked ranges
+      const marks = new Uint8Array(out.length)
+      let found = false
+      for (let i = 0; i + FRAGMENT <= value.length; i++) {
+        const window = value.slice(i, i + FRAGMENT)
+        let at = out.indexOf(window)
+        while (at !== -1) {
+          marks.fill(1, at, at + FRAGMENT)
+          found = true
+          at = out.indexOf(window, at + 1)
+        }
+      }
+      if (found) {
+        let cut = ""
+        for (let i = 0; i < out.length; i++) {
+          if (marks[i] === 1) {
+            if (i === 0 || marks[i - 1] !== 1) cut += REDACTED
+          } else cut += out[i]
+        }
+        out = cut
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * A scrubber: `(text) => text` without the given secrets and without anything
+ * shaped like a key.
+ *
+ * @internal
+ */
+export interface Scrubber {
+  (text: string): string
+}
+
+const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | undefined) => {
+  const out: Array<{ value: string; forms: Array<string> }> = []
+  if (secrets === undefined) return out
+  for (const s of secrets) {
+    const value = Redacted.isRedacted(s) ? Redacted.value(s) : s
+    if (typeof value !== "string" || value.trim().length === 0) continue
+    out.push({ value, forms: formsOf(value) })
+  }
+  // longest first, so a secret that contains another is removed whole
+  return out.sort((a, b) => b.value.length - a.value.length)
+}
+
+/**
+ * Makes a scrubber for the given secrets (plus the key shapes every scrubber knows).
+ *
+ * @internal
+ */
+export const makeScrubber = (secrets?: Iterable<Redacted.Redacted<string> | string> | undefined): Scrubber => {
+  const known = prepare(secrets)
+  return (text) => replaceShapes(known.length === 0 ? text : removeKnown(text, known))
+}
+
+/** The scrubber that knows only key shapes. @internal */
+export const scrubShapes: Scrubber = makeScrubber()
+
+/** Scrubs, then truncates to `maxLength` characters. @internal */
+export const scrubAndTruncate = (scrubber: Scrubber, text: string, maxLength: number): string => {
+  const clean = scrubber(text)
+  return clean.length > maxLength ? `${clean.slice(0, maxLength - 1)}…` : clean
+}
+
+/** The names of request headers that carry credentials. @internal */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "api-key",
+  "x-goog-api-key",
+  "cookie",
+  "set-cookie",
+  "openai-organization",
+  "openai-project"
+])

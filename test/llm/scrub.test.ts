@@ -1,0 +1,112 @@
+/**
+ * `scrub` without word boundaries: key shapes glued to words or URL-encoded, and
+ * the known secrets a caller gives in every form a message may quote them in.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Redacted } from "effect"
+import { ProviderError } from "effect-breaker/llm"
+
+const { scrub } = ProviderError
+
+const SHAPED = {
+  openai: "sk-proj-Abc0123456789defGHIjkl012345",
+  anthropic: "sk-ant-api03-Zz0123456789abcdefghijkLMNOP",
+  restricted: "rk-live-0123456789abcdefABCDEF",
+  publishable: "pk-live-0123456789abcdefABCDEF",
+  google: "AIzaSyA1234567890abcdefghijklmnopqrstu",
+  groq: "gsk_0123456789abcdefghijABCDEFGHIJ",
+  azure: "9f86d081884c7d659a2feaa0c55ad015"
+} as const
+
+describe("scrub: key shapes", () => {
+  for (const [kind, key] of Object.entries(SHAPED)) {
+    it(`${kind}: raw, glued to a word, after %3D, inside a URL, in JSON`, () => {
+      const texts = [
+        `Incorrect API key provided: ${key}.`,
+        `bad_key_${key} rejected`,
+        `GET /v1/models?api_key%3D${key}&x=1`,
+        `GET https://api.example.com/v1?key=${key}`,
+        `{"error":"invalid key","key":"${key}"}`,
+        `token${key}end`
+      ]
+      for (const text of texts) {
+        const out = scrub(text)
+        expect(out, text).not.toContain(key)
+        expect(out, text).not.toContain(key.slice(0, 14))
+        expect(out).toContain("[redacted]")
+      }
+    })
+  }
+
+  it("Bearer and Basic headers, plain and URL-encoded", () => {
+    expect(scrub("authorization: Bearer abc.def-ghi_jkl")).not.toContain("abc.def")
+    expect(scrub("Authorization%3A%20Bearer%20opaque0123456789")).not.toContain("opaque0123456789")
+    expect(scrub("Basic dXNlcjpzZWNyZXQxMjM0NTY=")).not.toContain("dXNlcjpzZWNyZXQxMjM0NTY")
+  })
+
+  it("labelled values: x-api-key, api_key=, password:", () => {
+    expect(scrub("invalid x-api-key opaque9secret8value")).not.toContain("opaque9secret8value")
+    expect(scrub("x-api-key: whatever-value")).not.toContain("whatever-value")
+    expect(scrub("api_key=hunter22&model=gpt")).not.toContain("hunter22")
+    expect(scrub('{"password":"correct horse"}')).not.toContain("correct")
+  })
+
+  it("leaves ordinary provider messages alone", () => {
+    for (
+      const text of [
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+        "network-timeout-exceeded while reading the task-management queue",
+        "the disk-controller-firmware-update failed",
+        "Rate limit reached for tokens per min (TPM).",
+        "context_length_exceeded",
+        "invalid_request_error",
+        "Overloaded",
+        "The engine is currently overloaded, please try again later.",
+        "messages: field required",
+        "Invalid value for 'input'."
+      ]
+    ) expect(scrub(text)).toBe(text)
+  })
+})
+
+describe("scrub: known secrets", () => {
+  const opaque = "opaqueKEYzyxwvut9876543210"
+  const secrets = [Redacted.make(opaque)]
+
+  it("raw, URL-encoded, JSON-escaped, base64 of user:key, truncated", () => {
+    const special = "p@ss/w0rd+with spaces&\"quotes\"and=more"
+    const both = [Redacted.make(opaque), Redacted.make(special)]
+    const texts = [
+      `invalid x-api-key ${opaque}`,
+      `the key ${opaque} is revoked`,
+      `glued${opaque}glued`,
+      `?k=${encodeURIComponent(special)}`,
+      `?k=${encodeURIComponent(encodeURIComponent(special))}`,
+      JSON.stringify({ message: `key ${special}` }),
+      JSON.stringify(JSON.stringify({ message: `key ${special}` })),
+      `Basic ${Buffer.from(`user:${opaque}`).toString("base64")}`,
+      `Basic ${Buffer.from(`ab:${opaque}`).toString("base64")}`,
+      `Basic ${Buffer.from(`a:${opaque}`).toString("base64")}`,
+      `tok ${Buffer.from(opaque).toString("base64url")}`,
+      `key starts ${opaque.slice(0, 14)}… (truncated)`
+    ]
+    for (const text of texts) {
+      const out = scrub(text, 500, both)
+      expect(out, text).not.toContain(opaque)
+      expect(out, text).not.toContain(opaque.slice(0, 12))
+      expect(out, text).not.toContain(special)
+      expect(out, text).not.toContain(encodeURIComponent(special))
+      for (const b of [Buffer.from(`user:${opaque}`).toString("base64"), Buffer.from(opaque).toString("base64url")]) {
+        expect(out, text).not.toContain(b.slice(4, 24))
+      }
+      expect(out).toContain("[redacted]")
+    }
+  })
+
+  it("removes the secret before truncating, so a cut cannot split it past the scrubber", () => {
+    const text = `${"x".repeat(480)} ${opaque}`
+    const out = scrub(text, 500, secrets)
+    expect(out).not.toContain(opaque.slice(0, 12))
+    expect(out.length).toBeLessThanOrEqual(500)
+  })
+})
