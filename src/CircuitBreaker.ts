@@ -61,6 +61,8 @@ import * as internal from "./internal/breaker.js"
 import type * as core from "./internal/core.js"
 import type { CircuitOpenError, InvalidOptionError } from "./internal/errors.js"
 import * as stream from "./internal/streamBreaker.js"
+import * as state from "./internal/state.js"
+import type { CircuitStoreError } from "./internal/store/types.js"
 import type { Classifier } from "./Outcome.js"
 import type { TripPolicy } from "./TripPolicy.js"
 
@@ -102,7 +104,29 @@ export interface CircuitBreaker {
   readonly disable: Effect.Effect<void>
   /** Let every call through, record and report, never trip, until `reset`. */
   readonly metricsOnly: Effect.Effect<void>
+  /**
+   * The breaker's state as data (`BreakerState`): persist it (e.g. as JSON) and
+   * give it back to `make` as `restore` to start from it after a restart.
+   */
+  readonly export: Effect.Effect<BreakerState, CircuitStoreError>
 }
+
+/**
+ * The Schema of a breaker's state as data: state tag, generation, times (epoch
+ * millis), openings, consecutive failures, each rate window as numbers,
+ * half-open permits with their tickets, counters. What `breaker.export` returns
+ * and `restore` takes; every number is finite, so it survives JSON.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const BreakerState: typeof state.BreakerStateSchema = state.BreakerStateSchema
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type BreakerState = state.BreakerState
 
 /**
  * @since 0.1.0
@@ -200,6 +224,14 @@ export interface Options extends Settings {
   readonly name: string
   /** How a finished call counts. Default: `Outcome.defaultClassifier`. */
   readonly classify?: Classifier<any, any> | undefined
+  /**
+   * A state to start from, as `breaker.export` gave it (e.g. read back from a
+   * JSON file). Checked against the Schema and against these options: a bad
+   * field fails `make` with `InvalidOptionError` naming its path (for example
+   * `restore.windows[0].bad`) and the value. With a shared store the store's
+   * state wins when it has one.
+   */
+  readonly restore?: unknown
 }
 
 /**

@@ -31,6 +31,13 @@
 /** @since 0.1.0 */
 export * as CircuitBreaker from "./CircuitBreaker.js"
 
+/**
+ * Where breakers keep their state: the store service and the memory store.
+ *
+ * @since 0.2.0
+ */
+export * as CircuitBreakerStore from "./CircuitBreakerStore.js"
+
 /** @since 0.1.0 */
 export * as TripPolicy from "./TripPolicy.js"
 

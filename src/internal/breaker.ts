@@ -2,14 +2,16 @@
  * The Effect shell around the pure core. It reads the time from the `Clock` the
  * breaker was made with, and never sleeps, waits or retries.
  *
- * Admission and recording each update the core's state in one synchronous step
- * inside the fiber's run loop, so no other fiber can interleave: the same
- * guarantee `Ref.modify` gives (it is an `Effect.sync` over a mutable cell).
- * The state is not wrapped in a `Ref` because the core updates it in place and
- * the hot path never goes through one: building a `Ref.modify` effect and tuple
- * per call cost 1,409 against 839 ns per closed call, and the `Ref` itself
- * ~390 bytes per breaker. Everything but the call itself (stats, events, manual
- * control) lives on the prototype and is built on access.
+ * The state lives in a store (`CircuitBreakerStore`): the breaker opens its
+ * circuit once, when it is made, and calls the circuit's synchronous methods on
+ * every admission and record. With the memory store each of those is one
+ * synchronous step inside the fiber's run loop, so no other fiber can
+ * interleave: the guarantee `Ref.modify` gives (it is an `Effect.sync` over a
+ * mutable cell). The state is not wrapped in a `Ref` because the core updates
+ * it in place and the hot path never goes through one: building a `Ref.modify`
+ * effect and tuple per call cost 1,409 against 839 ns per closed call, and the
+ * `Ref` itself ~390 bytes per breaker. Everything but the call itself (stats,
+ * events, manual control, export) lives on the prototype and is built on access.
  *
  * @internal
  */
@@ -30,6 +32,11 @@ import * as core from "./core.js"
 import { hintMillis, outcomeCode, type PassHandlers, Shell } from "./shell.js"
 import { allObservers, BreakerObservers, currentObservers } from "./observer.js"
 import { compile, type Options } from "./options.js"
+import * as Runtime from "effect/Runtime"
+import { type BreakerState, decode } from "./state.js"
+import { memoryStore } from "./store/memory.js"
+import { CircuitBreakerStore } from "./store/service.js"
+import type { CircuitStoreError, RemoteAdmission } from "./store/types.js"
 import * as attrs from "./telemetry/attributes.js"
 
 /** @internal */
@@ -48,6 +55,7 @@ export interface Breaker {
   readonly reset: Effect.Effect<void>
   readonly disable: Effect.Effect<void>
   readonly metricsOnly: Effect.Effect<void>
+  readonly export: Effect.Effect<BreakerState, CircuitStoreError>
 }
 
 const reject = (shell: Shell, state: "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs: number, span: Tracer.Span | undefined) => {
@@ -75,17 +83,84 @@ const markTransition = (shell: Shell, span: Tracer.Span | undefined, t: core.Tra
 const admit = <A, E, R>(shell: Shell, s: core.State, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> => {
   // Only Open and HalfOpen decide by time; Closed/MetricsOnly need a start only for timed calls.
   const start = !shell.timed && s.tag !== "Open" && s.tag !== "HalfOpen" ? 0 : shell.clock.unsafeCurrentTimeMillis()
-  const decision = core.admit(s, start)
+  const decision = shell.circuit.admit(start)
   if (s.outTransition !== undefined) shell.notify(s.outTransition)
   switch (decision) {
     case core.Pass:
-      return pass(shell, self, s.generation, start, s.tag, undefined)
+      return pass(shell, self, s.generation, start, s.tag, undefined, false)
     case core.Bypass:
       return self
     case core.Probe:
-      return shell.follow(s.outTransition, probe(shell, self, s.generation, s.outSlot, s.outTicket, start, undefined))
+      return shell.follow(s.outTransition, probe(shell, self, s.generation, s.outSlot, s.outTicket, start, undefined, false))
     case core.Reject:
       return reject(shell, s.tag as "Open" | "HalfOpen" | "ForcedOpen", s.outRetryAfterMs, undefined)
+    default:
+      return admitRemote(shell, self, start, undefined)
+  }
+}
+
+const rejecting = (tag: core.StateTag): "Open" | "HalfOpen" | "ForcedOpen" =>
+  tag === "Open" || tag === "ForcedOpen" ? tag : "HalfOpen"
+
+/**
+ * The store decides with an effect (a fleet-wide half-open permit). On a store
+ * error the store's policy applies: "local" decides from the local state with
+ * the core (and records there), "allow" runs the call unrecorded, "reject"
+ * rejects it.
+ */
+const admitRemote = <A, E, R>(
+  shell: Shell,
+  self: Effect.Effect<A, E, R>,
+  now: number,
+  span: Tracer.Span | undefined
+): Effect.Effect<A, E | CircuitOpenError, R> =>
+  Effect.matchEffect(shell.circuit.admitRemote(now), {
+    onSuccess: (a: RemoteAdmission): Effect.Effect<A, E | CircuitOpenError, R> => {
+      if (a.transition !== undefined) shell.notify(a.transition)
+      markTransition(shell, span, a.transition)
+      switch (a.decision) {
+        case core.Pass:
+          return pass(shell, self, a.generation, now, a.admittedIn, span, false)
+        case core.Bypass:
+          return self
+        case core.Probe:
+          return shell.follow(a.transition, probe(shell, self, a.generation, a.slot, a.ticket, now, span, false))
+        case core.Reject:
+          return reject(shell, rejecting(a.admittedIn), a.retryAfterMs, span)
+      }
+    },
+    onFailure: (error): Effect.Effect<A, E | CircuitOpenError, R> =>
+      Effect.zipRight(shell.storeFailed(error), Effect.suspend(() => onStoreError(shell, self, now, span)))
+  })
+
+const onStoreError = <A, E, R>(
+  shell: Shell,
+  self: Effect.Effect<A, E, R>,
+  now: number,
+  span: Tracer.Span | undefined
+): Effect.Effect<A, E | CircuitOpenError, R> => {
+  const s = shell.state
+  switch (shell.circuit.onStoreError) {
+    case "allow":
+      return self
+    case "reject":
+      return reject(shell, rejecting(s.tag), 0, span)
+    case "local": {
+      const decision = core.admit(s, now)
+      const t = s.outTransition
+      if (t !== undefined) shell.notify(t)
+      markTransition(shell, span, t)
+      switch (decision) {
+        case core.Pass:
+          return pass(shell, self, s.generation, now, s.tag, span, true)
+        case core.Bypass:
+          return self
+        case core.Probe:
+          return shell.follow(t, probe(shell, self, s.generation, s.outSlot, s.outTicket, now, span, true))
+        case core.Reject:
+          return reject(shell, rejecting(s.tag), s.outRetryAfterMs, span)
+      }
+    }
   }
 }
 
@@ -101,7 +176,7 @@ const admitTraced = <A, E, R>(
 ): Effect.Effect<A, E | CircuitOpenError, R> => {
   const s = shell.state
   const start = shell.clock.unsafeCurrentTimeMillis()
-  const decision = core.admit(s, start)
+  const decision = shell.circuit.admit(start)
   const t = s.outTransition
   if (t !== undefined) shell.notify(t)
   if (decision === core.Bypass) return self
@@ -114,11 +189,13 @@ const admitTraced = <A, E, R>(
     markTransition(shell, span, t)
     switch (decision) {
       case core.Pass:
-        return pass(shell, self, generation, start, admittedIn, span)
+        return pass(shell, self, generation, start, admittedIn, span, false)
       case core.Probe:
-        return shell.follow(t, probe(shell, self, generation, slot, ticket, start, span))
+        return shell.follow(t, probe(shell, self, generation, slot, ticket, start, span, false))
       case core.Reject:
         return reject(shell, admittedIn as "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs, span)
+      default:
+        return admitRemote(shell, self, start, span)
     }
   }
   if (shell.trace === "annotate") {
@@ -147,7 +224,8 @@ const passHandlers = (
   generation: number,
   start: number,
   admittedIn: core.StateTag,
-  span: Tracer.Span | undefined
+  span: Tracer.Span | undefined,
+  local: boolean
 ): PassHandlers => ({
   generation,
   admittedIn,
@@ -158,12 +236,13 @@ const passHandlers = (
       generation,
       start,
       admittedIn,
-      span
+      span,
+      local
     )
     return t === undefined ? Effect.succeed(a) : shell.follow(t, Effect.succeed(a))
   },
   onFailure: (cause) => {
-    const t = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span)
+    const t = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span, local)
     return t === undefined ? Effect.failCause(cause) : shell.follow(t, Effect.failCause(cause))
   }
 })
@@ -174,31 +253,38 @@ const pass = <A, E, R>(
   generation: number,
   start: number,
   admittedIn: core.StateTag,
-  span: Tracer.Span | undefined
+  span: Tracer.Span | undefined,
+  local: boolean
 ): Effect.Effect<A, E, R> => {
   let h: PassHandlers
-  if (start === 0 && span === undefined) {
+  if (start === 0 && span === undefined && !local) {
     const cached = shell.passHandlers
     h = cached !== undefined && cached.generation === generation && cached.admittedIn === admittedIn
       ? cached
-      : (shell.passHandlers = passHandlers(shell, generation, 0, admittedIn, undefined))
-  } else h = passHandlers(shell, generation, start, admittedIn, span)
+      : (shell.passHandlers = passHandlers(shell, generation, 0, admittedIn, undefined, false))
+  } else h = passHandlers(shell, generation, start, admittedIn, span, local)
   return Effect.matchCauseEffect(self, h) as Effect.Effect<A, E, R>
 }
 
-/** Records an outcome and reports it; returns the transition it caused, if any. */
+/**
+ * Records an outcome and reports it; returns the transition it caused, if any.
+ * `local`: the call was admitted by the core on the local state because the
+ * store failed (policy "local"), so it is recorded there too.
+ */
 const settle = (
   shell: Shell,
   outcome: Outcome,
   generation: number,
   start: number,
   admittedIn: core.StateTag,
-  span: Tracer.Span | undefined
+  span: Tracer.Span | undefined,
+  local: boolean
 ): core.Transition | undefined => {
   const s = shell.state
   const now = shell.clockFreeSuccess && outcome._tag === "Success" ? 0 : shell.clock.unsafeCurrentTimeMillis()
   const code = outcomeCode(outcome)
-  core.record(s, now, generation, code, now - start, hintMillis(outcome))
+  if (local) core.record(s, now, generation, code, now - start, hintMillis(outcome))
+  else shell.circuit.record(now, generation, code, now - start, hintMillis(outcome))
   const t = s.outTransition
   if (t !== undefined) shell.notify(t)
   if (shell.observers.length > 0) shell.report(admittedIn, code, now - start)
@@ -226,7 +312,8 @@ const probe = <A, E, R>(
   slot: number,
   ticket: number,
   start: number,
-  span: Tracer.Span | undefined
+  span: Tracer.Span | undefined,
+  local: boolean
 ): Effect.Effect<A, E, R> =>
   Effect.onExit(self, (exit) =>
     Effect.suspend(() => {
@@ -234,21 +321,32 @@ const probe = <A, E, R>(
       const now = shell.clock.unsafeCurrentTimeMillis()
       const outcome = shell.outcomeOf(exit)
       const code = outcomeCode(outcome)
-      core.recordProbe(s, now, generation, slot, ticket, code, now - start, hintMillis(outcome))
+      const hint = hintMillis(outcome)
+      let pending: Effect.Effect<void, CircuitStoreError> | undefined
+      if (local) core.recordProbe(s, now, generation, slot, ticket, code, now - start, hint)
+      else pending = shell.circuit.recordProbe(now, generation, slot, ticket, code, now - start, hint)
       const t = s.outTransition
       if (t !== undefined) shell.notify(t)
       if (shell.observers.length > 0) shell.report("HalfOpen", code, now - start)
       if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
-      return shell.follow(t, Effect.void)
+      return settled(shell, pending, shell.follow(t, Effect.void))
     }))
 
-const manual = (shell: Shell, f: (s: core.State, now: number) => void): Effect.Effect<void> =>
+/** Runs a store's pending effect (a store error is logged, never a defect), then `after`. */
+const settled = (
+  shell: Shell,
+  pending: Effect.Effect<void, CircuitStoreError> | undefined,
+  after: Effect.Effect<void>
+): Effect.Effect<void> =>
+  pending === undefined ? after : Effect.zipRight(Effect.catchAll(pending, (e) => shell.storeFailed(e)), after)
+
+const manual = (shell: Shell, action: core.ManualAction): Effect.Effect<void> =>
   Effect.suspend(() => {
     const s = shell.state
-    f(s, shell.clock.unsafeCurrentTimeMillis())
+    const pending = shell.circuit.control(action, shell.clock.unsafeCurrentTimeMillis())
     const t = s.outTransition
     if (t !== undefined) shell.notify(t)
-    return shell.follow(t, Effect.void)
+    return settled(shell, pending, shell.follow(t, Effect.void))
   })
 
 /** A call's admission, as an `Effect` whose commit runs it: one object per call instead of a closure and a suspend. */
@@ -287,16 +385,20 @@ const BreakerProto = {
     return Stream.unwrapScoped(Effect.map((this as any).subscribe as Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope>, (q) => Stream.fromQueue(q)))
   },
   get forceOpen() {
-    return manual((this as any)[ShellKey], core.forceOpen)
+    return manual((this as any)[ShellKey], "forceOpen")
   },
   get reset() {
-    return manual((this as any)[ShellKey], core.reset)
+    return manual((this as any)[ShellKey], "reset")
   },
   get disable() {
-    return manual((this as any)[ShellKey], core.disable)
+    return manual((this as any)[ShellKey], "disable")
   },
   get metricsOnly() {
-    return manual((this as any)[ShellKey], core.metricsOnly)
+    return manual((this as any)[ShellKey], "metricsOnly")
+  },
+  get export(): Effect.Effect<BreakerState, CircuitStoreError> {
+    const shell: Shell = (this as any)[ShellKey]
+    return Effect.suspend(() => shell.circuit.export(shell.clock.unsafeCurrentTimeMillis()))
   }
 }
 
@@ -314,20 +416,43 @@ const makeProtect = (shell: Shell): <A, E, R>(self: Effect.Effect<A, E, R>) => E
         Effect.withFiberRuntime((fiber) => admitTraced(shell, fiber.currentSpan, self))
     }[shell.name]!
 
-/** @internal */
+/**
+ * Makes a breaker: compiles the options, checks a `restore` snapshot against
+ * them, and opens the breaker's circuit in the store found in the context (the
+ * memory store when there is none).
+ *
+ * @internal
+ */
 export const make = (options: Options): Effect.Effect<Breaker, InvalidOptionError> =>
   Effect.flatMap(Effect.clock, (clock) =>
-    Effect.flatMap(Effect.zipWith(BreakerObservers, FiberRef.get(currentObservers), allObservers), (observers) => {
-      const compiled = compile(options)
-      if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
-      const { classify, config } = compiled.right
-      const now = clock.unsafeCurrentTimeMillis()
-      const state = core.initial(config, now)
-      const attached = observers.length === 0
-        ? observers
-        : observers.map((o) => o.attach !== undefined ? o.attach(config.name, state.tag, now) : o)
-      const shell = new Shell(state, clock, classify ?? defaultClassifier, attached)
-      const breaker = Object.setPrototypeOf(makeProtect(shell), BreakerProto)
-      breaker[ShellKey] = shell
-      return Effect.succeed(breaker as Breaker)
-    }))
+    Effect.flatMap(Effect.zipWith(BreakerObservers, FiberRef.get(currentObservers), allObservers), (observers) =>
+      Effect.flatMap(CircuitBreakerStore, (store) => {
+        const compiled = compile(options)
+        if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
+        const { classify, config } = compiled.right
+        const restoreInput = (options as { readonly restore?: unknown }).restore
+        let restore: BreakerState | undefined
+        if (restoreInput !== undefined) {
+          const decoded = decode(config, restoreInput, "restore")
+          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+          restore = decoded.right
+        }
+        const now = clock.unsafeCurrentTimeMillis()
+        // A store that pushes transitions in (another replica's) reports them through the shell, made below.
+        let shell: Shell | undefined
+        const open = store.open({ config, now, restore, onTransition: (t) => shell?.notifyRemote(t) })
+        const runtime = store === memoryStore ? Effect.succeed(undefined) : Effect.runtime<never>()
+        return Effect.zipWith(open, runtime, (circuit, rt) => {
+          const tag = circuit.state.tag
+          const attached = observers.length === 0
+            ? observers
+            : observers.map((o) => o.attach !== undefined ? o.attach(config.name, tag, now) : o)
+          const runDetached = rt === undefined
+            ? (effect: Effect.Effect<void>) => void Effect.runFork(effect)
+            : (effect: Effect.Effect<void>) => void Runtime.runFork(rt, effect)
+          shell = new Shell(circuit, clock, classify ?? defaultClassifier, attached, runDetached)
+          const breaker = Object.setPrototypeOf(makeProtect(shell), BreakerProto)
+          breaker[ShellKey] = shell
+          return breaker as Breaker
+        })
+      })))

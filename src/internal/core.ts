@@ -1,12 +1,17 @@
 /**
- * The breaker's state machine: plain data and functions of `(state, input, now)`.
- * No Effect, no Clock, no timers: the Effect shell reads the time and calls these
- * inside one atomic `Ref.modify` each for admission and for recording.
+ * The breaker's state machine: functions of `(state, input, now)`, written once.
+ * No Effect, no Clock, no timers: the shell (or a store) reads the time and calls
+ * these in one synchronous step each for admission and for recording, so no
+ * other fiber can interleave (the atomicity `Ref.modify` would give, without the
+ * `Ref`: see the README, "Why the state is not in a Ref").
  *
  * For speed the functions update the state object they are given (windows are
  * ring buffers) and report their decision through its `out*` fields; the result
- * depends only on the inputs. Transitions are lazy: Open becomes HalfOpen when a
- * call arrives after the open time, never by a timer.
+ * depends only on the inputs. `transition.ts` wraps them as the pure function
+ * `(config, data, event, now) -> (data', decision)` over the state as data
+ * (`state.ts`), and a property test proves both paths equal. Transitions are
+ * lazy: Open becomes HalfOpen when a call arrives after the open time, never by
+ * a timer.
  *
  * @internal
  */
@@ -79,6 +84,16 @@ export const Reject = 2
 export const Bypass = 3
 /** @internal */
 export type Decision = typeof Pass | typeof Probe | typeof Reject | typeof Bypass
+/**
+ * Returned only by a store's synchronous admission (never by the core): the
+ * store must decide with an effect (e.g. a fleet-wide half-open permit).
+ *
+ * @internal
+ */
+export const Remote = 4
+
+/** Manual control actions. @internal */
+export type ManualAction = "forceOpen" | "reset" | "disable" | "metricsOnly"
 
 /** Outcome codes as the core sees them. @internal */
 export const OSuccess = 0
@@ -90,8 +105,11 @@ export const OIgnored = 2
 export type OutcomeCode = typeof OSuccess | typeof OFailure | typeof OIgnored
 
 /**
- * The breaker's state, with the configuration it runs by copied in (one object
- * instead of a state pointing at a configuration).
+ * The breaker's state as the in-place core runs it: the data (`BreakerState` in
+ * `state.ts`, what `toData` exports) with the few configuration values the hot
+ * path reads copied in (one object instead of a state pointing at a
+ * configuration), plus the `out*` fields through which a step reports its
+ * decision. The configuration itself is `Config`, compiled once and immutable.
  *
  * @internal
  */
@@ -361,6 +379,55 @@ export const recordProbe = (
   }
 }
 
+/** Runs a manual action. @internal */
+export const control = (s: State, action: ManualAction, now: number): void => {
+  switch (action) {
+    case "forceOpen":
+      return forceOpen(s, now)
+    case "reset":
+      return reset(s, now)
+    case "disable":
+      return disable(s, now)
+    case "metricsOnly":
+      return metricsOnly(s, now)
+  }
+}
+
+/**
+ * A transition decided elsewhere (another replica, through a shared store),
+ * applied to this state: `generation` is the shared generation the transition
+ * created. A transition that is not newer than the state changes nothing (a
+ * late or repeated message). The state enters `to` as if it had decided the
+ * transition itself (counters and permits cleared, windows cleared where a local
+ * transition would clear them) and reports it in `outTransition`.
+ *
+ * @internal
+ */
+export interface RemoteTransition {
+  readonly generation: number
+  readonly to: StateTag
+  readonly at: number
+  readonly reason: Reason
+  /** When `to` is Open. */
+  readonly openUntil: number | undefined
+  /** Consecutive openings since the circuit last closed, as the deciding side counts them. */
+  readonly openings: number
+}
+
+/** @internal */
+export const applyRemote = (s: State, t: RemoteTransition): void => {
+  s.outTransition = undefined
+  if (t.generation <= s.generation) return
+  s.openings = t.openings
+  if (t.to === "Open") {
+    s.openUntil = t.openUntil ?? t.at
+    s.consecutiveFailures = 0
+    for (const w of s.windows) w.reset()
+  }
+  enter(s, t.to, t.at, t.reason)
+  s.generation = t.generation
+}
+
 /** Manual control. @internal */
 export const forceOpen = (s: State, now: number): void => {
   s.outTransition = undefined
@@ -369,6 +436,7 @@ export const forceOpen = (s: State, now: number): void => {
 
 /** Back to Closed with empty windows, from any state. @internal */
 export const reset = (s: State, now: number): void => {
+  s.outTransition = undefined
   s.openings = 0
   enter(s, "Closed", now, { _tag: "Manual", action: "reset" })
 }

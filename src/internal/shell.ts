@@ -12,9 +12,10 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as PubSub from "effect/PubSub"
 import type * as Tracer from "effect/Tracer"
-import { type Classifier, defaultClassifier, type Outcome } from "../Outcome.js"
+import { type Classifier, defaultClassifier, ignored, type Outcome } from "../Outcome.js"
 import * as core from "./core.js"
 import type { Observer, TraceMode } from "./observer.js"
+import type { Circuit, CircuitStoreError } from "./store/types.js"
 import * as attrs from "./telemetry/attributes.js"
 
 /** The `matchCauseEffect` handlers of a passing call. @internal */
@@ -32,6 +33,28 @@ export const outcomeCode = (outcome: Outcome): core.OutcomeCode =>
 /** @internal */
 export const hintMillis = (outcome: Outcome): number =>
   outcome._tag === "Failure" && outcome.retryAfter !== undefined ? Duration.toMillis(outcome.retryAfter) : 0
+
+/**
+ * Whether a classifier's result is an `Outcome` the breaker can use. Anything
+ * else (`undefined`, `null`, `{}`, a `Failure` whose `retryAfter` is not a
+ * Duration) is treated like the classifier throwing.
+ *
+ * @internal
+ */
+export const isOutcome = (u: unknown): u is Outcome => {
+  if (typeof u !== "object" || u === null) return false
+  const tag = (u as { _tag?: unknown })._tag
+  if (tag === "Success" || tag === "Ignored") return true
+  if (tag !== "Failure") return false
+  const retryAfter = (u as { retryAfter?: unknown }).retryAfter
+  return retryAfter === undefined || (Duration.isDuration(retryAfter) && !Number.isNaN(Duration.toMillis(retryAfter)))
+}
+
+const plainFailure: Outcome = { _tag: "Failure", retryAfter: undefined }
+
+/** What an exit counts as when its classifier threw or returned garbage: the caller's own result is kept. */
+const unclassified = (exit: Exit.Exit<unknown, unknown>): Outcome =>
+  exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? ignored : plainFailure
 
 /**
  * What few breakers use (observers' effects and tracing, a subscription, span
@@ -52,8 +75,10 @@ class Extras {
 
 const noExtras = (): Extras => new Extras(undefined, undefined, undefined)
 
-/** A breaker at run time: the core's state, the clock, the classifier and the observers. @internal */
+/** A breaker at run time: its circuit in the store, the clock, the classifier and the observers. @internal */
 export class Shell {
+  /** The circuit's local state (`circuit.state`), read on every call. */
+  readonly state: core.State
   /** Made with the shell when an observer has effects or traces, else on first subscription. */
   extras: Extras | undefined
   readonly defaultClassify: boolean
@@ -64,14 +89,17 @@ export class Shell {
   /** The `matchCauseEffect` handlers of untimed, untraced calls: they depend only on (generation, admittedIn). */
   passHandlers: PassHandlers | undefined = undefined
   constructor(
-    /** The core's state; updated in place, never replaced. */
-    readonly state: core.State,
+    /** The breaker's circuit in its store; its state is updated in place, never replaced. */
+    readonly circuit: Circuit,
     readonly clock: Clock.Clock,
     readonly classify: Classifier<any, any>,
-    readonly observers: ReadonlyArray<Observer>
+    readonly observers: ReadonlyArray<Observer>,
+    /** Runs a transition's effects when no caller's fiber caused it (a transition pushed in by the store). */
+    readonly runDetached: (effect: Effect.Effect<void>) => void
   ) {
+    const state = this.state = circuit.state
     this.defaultClassify = classify === defaultClassifier
-    this.timed = state.slowMs < Infinity || observers.length > 0
+    this.timed = state.slowMs < Infinity || observers.length > 0 || circuit.exactTime === true
     this.clockFreeSuccess = !this.timed && state.windows.length === 0
     const trace = observers.find((o) => o.trace !== undefined)?.trace
     const transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))
@@ -121,17 +149,38 @@ export class Shell {
     for (const o of this.observers) o.onTransition?.(t)
   }
 
-  /** Classifies an exit without letting a throwing classifier crash the caller's fiber. */
+  /** A transition the store applied from outside (another replica): reported like our own, its effects run detached. */
+  notifyRemote(t: core.Transition): void {
+    this.notify(t)
+    const transitionEffect = this.extras?.transitionEffect
+    if (transitionEffect !== undefined) this.runDetached(transitionEffect(t))
+  }
+
+  /** A store effect failed: logged (never a defect), then the store's policy applies. */
+  storeFailed(error: CircuitStoreError): Effect.Effect<void> {
+    return Effect.logWarning(`effect-breaker: ${error.message}; policy onStoreError=${this.circuit.onStoreError}`).pipe(
+      Effect.annotateLogs({ "breaker.name": this.name, "breaker.store": error.store })
+    )
+  }
+
+  /**
+   * Classifies an exit without letting the classifier crash the caller's fiber
+   * or replace its result: interruption alone is Ignored whatever the classifier
+   * says, and a classifier that throws or returns anything but an `Outcome`
+   * counts as if it could not classify (a failed exit is a plain Failure, a
+   * successful one Ignored).
+   */
   outcomeOf(exit: Exit.Exit<unknown, unknown>): Outcome {
+    // The default classifier is ours and already ignores interruption.
+    if (this.defaultClassify) return defaultClassifier(exit)
+    if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) return ignored
+    let outcome: unknown
     try {
-      return this.classify(exit)
+      outcome = this.classify(exit)
     } catch {
-      // A classifier that throws tells us nothing about the dependency: keep the caller's own result.
-      return exit._tag === "Success" || Cause.isInterruptedOnly(exit.cause) ? { _tag: "Ignored" } : {
-        _tag: "Failure",
-        retryAfter: undefined
-      }
+      return unclassified(exit)
     }
+    return isOutcome(outcome) ? outcome : unclassified(exit)
   }
 
   report(admittedIn: core.StateTag, code: core.OutcomeCode, durationMs: number): void {

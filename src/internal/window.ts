@@ -7,7 +7,9 @@
  * per breaker).
  *
  * Windows mutate in place; they are owned by one core state and only touched
- * inside the breaker's atomic `Ref.modify`.
+ * inside one of the breaker's synchronous steps (admission or recording), which
+ * no other fiber can interleave. `toData` / `load` turn a window into plain
+ * numbers and back (see `state.ts`, the state as data).
  *
  * @internal
  */
@@ -47,7 +49,42 @@ export interface Window {
   advance(now: number): void
   record(now: number, bad: boolean): void
   reset(): void
+  /** The window's contents as plain numbers (see `WindowData`). */
+  toData(): WindowData
+  /** Overwrites the contents from data of the same shape (already validated). */
+  load(data: WindowData): void
 }
+
+/**
+ * A window's contents as plain data. Its policy parameters (kind, threshold,
+ * minimum calls, slow duration) are configuration and stay out.
+ *
+ * - `LastCalls`: the ring of `size` outcome bits packed 30 to a number in `bits`
+ *   (bit `i % 30` of `bits[i / 30]` is call slot `i`, 1 = bad), `next` the slot
+ *   the next call goes to, `calls` and `bad` the totals.
+ * - `LastDuration`: `buckets` buckets of `durationMs / buckets` ms; `epoch` is
+ *   `floor(now / width)` of the newest bucket (-1 before the first record),
+ *   bucket `epoch % buckets` the newest; `calls[i]` / `bad[i]` per bucket.
+ *
+ * @internal
+ */
+export type WindowData =
+  | {
+    readonly _tag: "LastCalls"
+    readonly size: number
+    readonly next: number
+    readonly calls: number
+    readonly bad: number
+    readonly bits: ReadonlyArray<number>
+  }
+  | {
+    readonly _tag: "LastDuration"
+    readonly durationMs: number
+    readonly buckets: number
+    readonly epoch: number
+    readonly calls: ReadonlyArray<number>
+    readonly bad: ReadonlyArray<number>
+  }
 
 /**
  * The last `size` calls, as a ring of bits packed 30 to a number (small
@@ -109,6 +146,18 @@ export class CountWindow implements Window {
     this.next = 0
     this.word = 0
     this.mask = 1
+  }
+  toData(): WindowData {
+    return { _tag: "LastCalls", size: this.size, next: this.next, calls: this.calls, bad: this.bad, bits: this.bits.slice() }
+  }
+  load(data: WindowData): void {
+    if (data._tag !== "LastCalls") return
+    for (let i = 0; i < this.bits.length; i++) this.bits[i] = data.bits[i] ?? 0
+    this.calls = data.calls
+    this.bad = data.bad
+    this.next = data.next
+    this.word = Math.floor(data.next / 30)
+    this.mask = 1 << (data.next % 30)
   }
 }
 
@@ -173,6 +222,28 @@ export class TimeWindow implements Window {
     this.calls = 0
     this.bad = 0
     this.epoch = -1
+  }
+  toData(): WindowData {
+    return {
+      _tag: "LastDuration",
+      durationMs: this.durationMs,
+      buckets: this.buckets,
+      epoch: this.epoch,
+      calls: this.callsIn.slice(),
+      bad: this.badIn.slice()
+    }
+  }
+  load(data: WindowData): void {
+    if (data._tag !== "LastDuration") return
+    this.calls = 0
+    this.bad = 0
+    for (let i = 0; i < this.buckets; i++) {
+      this.callsIn[i] = data.calls[i] ?? 0
+      this.badIn[i] = data.bad[i] ?? 0
+      this.calls += this.callsIn[i]!
+      this.bad += this.badIn[i]!
+    }
+    this.epoch = data.epoch
   }
 }
 
