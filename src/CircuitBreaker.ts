@@ -57,13 +57,15 @@ import type * as Queue from "effect/Queue"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import type * as Either from "effect/Either"
 import * as internal from "./internal/breaker.js"
+import * as internalMachine from "./internal/machine.js"
 import type * as core from "./internal/core.js"
 import type { CircuitOpenError, InvalidOptionError } from "./internal/errors.js"
 import * as stream from "./internal/streamBreaker.js"
 import * as state from "./internal/state.js"
 import type { CircuitStoreError } from "./internal/store/types.js"
-import type { Classifier } from "./Outcome.js"
+import type { Classifier, Outcome } from "./Outcome.js"
 import type { TripPolicy } from "./TripPolicy.js"
 
 /**
@@ -398,6 +400,12 @@ export interface StreamBreaker<I = unknown> {
  *
  * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds),
  * nothing per element unless `itemError` is set.
+/**
+ * A breaker's state machine without Effect: the same transitions a breaker
+ * runs, driven synchronously by the caller's own clock. For code that replays
+ * many calls in simulated time (the simulator's search engine replays hours of
+ * traffic per millisecond of wall time). `classify` is not used: the caller
+ * gives outcomes.
  *
  * **Example**
  *
@@ -436,3 +444,53 @@ export const protectStream: {
   <A, E, R>(self: Stream.Stream<A, E, R>, breaker: CircuitBreaker): Stream.Stream<A, E | CircuitOpenError, R> =>
     stream.protect(self, breaker, stream.noOptions)
 )
+
+// ---------------------------------------------------------------------------
+// The state machine alone
+// ---------------------------------------------------------------------------
+
+/**
+ * A breaker's state machine without Effect: the same transitions a breaker
+ * runs, driven synchronously by the caller's own clock. For code that replays
+ * many calls in simulated time (the simulator's search engine replays hours of
+ * traffic per millisecond of wall time). `classify` is not used: the caller
+ * gives outcomes.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Either } from "effect"
+ * import { CircuitBreaker, Outcome, TripPolicy } from "effect-breaker"
+ *
+ * const m = Either.getOrThrow(CircuitBreaker.machine({ name: "sim", policy: TripPolicy.consecutiveFailures(2) }))
+ * for (const at of [0, 10]) m.record(m.admit(at), at + 5, Outcome.failure(), 5)
+ * // m.state is "Open"; m.admit(20) is -1 (rejected) and m.retryAfterMs is 29995
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Machine {
+  readonly name: string
+  /** The current state. */
+  readonly state: State
+  /** The transition the last `admit` or `record` caused, if any. */
+  readonly transition: TransitionEvent | undefined
+  /** After a rejection: millis until a call may be admitted. */
+  readonly retryAfterMs: number
+  /** Admits a call at `now` (millis): a token ≥ 0 to record it with, or -1 when rejected. */
+  admit(now: number): number
+  /** Records how the call admitted as `token` ended at `now`, after `durationMs`. Record each token once. */
+  record(token: number, now: number, outcome: Outcome, durationMs: number): void
+  /** The figures `breaker.stats` gives, as of `now`. */
+  stats(now: number): Stats
+}
+
+/**
+ * Makes a {@link Machine} from the options `make` takes (checked the same way),
+ * starting Closed at `now` (default 0).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const machine: (options: Options, now?: number) => Either.Either<Machine, InvalidOptionError> = internalMachine.machine

@@ -24,13 +24,30 @@ const Latency = Schema.Union(
   ),
   Schema.Struct({ dist: Schema.Literal("lognormal"), medianMs: positive(), p99Ms: positive() }).pipe(
     Schema.filter((l) => l.p99Ms >= l.medianMs || { path: ["p99Ms"], message: `expected a number ≥ medianMs (${l.medianMs}), got ${l.p99Ms}` })
-  )
+  ),
+  /** An LLM answer: the first token after `firstTokenMs`, then one token every `perTokenMs` (lengths from `outputTokens`). */
+  Schema.Struct({ dist: Schema.Literal("tokens"), firstTokenMs: numberIn(0, 3_600_000), perTokenMs: numberIn(0, 60_000) })
 ).annotations({
   message: () => ({
-    message: `expected {"dist":"fixed","ms"} | {"dist":"uniform","minMs","maxMs"} | {"dist":"lognormal","medianMs","p99Ms"}`,
+    message:
+      `expected {"dist":"fixed","ms"} | {"dist":"uniform","minMs","maxMs"} | {"dist":"lognormal","medianMs","p99Ms"} | {"dist":"tokens","firstTokenMs","perTokenMs"}`,
     override: false
   })
 })
+
+/** How long answers are, in output tokens: a lognormal through its median and 99th percentile. */
+const OutputTokens = Schema.Struct({ median: positive(), p99: positive() }).pipe(
+  Schema.filter((t) => t.p99 >= t.median || { path: ["p99"], message: `expected a number ≥ median (${t.median}), got ${t.p99}` })
+)
+
+/** A fraction of the calls is slower by a factor (time to first token and per token alike). */
+const Slow = Schema.Struct({
+  fraction: numberIn(0, 1, "a fraction from 0 to 1"),
+  factor: numberIn(1, 1000, "a factor from 1 to 1000")
+})
+
+/** @internal */
+export type Slow = typeof Slow.Type
 
 /** @internal */
 export type Latency = typeof Latency.Type
@@ -59,7 +76,11 @@ const Behavior = {
   /** Latency of failed calls (default: `latency`). */
   errorLatency: Schema.optional(Latency),
   /** `Retry-After` sent with 429 and 529 answers. */
-  retryAfterSeconds: Schema.optional(numberIn(0, 86_400))
+  retryAfterSeconds: Schema.optional(numberIn(0, 86_400)),
+  /** Answer lengths (used by a `tokens` latency, reported to the breaker as the answer's usage). */
+  outputTokens: Schema.optional(OutputTokens),
+  /** What fraction of the calls is slow, and how much slower. */
+  slow: Schema.optional(Slow)
 }
 
 const Shape = Schema.Union(
@@ -85,6 +106,12 @@ const Outage = Schema.Struct({
   start: expecting(Schema.Number.pipe(Schema.filter((n) => n >= 0)), "a number of seconds ≥ 0"),
   end: expecting(Schema.Number, "a number ≥ start"),
   ...Behavior,
+  /**
+   * Whether the provider is at fault in this window (default true). `false` for trouble a breaker should ride
+   * out (the caller's own rate limit): the window is then not counted as detected or missed, and an opening
+   * in it is a false open.
+   */
+  fault: Schema.optional(expecting(Schema.Boolean, "true or false")),
   /** Repeat the window: `times` more copies, each `everySeconds` after the previous. */
   repeat: Schema.optional(Schema.Struct({ everySeconds: positive(), times: numberIn(1, 10_000, "an integer from 1 to 10000") }))
 }).pipe(
@@ -104,13 +131,27 @@ const ScenarioSchema = Schema.Struct({
   callTimeoutMs: Schema.optional(positive()),
   /** Width of one chart interval. Default: duration / 120. */
   intervalSeconds: Schema.optional(positive()),
-  traffic: Schema.Struct({ rps: numberIn(0.001, 100_000, "a request rate from 0.001 to 100000"), shape: Schema.optional(Shape) }),
+  traffic: Schema.Struct({
+    rps: numberIn(0.001, 100_000, "a request rate from 0.001 to 100000"),
+    shape: Schema.optional(Shape),
+    /** Calls are streams: the breaker judges them by time to first token. Default false. */
+    stream: Schema.optional(expecting(Schema.Boolean, "true or false"))
+  }),
+  /** What callers do around the breaker: retries after a failure, and how long a fallback takes. */
+  caller: Schema.optional(Schema.Struct({
+    retries: Schema.optional(numberIn(0, 10, "an integer from 0 to 10").pipe(Schema.filter(Number.isInteger))),
+    retryDelayMs: Schema.optional(numberIn(0, 600_000)),
+    fallbackMs: Schema.optional(numberIn(0, 600_000))
+  })),
   provider: Schema.Struct({ ...Behavior, latency: Latency }),
   outages: Schema.optionalWith(Schema.Array(Outage), { default: () => [] })
 })
 
 /** A scenario as written in its file. @internal */
 export type ScenarioInput = typeof ScenarioSchema.Type
+
+/** The scenario file's schema (its JSON Schema for editors is generated from it). @internal */
+export const ScenarioFileSchema = ScenarioSchema
 
 /** How the provider behaves over some span of time. @internal */
 export interface Behavior {
@@ -120,6 +161,9 @@ export interface Behavior {
   readonly latency: Latency
   readonly errorLatency: Latency
   readonly retryAfterMs: number
+  /** Answer lengths (lognormal), or undefined when the scenario does not model them. */
+  readonly outputTokens: { readonly median: number; readonly p99: number } | undefined
+  readonly slow: Slow | undefined
 }
 
 /** A window of misbehaviour, in millis, with repeats expanded. @internal */
@@ -129,6 +173,8 @@ export interface Window {
   readonly startMs: number
   readonly endMs: number
   readonly behavior: Behavior
+  /** Whether the provider is at fault (a breaker should open); false for e.g. the caller's own rate limit. */
+  readonly fault: boolean
 }
 
 /** A checked scenario, ready to run. @internal */
@@ -144,6 +190,14 @@ export interface Scenario {
   readonly baseline: Behavior
   /** Sorted by start, non-overlapping. */
   readonly windows: ReadonlyArray<Window>
+  /** Whether calls are streams (the breaker sees time to first token). */
+  readonly stream: boolean
+  readonly retries: number
+  readonly retryDelayMs: number
+  readonly fallbackMs: number
+  /** Whether any behaviour models answer lengths / slow calls: arrivals then draw more random numbers. */
+  readonly usesTokens: boolean
+  readonly usesSlow: boolean
 }
 
 const cdf = (mix: ErrorMix | undefined): Array<number> => {
@@ -154,7 +208,15 @@ const cdf = (mix: ErrorMix | undefined): Array<number> => {
 }
 
 const behavior = (
-  b: { readonly errorRate: number; readonly errors?: ErrorMix | undefined; readonly latency?: Latency | undefined; readonly errorLatency?: Latency | undefined; readonly retryAfterSeconds?: number | undefined },
+  b: {
+    readonly errorRate: number
+    readonly errors?: ErrorMix | undefined
+    readonly latency?: Latency | undefined
+    readonly errorLatency?: Latency | undefined
+    readonly retryAfterSeconds?: number | undefined
+    readonly outputTokens?: { readonly median: number; readonly p99: number } | undefined
+    readonly slow?: Slow | undefined
+  },
   base: Behavior | undefined
 ): Behavior => {
   const latency = b.latency ?? base!.latency
@@ -163,7 +225,9 @@ const behavior = (
     errorCdf: b.errors === undefined && base !== undefined ? base.errorCdf : cdf(b.errors),
     latency,
     errorLatency: b.errorLatency ?? (b.latency === undefined && base !== undefined ? base.errorLatency : latency),
-    retryAfterMs: b.retryAfterSeconds === undefined ? (base?.retryAfterMs ?? 0) : b.retryAfterSeconds * 1000
+    retryAfterMs: b.retryAfterSeconds === undefined ? (base?.retryAfterMs ?? 0) : b.retryAfterSeconds * 1000,
+    outputTokens: b.outputTokens ?? base?.outputTokens,
+    slow: b.slow ?? (base === undefined ? undefined : base.slow)
   }
 }
 
@@ -187,6 +251,7 @@ export const compile = (input: ScenarioInput, source: string): Either.Either<Sce
         startMs: o.start * 1000 + shift,
         endMs: o.end * 1000 + shift,
         behavior: b,
+        fault: o.fault ?? true,
         at: `outages[${i}]`
       })
     }
@@ -205,6 +270,18 @@ export const compile = (input: ScenarioInput, source: string): Either.Either<Sce
     }
   }
   const durationMs = input.durationSeconds * 1000
+  const behaviors = [baseline, ...windows.map((w) => w.behavior)]
+  const tokenLatency = behaviors.some((b) => b.latency.dist === "tokens" || b.errorLatency.dist === "tokens")
+  const missing = tokenLatency && behaviors.findIndex((b) => b.outputTokens === undefined)
+  if (typeof missing === "number" && missing >= 0) {
+    return Either.left(
+      new SimInputError({
+        source,
+        issues: [{ path: "provider.outputTokens", message: `expected {"median","p99"} (in the provider or every window) with a "tokens" latency, got nothing` }]
+      })
+    )
+  }
+  const caller = input.caller ?? {}
   return Either.right({
     name: input.name,
     description: input.description ?? "",
@@ -215,7 +292,13 @@ export const compile = (input: ScenarioInput, source: string): Either.Either<Sce
     rps: input.traffic.rps,
     shape: input.traffic.shape ?? { kind: "constant" },
     baseline,
-    windows: windows.map(({ at: _, ...w }, index) => ({ ...w, index }))
+    windows: windows.map(({ at: _, ...w }, index) => ({ ...w, index })),
+    stream: input.traffic.stream ?? false,
+    retries: caller.retries ?? 0,
+    retryDelayMs: caller.retryDelayMs ?? 0,
+    fallbackMs: caller.fallbackMs ?? 0,
+    usesTokens: behaviors.some((b) => b.outputTokens !== undefined),
+    usesSlow: behaviors.some((b) => b.slow !== undefined)
   })
 }
 

@@ -151,8 +151,9 @@ export const run = (
         const scheduler = new StepScheduler()
         const runFork = Runtime.runFork(Runtime.defaultRuntime)
         const forkOptions = { scheduler }
-        const fallback = config.fallback ?? false
-        const arrivals = new Arrivals(scenario, options.seed ?? scenario.seed)
+        const seed = options.seed ?? scenario.seed
+        const world = { scenario, seed, fallback: config.fallback ?? false }
+        const arrivals = new Arrivals(scenario, seed)
         const progress = options.onProgress
         let hasNext = arrivals.next()
         let events = 0
@@ -160,7 +161,7 @@ export const run = (
           const timer = clock.timers.peek()
           if (hasNext && (timer === undefined || arrivals.current.atMs < timer.at)) {
             clock.now = arrivals.current.atMs
-            runFork(requestProgram(rec, breaker, clock, fallback, arrivals.current), forkOptions)
+            runFork(requestProgram(rec, breaker, clock, world, arrivals.current), forkOptions)
             hasNext = arrivals.next()
           } else if (timer !== undefined) {
             clock.timers.pop()

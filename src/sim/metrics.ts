@@ -12,6 +12,7 @@
 import type * as CircuitBreaker from "../CircuitBreaker.js"
 import type { Scenario } from "./Scenario.js"
 import type { SimConfig } from "./SimConfig.js"
+import * as Latency from "./latency.js"
 import type { Trace } from "./recorder.js"
 
 /** @internal */
@@ -20,6 +21,8 @@ export interface WindowReport {
   readonly startS: number
   readonly endS: number
   readonly errorRate: number
+  /** Whether the provider is at fault (false: trouble the breaker should ride out; not counted as detected or missed). */
+  readonly fault: boolean
   /** Requests made during the window that reached the provider. */
   readonly reached: number
   /** Of those, the ones made after the circuit first opened in the window: half-open probes. */
@@ -65,11 +68,28 @@ export interface ConfigReport {
   readonly rejected: number
   readonly callerErrors: number
   readonly fallbacks: number
+  /** Retried attempts. */
+  readonly retries: number
+  /** Caller latency (answer, error or fallback; retries included) over the run, and for requests made during faults (null when none). */
+  readonly latencyP50Ms: number | null
+  readonly latencyP99Ms: number | null
+  readonly faultLatencyP50Ms: number | null
+  readonly faultLatencyP99Ms: number | null
   /** Fraction of the run spent not Closed. */
   readonly notClosedFraction: number
   readonly windows: ReadonlyArray<WindowReport>
   readonly states: ReadonlyArray<StateSpan>
-  readonly intervals: Trace["intervals"]
+  readonly intervals: Intervals
+}
+
+/** Per chart interval (by arrival time): what happened to the requests made in it, and their callers' mean and worst latency. @internal */
+export interface Intervals {
+  readonly success: ReadonlyArray<number>
+  readonly failed: ReadonlyArray<number>
+  readonly ignored: ReadonlyArray<number>
+  readonly rejected: ReadonlyArray<number>
+  readonly latencyMeanMs: ReadonlyArray<number>
+  readonly latencyMaxMs: ReadonlyArray<number>
 }
 
 const round = (n: number): number => Math.round(n)
@@ -105,7 +125,7 @@ const stateAt = (trace: Trace, atMs: number): CircuitBreaker.State => {
 export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): ConfigReport => {
   const grace = scenario.callTimeoutMs
   const opens = trace.transitions.filter((t) => t.to === "Open")
-  const inFault = (at: number) => scenario.windows.some((w) => at >= w.startMs && at < w.endMs + grace)
+  const inFault = (at: number) => scenario.windows.some((w) => w.fault && at >= w.startMs && at < w.endMs + grace)
   const windows = scenario.windows.map((w, i): WindowReport => {
     const during = opens.filter((t) => t.atMs >= w.startMs && t.atMs < w.endMs + grace)
     let recoverMs: number | null = 0
@@ -118,6 +138,7 @@ export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): 
       startS: w.startMs / 1000,
       endS: w.endMs / 1000,
       errorRate: w.behavior.errorRate,
+      fault: w.fault,
       reached: trace.windows[i]!.reached,
       reachedAfterOpen: trace.windows[i]!.reachedAfterOpen,
       peakInFlight: trace.windows[i]!.peakInFlight,
@@ -127,8 +148,9 @@ export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): 
       recoverMs
     }
   })
-  const detects = windows.flatMap((w) => (w.detectMs === null ? [] : [w.detectMs]))
-  const recovers = windows.flatMap((w) => (w.detectMs === null || w.recoverMs === null ? [] : [w.recoverMs]))
+  const faults = windows.filter((w) => w.fault)
+  const detects = faults.flatMap((w) => (w.detectMs === null ? [] : [w.detectMs]))
+  const recovers = faults.flatMap((w) => (w.detectMs === null || w.recoverMs === null ? [] : [w.recoverMs]))
   const states = stateSpans(trace, scenario.durationMs)
   const notClosed = states.reduce((acc, s) => acc + (s.state === "Closed" ? 0 : s.toMs - s.fromMs), 0)
   const t = trace.totals
@@ -138,13 +160,13 @@ export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): 
     opens: opens.length,
     falseOpens: opens.filter((o) => !inFault(o.atMs)).length,
     detected: detects.length,
-    missed: windows.length - detects.length,
+    missed: faults.length - detects.length,
     detectMeanMs: mean(detects),
     detectMaxMs: max(detects),
-    reachedDuringFaults: windows.reduce((acc, w) => acc + w.reached, 0),
+    reachedDuringFaults: faults.reduce((acc, w) => acc + w.reached, 0),
     recoverMeanMs: mean(recovers),
     recoverMaxMs: max(recovers),
-    neverRecovered: windows.filter((w) => w.recoverMs === null).length,
+    neverRecovered: faults.filter((w) => w.recoverMs === null).length,
     requests: t.requests,
     succeeded: t.succeeded,
     failed: t.failed,
@@ -152,9 +174,24 @@ export const summarize = (scenario: Scenario, config: SimConfig, trace: Trace): 
     rejected: t.rejected,
     callerErrors: t.callerErrors,
     fallbacks: t.fallbacks,
+    retries: t.retries,
+    latencyP50Ms: Latency.quantile(trace.latency.all, 0.5),
+    latencyP99Ms: Latency.quantile(trace.latency.all, 0.99),
+    faultLatencyP50Ms: Latency.quantile(trace.latency.faults, 0.5),
+    faultLatencyP99Ms: Latency.quantile(trace.latency.faults, 0.99),
     notClosedFraction: Math.round((notClosed / scenario.durationMs) * 10_000) / 10_000,
     windows,
     states,
-    intervals: trace.intervals
+    intervals: {
+      success: trace.intervals.success,
+      failed: trace.intervals.failed,
+      ignored: trace.intervals.ignored,
+      rejected: trace.intervals.rejected,
+      latencyMeanMs: trace.intervals.latencySumMs.map((sum, i) => {
+        const n = trace.intervals.success[i]! + trace.intervals.failed[i]! + trace.intervals.ignored[i]! + trace.intervals.rejected[i]!
+        return n === 0 ? 0 : round(sum / n)
+      }),
+      latencyMaxMs: trace.intervals.latencyMaxMs.map(round)
+    }
   }
 }

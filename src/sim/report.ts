@@ -64,6 +64,8 @@ const columns: ReadonlyArray<readonly [string, (c: ConfigReport) => string]> = [
   ["recover mean/max", (c) =>
     `${formatMs(c.recoverMeanMs)} / ${formatMs(c.recoverMaxMs)}${c.neverRecovered > 0 ? ` (${c.neverRecovered} never)` : ""}`],
   ["rejected", (c) => String(c.rejected)],
+  ["p50/p99 in faults", (c) => `${formatMs(c.faultLatencyP50Ms)} / ${formatMs(c.faultLatencyP99Ms)}`],
+  ["p50/p99 overall", (c) => `${formatMs(c.latencyP50Ms)} / ${formatMs(c.latencyP99Ms)}`],
   ["caller errors", (c) => String(c.callerErrors)],
   ["success", (c) => pct(c.succeeded, c.requests)],
   ["not closed", (c) => `${(c.notClosedFraction * 100).toFixed(1)}%`]

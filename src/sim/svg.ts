@@ -9,7 +9,7 @@
  * @internal
  */
 import type * as CircuitBreaker from "../CircuitBreaker.js"
-import type { Report } from "./report.js"
+import { formatMs, type Report } from "./report.js"
 
 const stateColor: Record<CircuitBreaker.State, string> = {
   Closed: "#2e9d57",
@@ -70,6 +70,10 @@ export const toSvg = (report: Report): string => {
     lx += 90
   }
   out.push(`<rect x="${lx}" y="28" width="10" height="10" fill="#000" fill-opacity="0.08" stroke="#999"/><text x="${lx + 14}" y="37">fault window</text>`)
+  lx += 100
+  out.push(`<line x1="${lx}" y1="33" x2="${lx + 12}" y2="33" stroke="#1f4e9c" stroke-width="1.5"/><text x="${lx + 16}" y="37">caller latency (mean)</text>`)
+  let latencyPeak = 1
+  for (const c of report.configs) for (const v of c.intervals.latencyMeanMs) latencyPeak = Math.max(latencyPeak, v)
   report.configs.forEach((c, p) => {
     const y0 = top + p * panelH
     out.push(`<g id="config-${escape(c.config)}">`)
@@ -94,13 +98,15 @@ export const toSvg = (report: Report): string => {
       }
     }
     out.push(`<line x1="${left}" y1="${by + barsH}" x2="${left + plotW}" y2="${by + barsH}" stroke="#333"/>`)
+    const points = c.intervals.latencyMeanMs.map((v, i) => `${f1(left + (i + 0.5) * bw)},${f1(by + barsH - (barsH * v) / latencyPeak)}`)
+    out.push(`<polyline points="${points.join(" ")}" fill="none" stroke="#1f4e9c" stroke-width="1.5"><title>caller latency, mean per interval (top of the panel = ${escape(formatMs(latencyPeak))})</title></polyline>`)
     for (const w of report.scenario.windows) {
       out.push(
         `<rect x="${f1(x(w.startS * 1000))}" y="${y0 - 2}" width="${f1(Math.max(1, x(w.endS * 1000) - x(w.startS * 1000)))}" height="${bandH + barsH + 8}" fill="#000" fill-opacity="0.08" stroke="#999" stroke-dasharray="2,2"><title>${escape(w.label)}: ${w.startS}–${w.endS} s, ${Math.round(w.errorRate * 100)}% errors</title></rect>`
       )
     }
     out.push(
-      `<text x="${left}" y="${by + barsH + 14}" fill="#333">opens ${c.opens} (false ${c.falseOpens}) · reached in faults ${c.reachedDuringFaults} · rejected ${c.rejected} · caller errors ${c.callerErrors}</text>`
+      `<text x="${left}" y="${by + barsH + 14}" fill="#333">opens ${c.opens} (false ${c.falseOpens}) · reached in faults ${c.reachedDuringFaults} · rejected ${c.rejected} · caller errors ${c.callerErrors} · caller p50/p99 in faults ${escape(formatMs(c.faultLatencyP50Ms))} / ${escape(formatMs(c.faultLatencyP99Ms))}, overall ${escape(formatMs(c.latencyP50Ms))} / ${escape(formatMs(c.latencyP99Ms))}</text>`
     )
     out.push(`</g>`)
   })

@@ -37,13 +37,14 @@ export const run = (
     const breaker = yield* CircuitBreaker.make(toOptions(config)).pipe(
       Effect.provideService(BreakerObservers, [rec.observer])
     )
-    const fallback = config.fallback ?? false
-    const arrivals = new Arrivals(scenario, options.seed ?? scenario.seed)
+    const seed = options.seed ?? scenario.seed
+    const world = { scenario, seed, fallback: config.fallback ?? false }
+    const arrivals = new Arrivals(scenario, seed)
     let hasNext = arrivals.next()
     const end = scenario.durationMs + scenario.callTimeoutMs + tickMs
     for (let now = 0; now < end; now += tickMs) {
       while (hasNext && arrivals.current.atMs < now + tickMs) {
-        const program = requestProgram(rec, breaker, clock, fallback, arrivals.current)
+        const program = requestProgram(rec, breaker, clock, world, arrivals.current)
         const offset = arrivals.current.atMs - now
         yield* Effect.fork(offset > 0 ? Effect.zipRight(clock.sleep(Duration.millis(offset)), program) : program)
         hasNext = arrivals.next()
