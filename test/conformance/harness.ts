@@ -1,0 +1,33 @@
+/**
+ * The conformance suite's helpers, bound to one store under test.
+ */
+import { it } from "@effect/vitest"
+import { Effect, type Layer } from "effect"
+import type { Scope } from "effect"
+import type { CircuitBreaker, CircuitBreakerStore } from "effect-breaker"
+
+/** A store under test. */
+export interface StoreUnderTest<R = never> {
+  /** Provides the store (and whatever `settle` needs); built per test. */
+  readonly layer: Layer.Layer<CircuitBreakerStore.CircuitBreakerStore | R, unknown>
+  /** Makes what the store applies in the background visible (default: nothing to wait for). */
+  readonly settle?: Effect.Effect<void, never, R> | undefined
+  /** Titles of tests this store does not claim to pass, each with the reason in the caller's file. */
+  readonly skip?: ReadonlyArray<string> | undefined
+}
+
+/** The test helpers bound to one store: `effect`/`scoped` tests, `settle`, `stats`. */
+export const harness = <R>(store: StoreUnderTest<R>) => {
+  const skipped = new Set(store.skip ?? [])
+  const settle: Effect.Effect<void, never, any> = store.settle ?? Effect.void
+  const provide = <A, E>(self: Effect.Effect<A, E, any>): Effect.Effect<A, unknown> =>
+    Effect.provide(self, store.layer) as Effect.Effect<A, unknown>
+  const effect = (title: string, body: () => Effect.Effect<unknown, unknown, any>) =>
+    (skipped.has(title) ? it.effect.skip : it.effect)(title, () => provide(body()))
+  const scoped = (title: string, body: () => Effect.Effect<unknown, unknown, Scope.Scope | any>) =>
+    (skipped.has(title) ? it.scoped.skip : it.scoped)(title, () => provide(body()))
+  const statsOf = (breaker: CircuitBreaker.CircuitBreaker): Effect.Effect<CircuitBreaker.Stats, never, any> =>
+    Effect.zipRight(settle, breaker.stats)
+  return { effect, scoped, settle, statsOf }
+}
+
