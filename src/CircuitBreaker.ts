@@ -59,6 +59,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type * as Either from "effect/Either"
 import * as internal from "./internal/breaker.js"
+import * as observer from "./internal/observer.js"
 import * as internalMachine from "./internal/machine.js"
 import type * as core from "./internal/core.js"
 import type { CircuitOpenError, InvalidOptionError } from "./internal/errors.js"
@@ -494,3 +495,42 @@ export interface Machine {
  * @category constructors
  */
 export const machine: (options: Options, now?: number) => Either.Either<Machine, InvalidOptionError> = internalMachine.machine
+
+/**
+ * A synchronous hook into what breakers decide, called from the code path that
+ * decides (the same one metrics, spans and logs use): every transition, every
+ * recorded call (with the state that admitted it), every rejection. Keep it
+ * cheap and never throw: it runs inside the breaker's atomic step.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Observer {
+  readonly onTransition?: ((transition: TransitionEvent) => void) | undefined
+  readonly onCall?:
+    | ((breaker: string, admittedIn: State, outcome: "Success" | "Failure" | "Ignored", slow: boolean, durationMs: number) => void)
+    | undefined
+  readonly onRejected?: ((breaker: string, state: State, retryAfterMs: number) => void) | undefined
+}
+
+/**
+ * Adds `observer` to every breaker made where the layer is provided (read once,
+ * when the breaker is made), beside the telemetry layers. The drill and the
+ * simulator record their timelines through it.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker } from "effect-breaker"
+ *
+ * const opened: Array<string> = []
+ * const program = CircuitBreaker.make({ name: "openai" }).pipe(
+ *   Effect.provide(CircuitBreaker.layerObserver({ onTransition: (t) => opened.push(`${t.from}->${t.to}`) }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerObserver: (observer: Observer) => Layer.Layer<never> = observer.layerObserver

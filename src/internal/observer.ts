@@ -88,3 +88,26 @@ export const allObservers = (
   fromContext: ReadonlyArray<Observer>,
   added: ReadonlyArray<Observer>
 ): ReadonlyArray<Observer> => union(fromContext, added)
+
+/** The outcome names of the public `CircuitBreaker.Observer`, by core code. @internal */
+const outcomeNames = ["Success", "Failure", "Ignored"] as const
+
+/** The observer the public hook describes, as the breaker calls it. @internal */
+export interface PublicObserver {
+  readonly onTransition?: ((transition: Transition) => void) | undefined
+  readonly onCall?:
+    | ((breaker: string, admittedIn: StateTag, outcome: "Success" | "Failure" | "Ignored", slow: boolean, durationMs: number) => void)
+    | undefined
+  readonly onRejected?: ((breaker: string, state: StateTag, retryAfterMs: number) => void) | undefined
+}
+
+/** A layer adding a public observer (its outcome codes named). @internal */
+export const layerObserver = (observer: PublicObserver): Layer.Layer<never> => {
+  const onCall = observer.onCall
+  return addObserver({
+    onTransition: observer.onTransition,
+    onRejected: observer.onRejected,
+    onCall: onCall === undefined ? undefined : (breaker, admittedIn, outcome, slow, durationMs) =>
+      onCall(breaker, admittedIn, outcomeNames[outcome], slow, durationMs)
+  })
+}

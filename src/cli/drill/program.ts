@@ -1,0 +1,45 @@
+/**
+ * The drill's program: metrics, the runs, the report. Loaded by `command.ts`
+ * only when the drill runs (it needs optional peers).
+ *
+ * @internal
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { BreakerTelemetry, type InvalidOptionError } from "../../index.js"
+import { layerPrometheus } from "../../otel/index.js"
+import { FakeProvider } from "../../testing/index.js"
+import type { DrillOptions } from "./options.js"
+import { writeReports } from "./output.js"
+import { renderText } from "./report.js"
+import { runDrill } from "./run.js"
+
+/** Breaker metrics on a Prometheus endpoint on a free loopback port, or nothing (with a note) if it cannot start. */
+const metrics = (options: DrillOptions) =>
+  !options.prometheus ? Effect.succeed({ layer: Layer.empty, note: "metrics: off (--no-metrics)" }) : Effect.map(
+    FakeProvider.closedPort,
+    (port) => ({
+      layer: Layer.mergeAll(
+        BreakerTelemetry.layerMetrics,
+        layerPrometheus({ serviceName: "effect-breaker-drill", port }).pipe(
+          Layer.catchAll((e) => Layer.effectDiscard(Console.warn(`metrics: not served (${e.message})`)))
+        )
+      ),
+      note: `metrics: curl http://127.0.0.1:${port}/metrics   (Prometheus, while the drill runs)`
+    })
+  )
+
+/** Runs the drill with `options`, printing as it goes. @internal */
+export const run = (options: DrillOptions): Effect.Effect<void, InvalidOptionError> =>
+  Effect.gen(function*() {
+    const { layer, note } = yield* metrics(options)
+    yield* Console.log(`effect-breaker outage drill — fake OpenAI + Anthropic on 127.0.0.1, ${options.rps} rps, real @effect/ai clients`)
+    yield* Console.log(note)
+    const report = yield* runDrill(options, { print: Console.log, color: process.stdout.isTTY === true }).pipe(Effect.provide(layer))
+    yield* Console.log("")
+    yield* Console.log(renderText(report))
+    const paths = yield* writeReports(report)
+    yield* Console.log(`\nreport: ${paths.json}\ntimeline: ${paths.svg}\nwall time: ${(report.wallTimeMs / 1000).toFixed(1)} s`)
+  }).pipe(Effect.onInterrupt(() => Console.error("\ninterrupted: servers closed, traffic stopped")))
+

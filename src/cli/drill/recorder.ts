@@ -1,0 +1,135 @@
+/**
+ * What happened during one run, recorded as it happens: every caller request,
+ * every attempt that reached a provider, and every breaker transition,
+ * rejection and probe (through a breaker observer). Times are milliseconds
+ * since the run started.
+ *
+ * @since 0.1.0
+ */
+import type * as Clock from "effect/Clock"
+import type { CircuitBreaker } from "../../index.js"
+import type { ServedBy } from "./policy.js"
+
+/**
+ * One caller request: when it started and ended, and who answered (or the
+ * `_tag` of the error the caller saw).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestRecord {
+  readonly startMs: number
+  endMs: number
+  outcome: ServedBy | "error" | "pending"
+  error: string | undefined
+  /** The hedge fired for this request (the primary had not answered after the hedge delay). */
+  hedged: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransitionRecord {
+  readonly atMs: number
+  readonly breaker: string
+  readonly from: CircuitBreaker.State
+  readonly to: CircuitBreaker.State
+  readonly reason: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PhaseRecord {
+  readonly name: "healthy" | "outage" | "recovery"
+  readonly startMs: number
+  endMs: number
+}
+
+const reasonText = (t: CircuitBreaker.TransitionEvent): string => {
+  const r = t.reason
+  switch (r._tag) {
+    case "ConsecutiveFailures":
+      return `${r.failures} consecutive failures`
+    case "FailureRate":
+    case "SlowCallRate":
+      return `${r._tag} ${(r.rate * 100).toFixed(0)}% of ${r.calls}`
+    case "OpenDurationElapsed":
+      return "open duration elapsed"
+    case "ProbeFailed":
+      return r.slow ? "probe too slow" : "probe failed"
+    case "ProbesSucceeded":
+      return `${r.successes} probe(s) succeeded`
+    case "Manual":
+      return r.action
+  }
+}
+
+/**
+ * The recording of one run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Recorder {
+  readonly requests: Array<RequestRecord> = []
+  readonly transitions: Array<TransitionRecord> = []
+  /** Rejections by a breaker: when, and which breaker. */
+  readonly rejections: Array<{ readonly atMs: number; readonly breaker: string }> = []
+  /** Attempts that left for a provider (admitted by its breaker). */
+  readonly attempts: Array<{ readonly atMs: number; readonly provider: string }> = []
+  /** Half-open probes that finished, by breaker. */
+  readonly probes: Record<string, number> = {}
+  readonly phases: Array<PhaseRecord> = []
+  private readonly t0: bigint
+
+  constructor(readonly clock: Clock.Clock) {
+    this.t0 = clock.unsafeCurrentTimeNanos()
+  }
+
+  /** Milliseconds since the run started (sub-millisecond precision). */
+  now(): number {
+    return Number(this.clock.unsafeCurrentTimeNanos() - this.t0) / 1e6
+  }
+
+  begin(): RequestRecord {
+    const r: RequestRecord = { startMs: this.now(), endMs: NaN, outcome: "pending", error: undefined, hedged: false }
+    this.requests.push(r)
+    return r
+  }
+
+  end(r: RequestRecord, outcome: ServedBy | "error", error?: string, hedged = false): void {
+    r.endMs = this.now()
+    r.outcome = outcome
+    r.error = error
+    r.hedged = hedged
+  }
+
+  attempt(provider: string): void {
+    this.attempts.push({ atMs: this.now(), provider })
+  }
+
+  phase(name: PhaseRecord["name"]): void {
+    const at = this.now()
+    const last = this.phases[this.phases.length - 1]
+    if (last !== undefined) last.endMs = at
+    this.phases.push({ name, startMs: at, endMs: NaN })
+  }
+
+  finish(): void {
+    const last = this.phases[this.phases.length - 1]
+    if (last !== undefined && Number.isNaN(last.endMs)) last.endMs = this.now()
+  }
+
+  /** The breaker observer that feeds this recording (synchronous, a push per event). */
+  readonly observer: CircuitBreaker.Observer = {
+    onTransition: (t) =>
+      this.transitions.push({ atMs: this.now(), breaker: t.breaker, from: t.from, to: t.to, reason: reasonText(t) }),
+    onRejected: (breaker) => this.rejections.push({ atMs: this.now(), breaker }),
+    onCall: (breaker, admittedIn) => {
+      if (admittedIn === "HalfOpen") this.probes[breaker] = (this.probes[breaker] ?? 0) + 1
+    }
+  }
+}
