@@ -146,6 +146,9 @@ export const load = (s: core.State, data: BreakerState): void => {
   s.outTransition = undefined
 }
 
+/** The state of a new breaker, as data. @internal */
+export const initialData = (config: core.Config, now: number): BreakerState => toData(core.initial(config, now))
+
 /** A fresh in-place state holding `data`, for `config`. @internal */
 export const fromData = (config: core.Config, data: BreakerState): core.State => {
   const s = core.initial(config, data.enteredAt)
