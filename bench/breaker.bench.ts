@@ -16,7 +16,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import OpossumBreaker from "opossum"
-import { CircuitBreaker, CircuitOpenError, TripPolicy } from "../src/index.js"
+import { CircuitBreaker, CircuitOpenError, Retry, TripPolicy } from "../src/index.js"
 import { type Case, awaitLoop, awaitRejectLoop, fiberLoop, measure, ns, ratio, settledMemory, table } from "./harness.js"
 
 const quick = process.env["BENCH_QUICK"] === "1"
@@ -51,6 +51,8 @@ const closedCountWindow = run(CircuitBreaker.make({
 const open = run(CircuitBreaker.make({ name: "open", policy: TripPolicy.consecutiveFailures(5) }))
 run(open.forceOpen)
 const concurrent = run(CircuitBreaker.make({ name: "concurrent", policy: TripPolicy.consecutiveFailures(5) }))
+// the default retry (3 retries, exponential from 100 ms, jittered), outside the closed breaker
+const retry = run(Retry.make({ breaker: closed }))
 
 // --- cockatiel 3.2.1 and opossum 9 -----------------------------------------------------------------------------
 
@@ -115,6 +117,13 @@ const cases: ReadonlyArray<Case> = [
     includes: "same, count window of 100 calls (no clock read)",
     n: N,
     run: fiberLoop(() => closedCountWindow(succeed))
+  },
+  {
+    key: "retryClosedNs",
+    label: "effect-breaker retry(breaker), success path",
+    includes: "yield* retry(breaker(Effect.succeed(1))): the retry's cost when nothing fails",
+    n: N,
+    run: fiberLoop(() => retry(closed(succeed)))
   },
   {
     key: "shellFloorNs",
@@ -303,6 +312,7 @@ const main = async (): Promise<void> => {
     closedNs: "bareStepNs",
     closedTimeWindowNs: "bareStepNs",
     closedCountWindowNs: "bareStepNs",
+    retryClosedNs: "closedNs",
     shellFloorNs: "bareStepNs",
     rejectNs: "bareFailNs",
     cockatielClosedNs: "awaitBaselineNs",
@@ -377,6 +387,8 @@ const main = async (): Promise<void> => {
     closedNs: Math.round(m("closedNs")),
     closedTimeWindowNs: Math.round(m("closedTimeWindowNs")),
     rejectNs: Math.round(m("rejectNs")),
+    retryClosedNs: Math.round(m("retryClosedNs")),
+    retrySuccessOverheadNs: Math.round(m("retryClosedNs") - m("closedNs")),
     cockatielClosedNs: Math.round(m("cockatielClosedNs")),
     cockatielRejectNs: Math.round(m("cockatielRejectNs")),
     opossumClosedNs: Math.round(m("opossumClosedNs")),

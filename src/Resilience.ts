@@ -61,6 +61,7 @@ import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type * as Schedule from "effect/Schedule"
 import type { CircuitBreaker } from "./CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreaker.js"
 import type { Alternative, Served } from "./Fallback.js"
@@ -102,7 +103,13 @@ export interface Resilience<in E = unknown, GErr = never> {
  * @since 0.1.0
  * @category models
  */
-export interface RetryOptions<E> extends Retry.Options<E> {
+export interface RetryOptions<E> extends Omit<Retry.Options<E>, "schedule"> {
+  /**
+   * The backoff, any `Schedule` (see `Retry.Options`). Its input is every
+   * failure the retry sees: your errors, timeouts, gate rejections and
+   * half-open rejections.
+   */
+  readonly schedule?: Schedule.Schedule<unknown, unknown> | undefined
   /** Retry a timed-out attempt. Default true. */
   readonly timeouts?: boolean | undefined
 }

@@ -1,14 +1,21 @@
 /**
- * Retry as a `Schedule`: exponential backoff with jitter, capped attempts and
- * capped total time, only for retryable failures, honouring a failure's
- * retry-after hint, and never retrying a `CircuitOpenError`.
+ * Retry, Schedule first: any `Schedule` you build decides the backoff, and
+ * this module adds what only a circuit-breaker library knows: never retry an
+ * open circuit, stop when the circuit will still be open at the next attempt,
+ * wait at least a provider's retry-after hint, and fail at once when a hint is
+ * longer than `maxWait`.
  *
  * **Details**
  *
- * For the `n`-th retry the delay is `min(maxDelay, base * factor^(n-1))`, jittered
- * by `±jitter` (then capped at `maxDelay` again), and raised to the failure's hint
- * when `retryAfter(error)` returns one. The schedule stops, and the call fails at
- * once with its own error (no waiting), when:
+ * The backoff is `schedule` when given (e.g.
+ * `Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4)))`;
+ * its input is each failure, and a retry ends when it is done). Without it the
+ * convenience options build one: `times` recurrences of
+ * `Schedule.exponential(base, factor)`, capped at `maxDelay`, jittered by
+ * `±jitter` (`Schedule.jitteredWith`) and capped again, within `maxElapsed`.
+ * The delay is raised to the failure's hint when `retryAfter(error)` returns
+ * one. The retry stops, and the call fails at once with its own error (no
+ * waiting), when:
  *
  * - the error is a `CircuitOpenError` in state `Open` or `ForcedOpen` (always:
  *   put the retry **outside** the breaker, `call.pipe(breaker, retry)`, so every
@@ -18,9 +25,10 @@
  *   probe in flight is deciding. Inside a `Failover` step it is not retried
  *   (the next step serves at once);
  * - `while(error)` is false (not retryable);
- * - `times` retries have been made;
+ * - the backoff schedule is done (`times` retries have been made);
  * - the hint is longer than `maxWait` (we would rather fail now than wait that long);
- * - waiting would take the time since the first failure past `maxElapsed`;
+ * - waiting would take the time since the first failure past `maxElapsed`
+ *   (convenience options only: bound your own schedule with `Schedule.upTo`);
  * - with `breaker` set: that breaker will still be open when the next attempt
  *   is due (the attempt could only be rejected).
  *
@@ -35,7 +43,7 @@
  * **Example**
  *
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Schedule } from "effect"
  * import { CircuitBreaker, Retry } from "effect-breaker"
  *
  * const program = Effect.gen(function*() {
@@ -43,11 +51,17 @@
  *   const retry = yield* Retry.make({ times: 3, base: "100 millis", maxWait: "10 seconds" })
  *   // retry OUTSIDE the breaker
  *   const answer = yield* Effect.succeed("ok").pipe(breaker, retry)
- *   // or compose the schedule yourself
- *   const again = yield* Effect.retry(breaker(Effect.succeed("ok")), retry.schedule)
- *   return [answer, again]
+ *   // or bring your own backoff schedule
+ *   const custom = yield* Retry.make({
+ *     schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(4))),
+ *     breaker
+ *   })
+ *   const again = yield* Effect.succeed("ok").pipe(breaker, custom)
+ *   // or compose the guarded schedule with Effect.retry
+ *   const third = yield* Effect.retry(breaker(Effect.succeed("ok")), retry.schedule)
+ *   return [answer, again, third]
  * })
- * // Effect.runPromise(program) resolves to ["ok", "ok"]
+ * // Effect.runPromise(program) resolves to ["ok", "ok", "ok"]
  * ```
  *
  * @since 0.1.0
@@ -85,6 +99,13 @@ export interface Retry<in E = unknown> {
  * @category models
  */
 export interface Options<in E = unknown> {
+  /**
+   * The backoff: any `Schedule` (its input is each failure, including a
+   * half-open `CircuitOpenError`; the retry ends when it is done). When set,
+   * the convenience options `times`, `base`, `factor`, `maxDelay`,
+   * `maxElapsed` and `jitter` must not be.
+   */
+  readonly schedule?: Schedule.Schedule<unknown, E | CircuitOpenError> | undefined
   /** How many retries at most (attempts = times + 1). Default 3; 0 disables retrying. */
   readonly times?: number | undefined
   /** The first delay. Default 100 millis. */

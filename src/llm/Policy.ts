@@ -85,7 +85,7 @@ import type { HeaderRecord } from "../internal/llm/headers.js"
 import * as internal from "../internal/llm/policy.js"
 import type { Settings } from "../BreakerRegistry.js"
 import type { GateClosedError, RateLimitGate } from "../RateLimitGate.js"
-import type * as Retry from "../Retry.js"
+import type * as Resilience from "../Resilience.js"
 import type { ProviderError } from "./ProviderError.js"
 
 /**
@@ -144,7 +144,7 @@ export interface Policy<in In = ProviderError> {
  * @since 0.1.0
  * @category models
  */
-export type RetryOptions = Omit<Retry.Options<ProviderError>, "while" | "retryAfter" | "breaker">
+export type RetryOptions = Omit<Resilience.RetryOptions<ProviderError>, "while" | "retryAfter" | "breaker" | "timeouts">
 
 /**
  * @since 0.1.0

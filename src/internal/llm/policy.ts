@@ -29,7 +29,6 @@ import {
 import type { Settings } from "../../BreakerRegistry.js"
 import * as RateLimitGate from "../../RateLimitGate.js"
 import * as Resilience from "../../Resilience.js"
-import type * as Retry from "../../Retry.js"
 import { asFailoverStep, sooner } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { annotateFallback } from "../telemetry/annotate.js"
@@ -56,7 +55,7 @@ export interface Context {
 }
 
 /** @internal */
-export type RetryOptions = Omit<Retry.Options<ProviderError>, "while" | "retryAfter" | "breaker">
+export type RetryOptions = Omit<Resilience.RetryOptions<ProviderError>, "while" | "retryAfter" | "breaker" | "timeouts">
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/llm/Policy")

@@ -76,7 +76,7 @@ export const make = <E, GErr = never>(
           (Cause.isTimeoutException(e) ? retryTimeouts : userWhile === undefined || userWhile(e as E)),
         hint: (e) => gate?.retryAfterOf(e) ?? (Cause.isTimeoutException(e) || userHint === undefined ? undefined : userHint(e as E))
       }
-      if (config.times > 0) retrying = retry.fromConfig(composed) as unknown as Transform
+      if (config.enabled) retrying = retry.fromConfig(composed) as unknown as Transform
     }
 
     const pipeline = (ms: number, key: string | undefined): Transform => {

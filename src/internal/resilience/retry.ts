@@ -1,5 +1,10 @@
 /**
- * Retry: the pure delay decision and the `Schedule` built on it.
+ * Retry, Schedule first: any `Schedule` decides the backoff; this module adds
+ * only what the library knows (never retry an open circuit, stop when the
+ * circuit will still be open at the next attempt, wait at least a provider's
+ * hint, fail at once on a hint past `maxWait`). The convenience options build
+ * the backoff with `Schedule.exponential`, `Schedule.jitteredWith`,
+ * `Schedule.modifyDelay` and `Schedule.recurs`.
  *
  * @internal
  */
@@ -7,10 +12,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { pipeArguments } from "effect/Pipeable"
-import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
+import * as Intervals from "effect/ScheduleIntervals"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
 import { isHalfOpenRejection, retryHalfOpen } from "../rejection.js"
@@ -28,12 +33,12 @@ export type StopReason = "CircuitOpen" | "NotRetryable" | "AttemptsExhausted" | 
 
 /** Validated options. @internal */
 export interface Config<E> {
-  readonly times: number
-  readonly baseMs: number
-  readonly factor: number
-  readonly maxDelayMs: number
+  /** The backoff: the user's schedule, or one built from the convenience options. */
+  readonly backoff: Schedule.Schedule<unknown, unknown>
+  /** False when `times` is 0: the call runs once, unwrapped. */
+  readonly enabled: boolean
+  /** Cap on the time from the first failure to a retry's start (convenience options only; else Infinity). */
   readonly maxElapsedMs: number
-  readonly jitter: number
   readonly maxWaitMs: number
   readonly retryable: ((error: E) => boolean) | undefined
   readonly hint: ((error: E) => Duration.Duration | undefined) | undefined
@@ -52,60 +57,90 @@ export const defaults = {
   maxWaitMs: 30_000
 } as const
 
+/**
+ * The convenience backoff as a Schedule: `times` recurrences of
+ * `min(maxDelay, base * factor^(n-1))`, jittered by `±jitter` and capped again.
+ *
+ * @internal
+ */
+export const exponential = (options: {
+  readonly times: number
+  readonly baseMs: number
+  readonly factor: number
+  readonly maxDelayMs: number
+  readonly jitter: number
+}): Schedule.Schedule<unknown> => {
+  const maxDelay = Duration.millis(options.maxDelayMs)
+  const cap = Schedule.modifyDelay((_: unknown, delay: Duration.Duration) => Duration.min(delay, maxDelay))
+  const capped = cap(Schedule.exponential(Duration.millis(options.baseMs), options.factor))
+  const jittered = options.jitter === 0
+    ? capped
+    : cap(Schedule.jitteredWith(capped, { min: 1 - options.jitter, max: 1 + options.jitter }))
+  return Schedule.intersect(jittered, Schedule.recurs(options.times))
+}
+
+const convenience = ["times", "base", "factor", "maxDelay", "maxElapsed", "jitter"] as const
+
 /** Checks options; throws `Invalid` (see `validate.ts`). @internal */
 export const compile = <E>(options: Options<E> | undefined, path = "retry"): Config<E> => {
   const o = options ?? {}
   check.object(path, o)
-  return {
-    times: check.integer(`${path}.times`, o.times, 0, 1_000_000, defaults.times),
-    baseMs: check.millis(`${path}.base`, o.base, defaults.baseMs, { allowZero: true }),
-    factor: check.number(`${path}.factor`, o.factor, 1, 1_000, defaults.factor),
-    maxDelayMs: check.millis(`${path}.maxDelay`, o.maxDelay, defaults.maxDelayMs, { allowZero: true }),
-    maxElapsedMs: check.millis(`${path}.maxElapsed`, o.maxElapsed, defaults.maxElapsedMs, {
-      allowZero: true,
-      allowInfinite: true
-    }),
-    jitter: check.number(`${path}.jitter`, o.jitter, 0, 1, defaults.jitter),
+  const common = {
     maxWaitMs: check.millis(`${path}.maxWait`, o.maxWait, defaults.maxWaitMs, { allowZero: true, allowInfinite: true }),
-    retryable: check.func(`${path}.while`, o.while, "a function from the error to boolean"),
-    hint: check.func(`${path}.retryAfter`, o.retryAfter, "a function from the error to a Duration or undefined"),
+    retryable: check.func<(error: E) => boolean>(`${path}.while`, o.while, "a function from the error to boolean"),
+    hint: check.func<(error: E) => Duration.Duration | undefined>(
+      `${path}.retryAfter`,
+      o.retryAfter,
+      "a function from the error to a Duration or undefined"
+    ),
     breaker: o.breaker === undefined || isCircuitBreaker(o.breaker)
       ? o.breaker
       : check.invalid(`${path}.breaker`, o.breaker, "a CircuitBreaker (CircuitBreaker.make)")
   }
+  if (o.schedule !== undefined) {
+    if (!Schedule.isSchedule(o.schedule)) check.invalid(`${path}.schedule`, o.schedule, "a Schedule")
+    const both = convenience.find((k) => o[k] !== undefined)
+    if (both !== undefined) {
+      check.invalid(`${path}.${both}`, o[both], `nothing: "schedule" is set, so the schedule alone decides the backoff`)
+    }
+    // Type-only widening: the backoff is stepped with the failures the retry sees, which its input type names
+    // (a composed policy also feeds it its timeouts and gate rejections, see Resilience.RetryOptions).
+    const backoff = o.schedule as Schedule.Schedule<unknown, unknown>
+    return { ...common, backoff, enabled: true, maxElapsedMs: Infinity }
+  }
+  const times = check.integer(`${path}.times`, o.times, 0, 1_000_000, defaults.times)
+  const backoff = exponential({
+    times,
+    baseMs: check.millis(`${path}.base`, o.base, defaults.baseMs, { allowZero: true }),
+    factor: check.number(`${path}.factor`, o.factor, 1, 1_000, defaults.factor),
+    maxDelayMs: check.millis(`${path}.maxDelay`, o.maxDelay, defaults.maxDelayMs, { allowZero: true }),
+    jitter: check.number(`${path}.jitter`, o.jitter, 0, 1, defaults.jitter)
+  })
+  const maxElapsedMs = check.millis(`${path}.maxElapsed`, o.maxElapsed, defaults.maxElapsedMs, {
+    allowZero: true,
+    allowInfinite: true
+  })
+  return { ...common, backoff, enabled: times > 0, maxElapsedMs }
 }
 
-/** The backoff before retry number `attempt` (1-based), before any hint. `random` is in [0, 1). @internal */
-export const backoffMs = <E>(c: Config<E>, attempt: number, random: number): number => {
-  const raw = Math.min(c.maxDelayMs, c.baseMs * Math.pow(c.factor, attempt - 1))
-  return c.jitter === 0 ? raw : Math.min(c.maxDelayMs, raw * (1 + c.jitter * (2 * random - 1)))
+interface StepState {
+  readonly inner: unknown
+  readonly attempt: number
+  readonly start: number
 }
 
 /**
- * The decision for the failure `error` after `attempt - 1` retries, `elapsedMs`
- * after the first failure: the delay in millis before retry number `attempt`,
- * or why to stop. A caller-supplied predicate or hint that throws stops the retry
- * (the call fails with its own error) rather than crashing the fiber.
- *
- * @internal
+ * What the library knows about a failure before the backoff is asked: stop
+ * (and why), or the least delay (a provider's hint, 0 without one). A
+ * caller-supplied predicate or hint that throws stops the retry (the call
+ * fails with its own error) rather than crashing the fiber.
  */
-export const decide = <E>(
-  c: Config<E>,
-  attempt: number,
-  elapsedMs: number,
-  error: E | CircuitOpenError,
-  random: number,
-  halfOpen = true
-): number | StopReason => {
+const judge = <E>(c: Config<E>, error: E | CircuitOpenError, halfOpen: boolean): number | StopReason => {
   if (error instanceof CircuitOpenError) {
-    // Open/ForcedOpen: known to be failing, stop. HalfOpen: a probe decides now; try again after our own backoff
+    // Open/ForcedOpen: known to be failing, stop. HalfOpen: a probe decides now; try again after the backoff
     // (its retryAfter is zero), unless `halfOpen` is false (a failover step: the next step serves instead).
-    if (error.state !== "HalfOpen" || !halfOpen) return "CircuitOpen"
-    if (attempt > c.times) return "AttemptsExhausted"
-    const backoff = backoffMs(c, attempt, random)
-    return elapsedMs + backoff > c.maxElapsedMs ? "ElapsedExceeded" : backoff
+    return error.state === "HalfOpen" && halfOpen ? 0 : "CircuitOpen"
   }
-  if (attempt > c.times) return "AttemptsExhausted"
   let hintMs = 0
   try {
     if (c.retryable !== undefined && !c.retryable(error)) return "NotRetryable"
@@ -115,54 +150,47 @@ export const decide = <E>(
     return "NotRetryable"
   }
   if (!(hintMs >= 0)) hintMs = 0
-  if (hintMs > c.maxWaitMs) return "RetryAfterTooLong"
-  const delay = Math.max(backoffMs(c, attempt, random), hintMs)
-  if (elapsedMs + delay > c.maxElapsedMs) return "ElapsedExceeded"
-  return delay
+  return hintMs > c.maxWaitMs ? "RetryAfterTooLong" : hintMs
 }
-
-interface StepState {
-  readonly attempt: number
-  readonly start: number
-}
-
-const initialState: StepState = { attempt: 1, start: -1 }
 
 /**
- * The schedule: its input is the failure, its output the delay it chose. When it
- * stops it annotates the current span with `retry.stop` (the failure path only).
+ * The schedule: the backoff, guarded by what the library knows. Its input is
+ * the failure, its output the delay it chose. When it stops it annotates the
+ * current span with `retry.stop` (the failure path only).
  *
  * @internal
  */
 export const schedule = <E>(c: Config<E>): Schedule.Schedule<Duration.Duration, E | CircuitOpenError> =>
-  Schedule.makeWithState<StepState, E | CircuitOpenError, Duration.Duration>(initialState, (now, error, state) => {
-    const start = state.start < 0 ? now : state.start
-    const stop = (reason: StopReason) =>
-      Effect.as(
-        Effect.annotateCurrentSpan({ "retry.stop": reason, "retry.attempts": state.attempt }),
-        [state, Duration.zero, ScheduleDecision.done] as const
-      )
-    const go = (d: number) =>
-      Effect.succeed(
-        [
-          { attempt: state.attempt + 1, start },
-          Duration.millis(d),
-          ScheduleDecision.continueWith(Interval.after(now + d))
-        ] as const
-      )
-    const step = (random: number, halfOpen: boolean) => {
-      const d = decide(c, state.attempt, now - start, error, random, halfOpen)
-      if (typeof d === "string") return stop(d)
-      // the failure path only: if the breaker will still be rejecting when the attempt is due, waiting is pointless
-      if (c.breaker !== undefined) {
-        return Effect.flatMap(c.breaker.stats, (s) => s.retryAfterMs > d ? stop("CircuitOpen") : go(d))
+  Schedule.makeWithState<StepState, E | CircuitOpenError, Duration.Duration>(
+    { inner: c.backoff.initial, attempt: 1, start: -1 },
+    (now, error, state) => {
+      const start = state.start < 0 ? now : state.start
+      const stop = (reason: StopReason) =>
+        Effect.as(
+          Effect.annotateCurrentSpan({ "retry.stop": reason, "retry.attempts": state.attempt }),
+          [state, Duration.zero, ScheduleDecision.done] as const
+        )
+      const step = (halfOpen: boolean) => {
+        const least = judge(c, error, halfOpen)
+        if (typeof least === "string") return stop(least)
+        return Effect.flatMap(c.backoff.step(now, error, state.inner), ([inner, _, decision]) => {
+          if (ScheduleDecision.isDone(decision)) return stop("AttemptsExhausted")
+          const d = Math.max(Intervals.start(decision.intervals) - now, least, 0)
+          if (now - start + d > c.maxElapsedMs) return stop("ElapsedExceeded")
+          const go = Effect.succeed([
+            { inner, attempt: state.attempt + 1, start },
+            Duration.millis(d),
+            ScheduleDecision.continueWith(Interval.after(now + d))
+          ] as const)
+          // if the breaker will still be rejecting when the attempt is due, waiting is pointless
+          return c.breaker === undefined
+            ? go
+            : Effect.flatMap(c.breaker.stats, (s) => s.retryAfterMs > d ? stop("CircuitOpen") : go)
+        })
       }
-      return go(d)
+      return isHalfOpenRejection(error) ? Effect.flatMap(FiberRef.get(retryHalfOpen), step) : step(true)
     }
-    const withRandom = (halfOpen: boolean) =>
-      c.jitter === 0 ? step(0.5, halfOpen) : Effect.flatMap(Random.next, (r) => step(r, halfOpen))
-    return isHalfOpenRejection(error) ? Effect.flatMap(FiberRef.get(retryHalfOpen), withRandom) : withRandom(true)
-  })
+  )
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Retry")
@@ -212,7 +240,7 @@ const RetryProto = {
 export const fromConfig = <E>(config: Config<E>): Retry<E> => {
   const sched = schedule(config)
   const retry = <A, E2 extends E | CircuitOpenError, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R> =>
-    config.times === 0 ? self : retryLazily(self, sched, config.breaker?.name)
+    config.enabled ? retryLazily(self, sched, config.breaker?.name) : self
   const policy = Object.setPrototypeOf(retry, RetryProto)
   Object.assign(policy, { schedule: sched, config })
   return policy as Retry<E>
