@@ -334,7 +334,14 @@ export {
    * @since 0.1.0
    * @category errors
    */
-  StreamTimeoutError
+  StreamTimeoutError,
+  /**
+   * Which limit a stream exceeded: `"firstElement"`, `"idle"` or `"total"`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  StreamTimeoutKind
 } from "./internal/streamBreaker.js"
 
 /**
@@ -343,11 +350,26 @@ export {
  */
 export interface StreamOptions<I = unknown> {
   /**
-   * Fail the stream with {@link StreamTimeoutError} (a failure for the breaker)
-   * when no element arrives within this long of the stream starting. Must be
-   * positive; `Duration.infinity` means no limit. Default: no limit.
+   * Fail the stream with {@link StreamTimeoutError} (`kind: "firstElement"`, a
+   * failure for the breaker) when no element arrives within this long of the
+   * stream starting. Must be positive; `Duration.infinity` means no limit.
+   * Default: 60 seconds.
    */
   readonly firstElementTimeout?: Duration.DurationInput | undefined
+  /**
+   * Fail the stream with {@link StreamTimeoutError} (`kind: "idle"`) when, after
+   * an element, the next one does not arrive within this long: a provider that
+   * sends a few tokens and goes silent. `Duration.infinity` means no limit.
+   * Default: 120 seconds (reasoning models can pause for a minute or more).
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /**
+   * Fail the stream with {@link StreamTimeoutError} (`kind: "total"`) once it
+   * has spent this long waiting for its upstream in all (the time the consumer
+   * takes between pulls does not count). `Duration.infinity` means no limit.
+   * Default: 10 minutes (the request timeout of OpenAI's and Anthropic's SDKs).
+   */
+  readonly totalTimeout?: Duration.DurationInput | undefined
   /**
    * Returns an error for an item that says the call failed although the stream
    * goes on (`undefined` for every other item). The breaker records the call
@@ -388,16 +410,22 @@ export interface StreamBreaker<I = unknown> {
  *   that `@effect/ai` emits when a provider sends `event: error` after HTTP 200)
  *   → the call failed with that error, recorded as soon as the item is seen; the
  *   item itself still reaches the consumer, unchanged;
- * - **no element** within `firstElementTimeout` → the stream fails with
- *   {@link StreamTimeoutError}, and the call failed with it;
+ * - **no element** within `firstElementTimeout` (default 60 s), **no next
+ *   element** within `idleTimeout` of the last one (default 120 s), or more
+ *   than `totalTimeout` spent waiting for the upstream (default 10 min) → the
+ *   stream fails with {@link StreamTimeoutError} (its `kind` says which), and
+ *   the call failed with it: a provider that stalls after its first tokens is
+ *   bounded and counted;
  * - the **consumer stops** early (`Stream.take`, interruption, its scope closes)
  *   → the call is interrupted: Ignored, and a half-open probe's permit is freed.
  *
  * The outcome is recorded before the consumer sees the stream end, so the
  * breaker's state is up to date when `runCollect` returns. A slow-call policy
  * measures the whole stream, from admission to its end. Fails with
- * `InvalidOptionError` naming the option when `firstElementTimeout` is not a
- * positive duration.
+ * `InvalidOptionError` naming the option when a time limit is not a positive
+ * duration. `Duration.infinity` turns a limit off (for a stream that may
+ * legitimately stay silent, such as a change feed); {@link protectStream} has
+ * no limits at all.
  *
  * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds),
  * nothing per element unless `itemError` is set.

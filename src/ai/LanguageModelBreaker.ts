@@ -25,7 +25,10 @@
  * - Streams go through `CircuitBreaker.makeStream`: the whole stream is one call; an
  *   `"error"` part (a provider's `event: error` after HTTP 200) counts as a
  *   failure, classified by `fromStreamErrorPart`; the consumer stopping early
- *   is Ignored; `firstElementTimeout` bounds the wait for the first part.
+ *   is Ignored; `firstElementTimeout` (60 s) bounds the wait for the first
+ *   part, `idleTimeout` (120 s) each silence between parts and `totalTimeout`
+ *   (10 min) the whole wait: a stream that stalls after its first tokens fails
+ *   with `StreamTimeoutError` and counts as a failure.
  * - Classification: by default `languageModelClassifier` (5xx, overload,
  *   timeouts, network errors and malformed answers fail; 429 and other 4xx are
  *   Ignored; a tool handler's own errors are Ignored).
@@ -143,8 +146,24 @@ export const wrap = <E>(service: LanguageModel.Service, wrappers: Wrappers<E>): 
  * @category models
  */
 export interface BreakerOptions {
-  /** Bound on the wait for a stream's first part (a failure when exceeded). Default: none. */
+  /**
+   * Bound on the wait for a stream's first part (a failure when exceeded).
+   * Default: 60 seconds; `Duration.infinity` for none.
+   */
   readonly firstElementTimeout?: Duration.DurationInput | undefined
+  /**
+   * Bound on the silence between two parts of a stream: a provider that sends
+   * a few tokens and stalls fails the stream with `StreamTimeoutError`
+   * (`kind: "idle"`), counted as a failure. Default: 120 seconds (reasoning
+   * models pause between parts); `Duration.infinity` for none.
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /**
+   * Bound on the total time a stream waits for the provider (the consumer's own
+   * time between parts does not count). Default: 10 minutes, as the providers'
+   * SDKs; `Duration.infinity` for none.
+   */
+  readonly totalTimeout?: Duration.DurationInput | undefined
   /** The provider's name, kept on the errors classified from stream error parts. */
   readonly provider?: string | undefined
   /**
@@ -168,7 +187,8 @@ const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPar
 /**
  * The breaker's wrappers: `breaker(effect)` for single calls, `CircuitBreaker.makeStream`
  * for streams, with an `"error"` part counted as a failure. Fails with
- * `InvalidOptionError` for a bad `firstElementTimeout`.
+ * `InvalidOptionError` for a bad `firstElementTimeout`, `idleTimeout` or
+ * `totalTimeout`.
  *
  * @since 0.1.0
  * @category constructors
@@ -187,6 +207,8 @@ export const wrappers = (
   return Effect.map(
     CircuitBreaker.makeStream<{ readonly type: string }>(breaker, {
       firstElementTimeout: options?.firstElementTimeout,
+      idleTimeout: options?.idleTimeout,
+      totalTimeout: options?.totalTimeout,
       itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, classifyOptions) : undefined
     }),
     (guard) => ({
@@ -304,8 +326,9 @@ const isPolicyError = (u: unknown): u is PolicyError | CircuitBreaker.StreamTime
 /**
  * The wrappers of an LLM `Policy`: `generateText` and `generateObject` go
  * through the whole policy (timeout, breaker, rate-limit gate, retry); a
- * stream goes through the policy's breaker with `firstElementTimeout`. Make
- * the policy with `toProviderError: fromAiError`.
+ * stream goes through the policy's breaker with the stream time limits
+ * (`firstElementTimeout`, `idleTimeout`, `totalTimeout`). Make the policy with
+ * `toProviderError: fromAiError`.
  *
  * @since 0.1.0
  * @category constructors

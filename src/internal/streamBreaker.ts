@@ -28,7 +28,18 @@ import type { CircuitBreaker, StreamBreaker, StreamOptions } from "../CircuitBre
 import { type CircuitOpenError, InvalidOptionError } from "./errors.js"
 
 /**
- * A protected stream produced no element within its time-to-first-element limit.
+ * Which limit a stream exceeded: the wait for its first element, the silence
+ * between two elements, or the total time spent waiting for the upstream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StreamTimeoutKind = Schema.Literal("firstElement", "idle", "total")
+
+/**
+ * A protected stream exceeded one of its time limits: no first element within
+ * `firstElementTimeout`, no next element within `idleTimeout`, or the stream
+ * still running after `totalTimeout` of waiting. A failure for the breaker.
  *
  * @since 0.1.0
  * @category errors
@@ -37,28 +48,60 @@ export class StreamTimeoutError extends Schema.TaggedError<StreamTimeoutError>()
   /** The breaker the stream went through. */
   breaker: Schema.String,
   /** The limit that was exceeded. */
-  timeout: Schema.DurationFromMillis
+  timeout: Schema.DurationFromMillis,
+  /** Which limit; absent means `"firstElement"` (errors made before the other limits existed). */
+  kind: Schema.optional(StreamTimeoutKind)
 }) {
   override get message(): string {
-    return `Stream through circuit "${this.breaker}" produced no element within ${Duration.format(this.timeout)}`
+    const limit = Duration.format(this.timeout)
+    switch (this.kind) {
+      case "idle":
+        return `Stream through circuit "${this.breaker}" produced no element for ${limit} after its last one`
+      case "total":
+        return `Stream through circuit "${this.breaker}" did not end within ${limit}`
+      default:
+        return `Stream through circuit "${this.breaker}" produced no element within ${limit}`
+    }
   }
 }
+
+/** @internal */
+export type TimeoutKind = "firstElement" | "idle" | "total"
 
 /** @internal */
 export interface Config {
   /** Millis; `undefined` for no time-to-first-element limit. */
   readonly firstElementMillis: number | undefined
+  /** Millis; `undefined` for no limit on the silence between elements. */
+  readonly idleMillis?: number | undefined
+  /** Millis; `undefined` for no limit on the total wait. */
+  readonly totalMillis?: number | undefined
   readonly itemError: ((item: any) => unknown) | undefined
-  readonly onTimeout: (millis: number) => unknown
+  readonly onTimeout: (millis: number, kind: TimeoutKind) => unknown
 }
 
 /** @internal */
 export const noOptions: Config = { firstElementMillis: undefined, itemError: undefined, onTimeout: () => undefined }
 
+/**
+ * The limits `makeStream` and the LanguageModel wrappers apply when none is
+ * given, chosen for streaming LLM answers: the first part (response metadata)
+ * arrives as soon as the provider accepts the request; reasoning models may be
+ * silent for a minute or more between parts; OpenAI's and Anthropic's own SDKs
+ * give a request 10 minutes.
+ *
+ * @internal
+ */
+export const defaultLimits = {
+  firstElementTimeout: Duration.seconds(60),
+  idleTimeout: Duration.seconds(120),
+  totalTimeout: Duration.minutes(10)
+} as const
+
 const invalid = (option: string, value: unknown, expected: string) =>
   new InvalidOptionError({ option, value: String(value), expected })
 
-/** Validates the time-to-first-element limit; `Infinity` means none. @internal */
+/** Validates a time limit; `Infinity` means none. @internal */
 export const decodeTimeout = (
   option: string,
   input: Duration.DurationInput | undefined
@@ -72,32 +115,48 @@ export const decodeTimeout = (
 }
 
 /**
- * Fails with `onTimeout()` when no non-empty chunk arrives within `millis` of the
- * first pull; later pulls are not limited. An upstream that ends before its
- * first element ends normally.
+ * Bounds the waits of a stream on its upstream: the first non-empty chunk
+ * within `first`, each next one within `idle` of the previous, and all the
+ * waiting together within `total` (the time the consumer spends between pulls
+ * is its own and does not count). Empty chunks are not elements. An upstream
+ * that ends in time ends normally.
  *
  * @internal
  */
-export const firstElementTimeout = <A, E, R, E2>(
+export const timeLimits = <A, E, R, E2>(
   self: Stream.Stream<A, E, R>,
-  millis: number,
-  onTimeout: () => E2
+  limits: { readonly first?: number | undefined; readonly idle?: number | undefined; readonly total?: number | undefined },
+  onTimeout: (millis: number, kind: TimeoutKind) => E2
 ): Stream.Stream<A, E | E2, R> =>
-  Stream.fromPull(Effect.map(Stream.toPull(self), (pull) => {
+  Stream.fromPull(Effect.map(Effect.zip(Stream.toPull(self), Effect.clock), ([pull, clock]) => {
     let first = true
+    let waited = 0
     const untilElement: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>, R> = Effect.flatMap(
       pull,
       (chunk) => chunk.length === 0 ? Effect.suspend(() => untilElement) : Effect.succeed(chunk)
     )
-    const timed = Effect.timeoutFail(untilElement, {
-      duration: Duration.millis(millis),
-      onTimeout: (): Option.Option<E | E2> => Option.some(onTimeout())
+    const next = Effect.suspend(() => {
+      const step = first ? limits.first : limits.idle
+      const left = limits.total === undefined ? undefined : limits.total - waited
+      const byTotal = left !== undefined && (step === undefined || left < step)
+      const millis = byTotal ? left : step
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      const count = Effect.ensuring(
+        Effect.sync(() => {
+          waited += clock.unsafeCurrentTimeMillis() - startedAt
+        })
+      )
+      if (millis === undefined) return count(untilElement)
+      const kind: TimeoutKind = byTotal ? "total" : first ? "firstElement" : "idle"
+      const limit = byTotal ? limits.total! : millis
+      return count(Effect.timeoutFail(untilElement, {
+        duration: Duration.millis(Math.max(0, millis)),
+        onTimeout: (): Option.Option<E | E2> => Option.some(onTimeout(limit, kind))
+      }))
     })
-    const firstPull = Effect.map(timed, (chunk) => {
+    return Effect.tap(next, () => {
       first = false
-      return chunk
     })
-    return Effect.suspend(() => first ? firstPull : pull)
   }))
 
 /** @internal */
@@ -130,9 +189,9 @@ const body = <A, E, R>(
   // Complete the admitted call and wait until the breaker has recorded it.
   const settle = (complete: Effect.Effect<boolean>) => Effect.zipRight(complete, Fiber.await(fiber))
   let stream = self
-  if (config.firstElementMillis !== undefined) {
-    const millis = config.firstElementMillis
-    stream = firstElementTimeout(stream, millis, () => config.onTimeout(millis) as E)
+  const limits = { first: config.firstElementMillis, idle: config.idleMillis, total: config.totalMillis }
+  if (limits.first !== undefined || limits.idle !== undefined || limits.total !== undefined) {
+    stream = timeLimits(stream, limits, (millis, kind) => config.onTimeout(millis, kind) as E)
   }
   const itemError = config.itemError
   if (itemError !== undefined) {
@@ -156,18 +215,31 @@ const body = <A, E, R>(
   )
 }
 
+/** A limit from the options: the default when absent, `undefined` (none) for `Duration.infinity`. */
+const limit = (
+  option: "firstElementTimeout" | "idleTimeout" | "totalTimeout",
+  input: Duration.DurationInput | undefined
+): Either.Either<number | undefined, InvalidOptionError> =>
+  decodeTimeout(option, input === undefined ? defaultLimits[option] : input)
+
 /** @internal */
 export const make = <I = unknown>(
   breaker: CircuitBreaker,
   options?: StreamOptions<I>
 ): Effect.Effect<StreamBreaker<I>, InvalidOptionError> => {
-  const timeout = decodeTimeout("firstElementTimeout", options?.firstElementTimeout)
-  if (Either.isLeft(timeout)) return Effect.fail(timeout.left)
+  const first = limit("firstElementTimeout", options?.firstElementTimeout)
+  if (Either.isLeft(first)) return Effect.fail(first.left)
+  const idle = limit("idleTimeout", options?.idleTimeout)
+  if (Either.isLeft(idle)) return Effect.fail(idle.left)
+  const total = limit("totalTimeout", options?.totalTimeout)
+  if (Either.isLeft(total)) return Effect.fail(total.left)
   const config: Config = {
-    firstElementMillis: timeout.right,
+    firstElementMillis: first.right,
+    idleMillis: idle.right,
+    totalMillis: total.right,
     itemError: options?.itemError,
-    onTimeout: (millis) =>
-      new StreamTimeoutError({ breaker: breaker.name, timeout: Duration.millis(millis) }, { disableValidation: true })
+    onTimeout: (millis, kind) =>
+      new StreamTimeoutError({ breaker: breaker.name, timeout: Duration.millis(millis), kind }, { disableValidation: true })
   }
   const guard = <A extends I, E, R>(self: Stream.Stream<A, E, R>) =>
     protect(self, breaker, config) as Stream.Stream<A, E | CircuitOpenError | StreamTimeoutError, R>

@@ -60,7 +60,7 @@ export type Behavior =
   | { readonly _tag: "Hang" }
   | { readonly _tag: "Reset" }
   | { readonly _tag: "Malformed" }
-  | { readonly _tag: "StreamFailsMidway"; readonly mode: "error-event" | "cut"; readonly after: number; readonly text: string }
+  | { readonly _tag: "StreamFailsMidway"; readonly mode: "error-event" | "cut" | "stall"; readonly after: number; readonly text: string }
   | { readonly _tag: "Delay"; readonly millis: number; readonly behavior: Behavior }
   | {
     readonly _tag: "Respond"
@@ -174,14 +174,15 @@ export const malformed: Behavior = { _tag: "Malformed" }
 /**
  * Starts a successful answer and fails after `after` text deltas: with the
  * provider's mid-stream error event (Anthropic `event: error` with an
- * `overloaded_error`; OpenAI an `error` event), or by cutting the connection.
- * A non-streaming request gets half a JSON body and a cut connection.
+ * `overloaded_error`; OpenAI an `error` event), by cutting the connection, or
+ * (`"stall"`) by going silent with the connection open, until the client gives
+ * up or the provider's scope closes. A non-streaming request gets half a JSON body and a cut connection.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const streamFailsMidway = (options?: {
-  readonly mode?: "error-event" | "cut" | undefined
+  readonly mode?: "error-event" | "cut" | "stall" | undefined
   readonly after?: number | undefined
   readonly text?: string | undefined
 }): Behavior => ({

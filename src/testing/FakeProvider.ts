@@ -214,6 +214,7 @@ const makeServer = (options: Options) => {
         ]
         for (const event of events) res.write(Wire.sse(event))
         if (behavior.mode === "cut") return void setImmediate(() => req.socket.destroy())
+        if (behavior.mode === "stall") return
         const spec = flavor === "openai"
           ? { type: "server_error", code: "server_error", message: "The server had an error while streaming." }
           : { type: "overloaded_error", message: "Overloaded" }
