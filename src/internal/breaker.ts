@@ -230,7 +230,7 @@ const passHandlers = (
   generation,
   admittedIn,
   onSuccess: (a) => {
-    const t = settle(
+    const after = settle(
       shell,
       shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a)),
       generation,
@@ -239,11 +239,11 @@ const passHandlers = (
       span,
       local
     )
-    return t === undefined ? Effect.succeed(a) : shell.follow(t, Effect.succeed(a))
+    return after === undefined ? Effect.succeed(a) : Effect.as(after, a)
   },
   onFailure: (cause) => {
-    const t = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span, local)
-    return t === undefined ? Effect.failCause(cause) : shell.follow(t, Effect.failCause(cause))
+    const after = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span, local)
+    return after === undefined ? Effect.failCause(cause) : Effect.zipRight(after, Effect.failCause(cause))
   }
 })
 
@@ -267,7 +267,9 @@ const pass = <A, E, R>(
 }
 
 /**
- * Records an outcome and reports it; returns the transition it caused, if any.
+ * Records an outcome and reports it. Returns what must run before the call
+ * returns (the store's pending effect, the observers' effects of a transition
+ * the outcome caused), or `undefined` when nothing must (the common case).
  * `local`: the call was admitted by the core on the local state because the
  * store failed (policy "local"), so it is recorded there too.
  */
@@ -279,17 +281,21 @@ const settle = (
   admittedIn: core.StateTag,
   span: Tracer.Span | undefined,
   local: boolean
-): core.Transition | undefined => {
+): Effect.Effect<void> | undefined => {
   const s = shell.state
   const now = shell.clockFreeSuccess && outcome._tag === "Success" ? 0 : shell.clock.unsafeCurrentTimeMillis()
   const code = outcomeCode(outcome)
+  let pending: Effect.Effect<void, CircuitStoreError> | undefined
   if (local) core.record(s, now, generation, code, now - start, hintMillis(outcome))
-  else shell.circuit.record(now, generation, code, now - start, hintMillis(outcome))
+  else pending = shell.circuit.record(now, generation, code, now - start, hintMillis(outcome))
   const t = s.outTransition
   if (t !== undefined) shell.notify(t)
   if (shell.observers.length > 0) shell.report(admittedIn, code, now - start)
   if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
-  return t
+  const transitionEffect = t === undefined ? undefined : shell.extras?.transitionEffect
+  const after = transitionEffect === undefined ? undefined : transitionEffect(t!)
+  if (pending === undefined) return after
+  return settled(shell, pending, after ?? Effect.void)
 }
 
 const annotateOutcome = (

@@ -35,6 +35,8 @@ export type Reason =
   | { readonly _tag: "ProbeFailed"; readonly slow: boolean }
   | { readonly _tag: "ProbesSucceeded"; readonly successes: number }
   | { readonly _tag: "Manual"; readonly action: "forceOpen" | "reset" | "disable" | "metricsOnly" }
+  /** A shared store found the state had moved on (a lost message, a reconnect) and caught up. */
+  | { readonly _tag: "Resynced" }
 
 /** @internal */
 export interface Transition {

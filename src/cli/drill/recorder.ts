@@ -64,6 +64,8 @@ const reasonText = (t: CircuitBreaker.TransitionEvent): string => {
       return `${r.successes} probe(s) succeeded`
     case "Manual":
       return r.action
+    case "Resynced":
+      return "resynced"
   }
 }
 

@@ -21,8 +21,9 @@ export class MemoryCircuit implements Circuit {
   admitRemote(_now: number): Effect.Effect<RemoteAdmission, CircuitStoreError> {
     return Effect.dieMessage("the memory store never asks for a remote admission")
   }
-  record(now: number, generation: number, outcome: core.OutcomeCode, durationMs: number, retryAfterMs: number): void {
+  record(now: number, generation: number, outcome: core.OutcomeCode, durationMs: number, retryAfterMs: number): undefined {
     core.record(this.state, now, generation, outcome, durationMs, retryAfterMs)
+    return undefined
   }
   recordProbe(
     now: number,

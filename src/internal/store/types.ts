@@ -119,8 +119,20 @@ export interface Circuit {
   admit(now: number): number
   /** The effectful admission, run only after `admit` returned `core.Remote`. */
   admitRemote(now: number): Effect.Effect<RemoteAdmission, CircuitStoreError>
-  /** Records the outcome of a call admitted with `Pass` under `generation` (as `core.record`). */
-  record(now: number, generation: number, outcome: core.OutcomeCode, durationMs: number, retryAfterMs: number): void
+  /**
+   * Records the outcome of a call admitted with `Pass` under `generation` (as
+   * `core.record`, locally), and returns an effect the breaker runs in the
+   * caller's fiber before the call returns (e.g. flushing a failure so this
+   * replica's next call sees a fleet-wide trip), or `undefined` (the memory
+   * store always; a fleet store for a success, flushed in the background).
+   */
+  record(
+    now: number,
+    generation: number,
+    outcome: core.OutcomeCode,
+    durationMs: number,
+    retryAfterMs: number
+  ): Effect.Effect<void, CircuitStoreError> | undefined
   /**
    * Records a probe's outcome (as `core.recordProbe`, locally), and returns an
    * effect the breaker runs after it (e.g. giving a fleet-wide lease back and
@@ -143,6 +155,12 @@ export interface Circuit {
   control(action: core.ManualAction, now: number): Effect.Effect<void, CircuitStoreError> | undefined
   /** The state as data (a fleet store: the shared state; the local mirror if it cannot read it). */
   export(now: number): Effect.Effect<BreakerState, CircuitStoreError>
+  /**
+   * Frees what the store holds for this breaker alone (a subscription, a flush
+   * timer), when the owner drops the breaker (e.g. an evicted per-host breaker).
+   * Synchronous and idempotent; the breaker is not called again afterwards.
+   */
+  release?: (() => void) | undefined
 }
 
 /** A store of circuits. @internal */
@@ -150,8 +168,11 @@ export interface Store {
   /** For errors and logs: "memory", "redis". */
   readonly name: string
   /**
-   * Opens a breaker's circuit. A store that cannot reach its backend opens the
-   * circuit anyway (as its `onStoreError` policy says) and catches up later.
+   * Opens a breaker's circuit. Must complete WITHOUT an asynchronous step
+   * (`HttpBreakers` makes a breaker per new host with `Runtime.runSync`): build
+   * the local state at once and fetch the shared state in the background. A
+   * store that cannot reach its backend opens the circuit anyway (as its
+   * `onStoreError` policy says) and catches up later. Never fails.
    */
   readonly open: (options: OpenOptions) => Effect.Effect<Circuit>
 }

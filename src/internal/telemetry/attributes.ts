@@ -93,6 +93,8 @@ export const reasonFields = (reason: Reason): Record<string, string | number | b
       return { "breaker.reason": "probes_succeeded", "breaker.successes": reason.successes }
     case "Manual":
       return { "breaker.reason": "manual", "breaker.action": reason.action }
+    case "Resynced":
+      return { "breaker.reason": "resynced" }
   }
 }
 

@@ -28,6 +28,8 @@ export const describeReason = (reason: Reason): string => {
       return `${reason.successes} half-open probes succeeded`
     case "Manual":
       return `manual ${reason.action}`
+    case "Resynced":
+      return "caught up with the shared state"
   }
 }
 
