@@ -1,7 +1,7 @@
 /**
  * Telemetry of breakers, retries, fallbacks and gates: Effect `Metric`s, spans
  * and structured logs from one code path, with no OpenTelemetry import. Export
- * them with `effect-breaker/otel` (OTLP or Prometheus).
+ * them with `effect-breaker/otel/otlp`, `effect-breaker/otel/prometheus` or `effect-breaker/otel`.
  *
  * **Details**
  *

@@ -21,7 +21,9 @@
  * | `effect-breaker/llm` | provider error taxonomy, classifiers, retry hints, `Policy.make` (a `Resilience` for LLM calls) | none |
  * | `effect-breaker/ai` | `LanguageModelBreaker`: `@effect/ai` `LanguageModel` layers through a breaker or a policy | `@effect/ai` |
  * | `effect-breaker/http` | `HttpBreakers`: an `@effect/platform` `HttpClient` with a breaker per host | `@effect/platform` |
- * | `effect-breaker/otel` | OTLP and Prometheus exporters for the telemetry | `@effect/opentelemetry`, OTel SDK |
+ * | `effect-breaker/otel` | the telemetry through your own span processor or metric reader | `@effect/opentelemetry` |
+ * | `effect-breaker/otel/prometheus` | a Prometheus `/metrics` endpoint | `@effect/opentelemetry`, `@opentelemetry/exporter-prometheus` |
+ * | `effect-breaker/otel/otlp` | OTLP over HTTP to a collector | `@effect/opentelemetry`, `@opentelemetry/exporter-{trace,metrics}-otlp-http` |
  * | `effect-breaker/admin` | an HTTP admin API over a `BreakerRegistry` | `@effect/platform` |
  * | `effect-breaker/testing` | scripted behaviours and a fake LLM provider for tests | `@effect/platform` |
  *

@@ -67,7 +67,7 @@ import * as internal from "./router.js"
 export interface AppOptions {
   /** The bearer token for routes that change state (at least 16 characters). */
   readonly token: Redacted.Redacted<string>
-  /** The text for `GET /metrics`, e.g. the Prometheus exposition from `effect-breaker/otel`. */
+  /** The text for `GET /metrics`, e.g. the Prometheus exposition from `effect-breaker/otel/prometheus`. */
   readonly metrics?: Effect.Effect<string, unknown> | undefined
   /** How `GET /health` and each breaker's status are judged. */
   readonly health?: HealthOptions | undefined

@@ -1,0 +1,130 @@
+/**
+ * `effect-breaker/otel/prometheus`: every Effect metric (effect-breaker's
+ * included) served in the Prometheus text format on a loopback `/metrics`.
+ *
+ * Install: `npm install @effect/opentelemetry @opentelemetry/exporter-prometheus`.
+ * A missing one fails the layer with `MissingPeerError` naming it.
+ *
+ * @since 0.1.0
+ */
+import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { InvalidOptionError } from "../../CircuitBreaker.js"
+import { loadEffectOtel } from "../../internal/otel/load.js"
+import { importPeer, type MissingPeerError } from "../../internal/peer.js"
+
+export {
+  /**
+   * A layer needs an optional peer dependency that is not installed; the
+   * message names the package and the `npm install` line.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  MissingPeerError
+} from "../../internal/peer.js"
+
+const SUBPATH = "effect-breaker/otel/prometheus"
+
+/**
+ * The Prometheus endpoint could not start (e.g. the port is taken).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExporterStartError extends Schema.TaggedError<ExporterStartError>()("ExporterStartError", {
+  exporter: Schema.String,
+  address: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.exporter} exporter could not start on ${this.address}: ${this.reason}`
+  }
+}
+
+/**
+ * Options of the Prometheus layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PrometheusOptions {
+  readonly serviceName: string
+  /** Default 9464 (OpenTelemetry's Prometheus port). */
+  readonly port?: number | undefined
+  /** Default `127.0.0.1`: expose it wider on purpose, not by accident. */
+  readonly host?: string | undefined
+  /** Default `/metrics`. */
+  readonly endpoint?: string | undefined
+}
+
+/**
+ * Serves every Effect metric (ours included) in the Prometheus text format.
+ *
+ * **Details**
+ *
+ * The layer completes once the server listens, so the first scrape succeeds; it
+ * fails with `ExporterStartError` if it cannot (port taken), with
+ * `InvalidOptionError` for a bad port, and with `MissingPeerError` when a peer
+ * is not installed. The server stops when the layer is released. Prometheus
+ * adds `_total` to counters and an `otel_scope_name` label.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPrometheus = (
+  options: PrometheusOptions
+): Layer.Layer<never, InvalidOptionError | ExporterStartError | MissingPeerError> => {
+  const port = options.port ?? 9464
+  const host = options.host ?? "127.0.0.1"
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return Layer.fail(new InvalidOptionError({ option: "port", value: String(port), expected: "an integer in [0, 65535]" }))
+  }
+  return Layer.unwrapScoped(Effect.gen(function*() {
+    const otel = yield* loadEffectOtel(SUBPATH)
+    const { PrometheusExporter } = yield* importPeer(SUBPATH, () => import("@opentelemetry/exporter-prometheus"))
+    const exporter = yield* Effect.acquireRelease(
+      Effect.async<PrometheusExporter, ExporterStartError>((resume) => {
+        const exporter: PrometheusExporter = new PrometheusExporter(
+          { host, port, endpoint: options.endpoint ?? "/metrics" },
+          (error) =>
+            resume(
+              error
+                ? Effect.fail(
+                  new ExporterStartError({ exporter: "prometheus", address: `${host}:${port}`, reason: String(error.message ?? error) })
+                )
+                : Effect.succeed(exporter)
+            )
+        )
+      }),
+      // OtelMetrics.layer shuts the reader down too; stopping the server twice is harmless.
+      (exporter) => Effect.promise(() => exporter.stopServer()).pipe(Effect.ignore)
+    )
+    return otel.Metrics.layer(() => exporter).pipe(Layer.provide(otel.Resource.layer({ serviceName: options.serviceName })))
+  }))
+}
+
+/**
+ * `layerPrometheus` configured from `OTEL_EXPORTER_PROMETHEUS_PORT` (default 9464),
+ * `OTEL_EXPORTER_PROMETHEUS_HOST` (default `127.0.0.1`) and `OTEL_SERVICE_NAME`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPrometheusConfig: Layer.Layer<
+  never,
+  InvalidOptionError | ExporterStartError | MissingPeerError | ConfigError.ConfigError
+> = Layer.unwrapEffect(
+  Effect.map(
+    Config.all({
+      port: Config.withDefault(Config.port("OTEL_EXPORTER_PROMETHEUS_PORT"), 9464),
+      host: Config.withDefault(Config.string("OTEL_EXPORTER_PROMETHEUS_HOST"), "127.0.0.1"),
+      serviceName: Config.withDefault(Config.string("OTEL_SERVICE_NAME"), "effect-breaker")
+    }),
+    layerPrometheus
+  )
+)
