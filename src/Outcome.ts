@@ -30,7 +30,74 @@ export type Outcome = Success | Failure | Ignored
  */
 export interface Success {
   readonly _tag: "Success"
+  /** What the call did, when known: lets a slow-call policy judge its latency relative to the work. */
+  readonly work?: Work | undefined
 }
+
+/**
+ * The work a successful call did, for slow-call policies that judge latency
+ * relative to it (`TripPolicy.slowCallRate` with `perOutputToken` or
+ * `timeToFirstToken`): an LLM answer's output tokens (its usage), and for a
+ * stream the time its first element took.
+ *
+ * The LLM classifiers (`effect-breaker/llm`, `effect-breaker/ai`) fill it in from
+ * the response's usage, and a protected stream measures its time to first
+ * element, so nobody has to.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Work {
+  readonly [WorkTypeId]: typeof WorkTypeId
+  /** Output tokens of the answer. */
+  readonly outputTokens?: number | undefined
+  /** Millis from the call's start to its first streamed element. */
+  readonly firstTokenMs?: number | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category type ids
+ */
+export const WorkTypeId: unique symbol = Symbol.for("effect-breaker/Outcome/Work")
+
+/**
+ * A work measure. A protected effect may also succeed with one (a stream's
+ * protection does): a breaker then records it with the success.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const work = (measure: { readonly outputTokens?: number | undefined; readonly firstTokenMs?: number | undefined }): Work => ({
+  [WorkTypeId]: WorkTypeId,
+  outputTokens: measure.outputTokens,
+  firstTokenMs: measure.firstTokenMs
+})
+
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isWork = (u: unknown): u is Work => typeof u === "object" && u !== null && WorkTypeId in u
+
+/**
+ * A success that did `measure` of work (see {@link Work}).
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Outcome } from "effect-breaker"
+ *
+ * // An answer of 420 output tokens: a SlowCallRate policy with perOutputToken judges its duration against 420 tokens.
+ * const outcome = Outcome.successWith({ outputTokens: 420 })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const successWith = (
+  measure: { readonly outputTokens?: number | undefined; readonly firstTokenMs?: number | undefined }
+): Outcome => ({ _tag: "Success", work: isWork(measure) ? measure : work(measure) })
 
 /**
  * @since 0.1.0

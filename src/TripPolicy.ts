@@ -58,8 +58,15 @@ export interface FailureRate {
  */
 export interface SlowCallRate {
   readonly _tag: "SlowCallRate"
-  /** A call that takes at least this long is slow. */
-  readonly duration: Duration.DurationInput
+  /** A call that takes at least this long is slow (when no work-relative threshold applies to it). */
+  readonly duration?: Duration.DurationInput | undefined
+  /**
+   * Latency relative to work: a call whose outcome reports its output tokens (`Outcome.Work`) is slow when it
+   * took at least `timeToFirstToken + perOutputToken × outputTokens`.
+   */
+  readonly perOutputToken?: Duration.DurationInput | undefined
+  /** A stream whose first element took at least this long is slow; also the fixed allowance of `perOutputToken`. */
+  readonly timeToFirstToken?: Duration.DurationInput | undefined
   readonly threshold: number
   readonly minimumCalls: number
   readonly window: Window
@@ -148,20 +155,53 @@ export const failureRate = (options: {
 })
 
 /**
- * Opens when at least `threshold` of the calls in the window took `duration`
- * or longer, once the window holds at least `minimumCalls` calls.
+ * Opens when at least `threshold` of the calls in the window were slow, once
+ * the window holds at least `minimumCalls` calls.
+ *
+ * **Details**
+ *
+ * A call's slowness is judged relative to the work it did when that is known
+ * (its outcome carries an `Outcome.Work`; the LLM classifiers and protected
+ * streams supply it):
+ *
+ * - a stream is slow when its first element took `timeToFirstToken` or longer;
+ * - an answer that reports its output tokens is slow when it took
+ *   `timeToFirstToken + perOutputToken × outputTokens` or longer (a long answer
+ *   may take long; a short one may not);
+ * - any other call is slow when it took `duration` or longer (never, without `duration`).
+ *
+ * At least one of `duration`, `perOutputToken` and `timeToFirstToken` is required.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { TripPolicy } from "effect-breaker"
+ *
+ * // An LLM route: slow past 1.5 s to the first token plus 40 ms per output token; half the last minute slow opens it.
+ * const policy = TripPolicy.slowCallRate({
+ *   perOutputToken: "40 millis",
+ *   timeToFirstToken: "1500 millis",
+ *   threshold: 0.5,
+ *   minimumCalls: 20,
+ *   window: TripPolicy.lastDuration("60 seconds", 12)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
 export const slowCallRate = (options: {
-  readonly duration: Duration.DurationInput
+  readonly duration?: Duration.DurationInput | undefined
+  readonly perOutputToken?: Duration.DurationInput | undefined
+  readonly timeToFirstToken?: Duration.DurationInput | undefined
   readonly threshold: number
   readonly minimumCalls?: number | undefined
   readonly window?: Window | undefined
 }): TripPolicy => ({
   _tag: "SlowCallRate",
-  duration: options.duration,
+  ...(options.duration === undefined ? {} : { duration: options.duration }),
+  ...(options.perOutputToken === undefined ? {} : { perOutputToken: options.perOutputToken }),
+  ...(options.timeToFirstToken === undefined ? {} : { timeToFirstToken: options.timeToFirstToken }),
   threshold: options.threshold,
   minimumCalls: options.minimumCalls ?? 10,
   window: options.window ?? lastCalls(100)

@@ -18,6 +18,7 @@ import {
   findNetworkCause,
   fromResponse,
   makeClassifier,
+  successOf,
   networkError,
   parseErrorBody,
   toProviderError as llmToProviderError
@@ -282,7 +283,7 @@ const embedsCircuitOpen = (cause: Cause.Cause<unknown>): boolean => {
  * @category constructors
  */
 export const languageModelClassifier: Outcome.Classifier = (exit) => {
-  if (exit._tag === "Success") return Outcome.success
+  if (exit._tag === "Success") return successOf(exit.value)
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
     const e = failure.value

@@ -27,9 +27,9 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import { type CircuitOpenError, type InvalidOptionError, unsafeCircuitOpenError } from "./errors.js"
-import { defaultClassifier, type Outcome, success } from "../Outcome.js"
+import { defaultClassifier, isWork, type Outcome, success } from "../Outcome.js"
 import * as core from "./core.js"
-import { hintMillis, outcomeCode, type PassHandlers, Shell } from "./shell.js"
+import { firstTokenOf, hintMillis, outcomeCode, type PassHandlers, Shell, tokensOf } from "./shell.js"
 import { allObservers, BreakerObservers, currentObservers } from "./observer.js"
 import { compile, type Options } from "./options.js"
 import * as Runtime from "effect/Runtime"
@@ -230,9 +230,11 @@ const passHandlers = (
   generation,
   admittedIn,
   onSuccess: (a) => {
+    const classified = shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a))
     const after = settle(
       shell,
-      shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a)),
+      // A call that succeeded with a work measure (a protected stream's) is judged by it.
+      classified._tag === "Success" && classified.work === undefined && isWork(a) ? { _tag: "Success", work: a } : classified,
       generation,
       start,
       admittedIn,
@@ -286,8 +288,10 @@ const settle = (
   const now = shell.clockFreeSuccess && outcome._tag === "Success" ? 0 : shell.clock.unsafeCurrentTimeMillis()
   const code = outcomeCode(outcome)
   let pending: Effect.Effect<void, CircuitStoreError> | undefined
-  if (local) core.record(s, now, generation, code, now - start, hintMillis(outcome))
-  else pending = shell.circuit.record(now, generation, code, now - start, hintMillis(outcome))
+  if (local) core.record(s, now, generation, code, now - start, hintMillis(outcome), tokensOf(outcome), firstTokenOf(outcome))
+  else {
+    pending = shell.circuit.record(now, generation, code, now - start, hintMillis(outcome), tokensOf(outcome), firstTokenOf(outcome))
+  }
   const t = s.outTransition
   if (t !== undefined) shell.notify(t)
   if (shell.observers.length > 0) shell.report(admittedIn, code, now - start)
@@ -325,12 +329,18 @@ const probe = <A, E, R>(
     Effect.suspend(() => {
       const s = shell.state
       const now = shell.clock.unsafeCurrentTimeMillis()
-      const outcome = shell.outcomeOf(exit)
+      const classified = shell.outcomeOf(exit)
+      const outcome = exit._tag === "Success" && classified._tag === "Success" && classified.work === undefined &&
+          isWork(exit.value)
+        ? { _tag: "Success" as const, work: exit.value }
+        : classified
       const code = outcomeCode(outcome)
       const hint = hintMillis(outcome)
+      const tokens = tokensOf(outcome)
+      const firstToken = firstTokenOf(outcome)
       let pending: Effect.Effect<void, CircuitStoreError> | undefined
-      if (local) core.recordProbe(s, now, generation, slot, ticket, code, now - start, hint)
-      else pending = shell.circuit.recordProbe(now, generation, slot, ticket, code, now - start, hint)
+      if (local) core.recordProbe(s, now, generation, slot, ticket, code, now - start, hint, tokens, firstToken)
+      else pending = shell.circuit.recordProbe(now, generation, slot, ticket, code, now - start, hint, tokens, firstToken)
       const t = s.outTransition
       if (t !== undefined) shell.notify(t)
       if (shell.observers.length > 0) shell.report("HalfOpen", code, now - start)

@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { makeWindow, type RateSpec, type Window } from "./window.js"
+import { isSlow, makeWindow, type RateSpec, type Window } from "./window.js"
 
 export type { RateSpec, WindowSpec } from "./window.js"
 
@@ -126,6 +126,8 @@ export interface State {
   readonly successesToClose: number
   readonly probeTimeoutMs: number
   readonly slowMs: number
+  /** Whether a slow-call policy judges latency relative to work (per output token, time to first token). */
+  readonly workSlow: boolean
   tag: StateTag
   /** Bumped by every transition; an outcome admitted under another generation changes nothing. */
   generation: number
@@ -183,6 +185,7 @@ export const initial = (config: Config, now: number): State => ({
   successesToClose: config.successesToClose,
   probeTimeoutMs: config.probeTimeoutMs,
   slowMs: config.slowMs,
+  workSlow: config.rates.some((r) => (r.perTokenMs ?? 0) > 0 || (r.ttftMs ?? 0) > 0),
   tag: "Closed",
   generation: 0,
   enteredAt: now,
@@ -306,13 +309,16 @@ export const record = (
   generation: number,
   outcome: OutcomeCode,
   durationMs: number,
-  retryAfterMs: number
+  retryAfterMs: number,
+  outputTokens: number = 0,
+  firstTokenMs: number = NaN
 ): void => {
   s.outTransition = undefined
   if (generation !== s.generation || outcome === OIgnored) return
   if (s.tag !== "Closed" && s.tag !== "MetricsOnly") return
   const failed = outcome === OFailure
-  const slow = durationMs >= s.slowMs
+  const work = s.workSlow
+  const slow = work ? slowAny(s, durationMs, outputTokens, firstTokenMs) : durationMs >= s.slowMs
   s.calls++
   if (failed) s.failures++
   if (slow) s.slowCalls++
@@ -320,11 +326,24 @@ export const record = (
   const windows = s.windows
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i]!
-    w.record(now, w.kind === "FailureRate" ? failed : durationMs >= w.slowMs)
+    w.record(
+      now,
+      w.kind === "FailureRate" ? failed : work ? isSlow(w, durationMs, outputTokens, firstTokenMs) : durationMs >= w.slowMs
+    )
   }
   if (s.tag === "MetricsOnly") return
   const reason = tripReason(s)
   if (reason !== undefined) open(s, now, failed ? retryAfterMs : 0, reason)
+}
+
+/** Whether any slow-call policy finds the call slow, judged relative to its work (see `isSlow`). */
+const slowAny = (s: State, durationMs: number, outputTokens: number, firstTokenMs: number): boolean => {
+  const windows = s.windows
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!
+    if (w.kind === "SlowCallRate" && isSlow(w, durationMs, outputTokens, firstTokenMs)) return true
+  }
+  return false
 }
 
 const tripReason = (s: State): Reason | undefined => {
@@ -358,7 +377,9 @@ export const recordProbe = (
   ticket: number,
   outcome: OutcomeCode,
   durationMs: number,
-  retryAfterMs: number
+  retryAfterMs: number,
+  outputTokens: number = 0,
+  firstTokenMs: number = NaN
 ): void => {
   s.outTransition = undefined
   if (generation !== s.generation || s.tag !== "HalfOpen" || s.permits[2 * slot + 1] !== ticket) return
@@ -367,7 +388,7 @@ export const recordProbe = (
   if (issuedAt !== issuedAt || now - issuedAt >= s.probeTimeoutMs) return
   s.permits[2 * slot] = NaN
   if (outcome === OIgnored) return
-  const slow = durationMs >= s.slowMs
+  const slow = s.workSlow ? slowAny(s, durationMs, outputTokens, firstTokenMs) : durationMs >= s.slowMs
   s.calls++
   if (slow) s.slowCalls++
   if (outcome === OFailure || slow) {

@@ -13,7 +13,7 @@ import type { InvalidOptionError } from "./errors.js"
 import type { Outcome } from "../Outcome.js"
 import * as core from "./core.js"
 import { compile, type Options } from "./options.js"
-import { hintMillis, outcomeCode } from "./shell.js"
+import { firstTokenOf, hintMillis, outcomeCode, tokensOf } from "./shell.js"
 
 /** @internal */
 export class Machine {
@@ -61,8 +61,10 @@ export class Machine {
     this.free.push(token)
     const code = outcomeCode(outcome)
     const hint = code === core.OFailure ? hintMillis(outcome) : 0
-    if (slot >= 0) core.recordProbe(s, now, generation, slot, this.tickets[token]!, code, durationMs, hint)
-    else core.record(s, now, generation, code, durationMs, hint)
+    const tokens = code === core.OSuccess ? tokensOf(outcome) : 0
+    const firstToken = code === core.OSuccess ? firstTokenOf(outcome) : NaN
+    if (slot >= 0) core.recordProbe(s, now, generation, slot, this.tickets[token]!, code, durationMs, hint, tokens, firstToken)
+    else core.record(s, now, generation, code, durationMs, hint, tokens, firstToken)
     this.transition = s.outTransition
   }
 

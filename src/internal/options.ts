@@ -75,7 +75,9 @@ const compilePolicy = (path: string, policy: TripPolicyOf<D>, into: Compiled): v
         kind: policy._tag,
         threshold: policy.threshold,
         minimumCalls: policy.minimumCalls,
-        slowMs: policy._tag === "SlowCallRate" ? ms(policy.duration) : Infinity,
+        slowMs: policy._tag === "SlowCallRate" && policy.duration !== undefined ? ms(policy.duration) : Infinity,
+        perTokenMs: policy._tag === "SlowCallRate" && policy.perOutputToken !== undefined ? ms(policy.perOutputToken) : 0,
+        ttftMs: policy._tag === "SlowCallRate" && policy.timeToFirstToken !== undefined ? ms(policy.timeToFirstToken) : 0,
         window: windowSpec(`${path}.window`, policy.window, policy.minimumCalls)
       })
       return

@@ -30,6 +30,20 @@ export interface PassHandlers {
 export const outcomeCode = (outcome: Outcome): core.OutcomeCode =>
   outcome._tag === "Success" ? core.OSuccess : outcome._tag === "Failure" ? core.OFailure : core.OIgnored
 
+/** The output tokens a success reports (0 when unknown). @internal */
+export const tokensOf = (outcome: Outcome): number => {
+  const work = outcome._tag === "Success" ? outcome.work : undefined
+  const n = work === undefined ? undefined : work.outputTokens
+  return typeof n === "number" && n > 0 ? n : 0
+}
+
+/** The time to first element a success reports (NaN when unknown). @internal */
+export const firstTokenOf = (outcome: Outcome): number => {
+  const work = outcome._tag === "Success" ? outcome.work : undefined
+  const ms = work === undefined ? undefined : work.firstTokenMs
+  return typeof ms === "number" && ms >= 0 ? ms : NaN
+}
+
 /** @internal */
 export const hintMillis = (outcome: Outcome): number =>
   outcome._tag === "Failure" && outcome.retryAfter !== undefined ? Duration.toMillis(outcome.retryAfter) : 0
@@ -99,7 +113,7 @@ export class Shell {
   ) {
     const state = this.state = circuit.state
     this.defaultClassify = classify === defaultClassifier
-    this.timed = state.slowMs < Infinity || observers.length > 0 || circuit.exactTime === true
+    this.timed = state.slowMs < Infinity || state.workSlow || observers.length > 0 || circuit.exactTime === true
     this.clockFreeSuccess = !this.timed && state.windows.length === 0
     const trace = observers.find((o) => o.trace !== undefined)?.trace
     const transitionEffect = sequence(observers.flatMap((o) => o.transitionEffect ? [o.transitionEffect] : []))

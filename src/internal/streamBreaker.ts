@@ -16,6 +16,7 @@
  */
 import type * as Cause from "effect/Cause"
 import type * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -25,6 +26,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Schema from "effect/Schema"
 import type { CircuitBreaker, StreamBreaker, StreamOptions } from "../CircuitBreaker.js"
+import { work, type Work } from "../Outcome.js"
 import { type CircuitOpenError, InvalidOptionError } from "./errors.js"
 
 /**
@@ -166,16 +168,24 @@ export const protect = <A, E, R>(
   config: Config
 ): Stream.Stream<A, E | CircuitOpenError, R> =>
   Stream.unwrapScoped(Effect.flatMap(
-    Effect.zip(Deferred.make<void, CircuitOpenError>(), Deferred.make<void, unknown>()),
+    Effect.zip(Deferred.make<void, CircuitOpenError>(), Deferred.make<Work | undefined, unknown>()),
     ([started, done]) => {
+      // The call's time to first element, measured on the breaker's clock: the breaker judges a slow stream by it.
+      const timing = { start: NaN, first: NaN }
       const call = Effect.catchAllCause(
-        breaker(Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(done))),
+        breaker(Effect.zipRight(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            timing.start = now
+            return Deferred.succeed(started, undefined)
+          }),
+          Deferred.await(done)
+        )),
         // Before `started` this can only be the rejection; after it, completing `started` again does nothing.
         (cause) => Deferred.failCause(started, cause as Cause.Cause<CircuitOpenError>)
       )
       return Effect.flatMap(
         Effect.forkScoped(call),
-        (fiber) => Effect.as(Deferred.await(started), body(self, config, done, fiber))
+        (fiber) => Effect.as(Deferred.await(started), body(self, config, done, fiber, timing))
       )
     }
   ))
@@ -183,12 +193,19 @@ export const protect = <A, E, R>(
 const body = <A, E, R>(
   self: Stream.Stream<A, E, R>,
   config: Config,
-  done: Deferred.Deferred<void, unknown>,
-  fiber: Fiber.Fiber<unknown>
+  done: Deferred.Deferred<Work | undefined, unknown>,
+  fiber: Fiber.Fiber<unknown>,
+  timing: { start: number; first: number }
 ): Stream.Stream<A, E, R> => {
   // Complete the admitted call and wait until the breaker has recorded it.
   const settle = (complete: Effect.Effect<boolean>) => Effect.zipRight(complete, Fiber.await(fiber))
-  let stream = self
+  let stream = Stream.mapChunksEffect(self, (chunk) =>
+    chunk.length === 0 || timing.first === timing.first
+      ? Effect.succeed(chunk)
+      : Effect.map(Clock.currentTimeMillis, (now) => {
+        timing.first = now
+        return chunk
+      }))
   const limits = { first: config.firstElementMillis, idle: config.idleMillis, total: config.totalMillis }
   if (limits.first !== undefined || limits.idle !== undefined || limits.total !== undefined) {
     stream = timeLimits(stream, limits, (millis, kind) => config.onTimeout(millis, kind) as E)
@@ -210,7 +227,12 @@ const body = <A, E, R>(
     })
   }
   return stream.pipe(
-    Stream.onEnd(settle(Deferred.succeed(done, undefined))),
+    Stream.onEnd(settle(Effect.suspend(() =>
+      Deferred.succeed(
+        done,
+        timing.first === timing.first ? work({ firstTokenMs: timing.first - timing.start }) : undefined
+      )
+    ))),
     Stream.tapErrorCause((cause) => settle(Deferred.failCause(done, cause)))
   )
 }

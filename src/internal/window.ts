@@ -30,6 +30,10 @@ export interface RateSpec {
   readonly threshold: number
   readonly minimumCalls: number
   readonly slowMs: number
+  /** For SlowCallRate: a call that reports its output tokens is slow past `ttftMs + perTokenMs * tokens` (0: off). */
+  readonly perTokenMs?: number | undefined
+  /** For SlowCallRate: a stream whose first element took this long (ms) is slow (0: off). */
+  readonly ttftMs?: number | undefined
   readonly window: WindowSpec
 }
 
@@ -41,6 +45,10 @@ export interface Window {
   readonly minimumCalls: number
   /** For SlowCallRate: a call at least this long (ms) is bad. Unused (0) for FailureRate. */
   readonly slowMs: number
+  /** For SlowCallRate: the time allowed per output token (ms), 0 when off. */
+  readonly perTokenMs: number
+  /** For SlowCallRate: the time allowed to the first token (ms), 0 when off. */
+  readonly ttftMs: number
   /** Calls in the window as of the last `advance`. */
   calls: number
   /** Bad calls in the window as of the last `advance`. */
@@ -105,7 +113,9 @@ export class CountWindow implements Window {
     readonly kind: RateKind = "FailureRate",
     readonly threshold: number = 1,
     readonly minimumCalls: number = 1,
-    readonly slowMs: number = 0
+    readonly slowMs: number = 0,
+    readonly perTokenMs: number = 0,
+    readonly ttftMs: number = 0
   ) {
     this.bits = new Array<number>(Math.ceil(size / 30)).fill(0)
   }
@@ -183,7 +193,9 @@ export class TimeWindow implements Window {
     readonly kind: RateKind = "FailureRate",
     readonly threshold: number = 1,
     readonly minimumCalls: number = 1,
-    readonly slowMs: number = 0
+    readonly slowMs: number = 0,
+    readonly perTokenMs: number = 0,
+    readonly ttftMs: number = 0
   ) {
     this.width = Math.max(1, Math.ceil(durationMs / buckets))
     this.callsIn = new Array<number>(buckets).fill(0)
@@ -255,7 +267,30 @@ export class TimeWindow implements Window {
  */
 export const makeWindow = (r: RateSpec): Window => {
   const slowMs = r.kind === "SlowCallRate" ? r.slowMs : 0
+  const perTokenMs = r.perTokenMs ?? 0
+  const ttftMs = r.ttftMs ?? 0
   return r.window._tag === "LastCalls"
-    ? new CountWindow(r.window.size, r.kind, r.threshold, r.minimumCalls, slowMs)
-    : new TimeWindow(r.window.durationMs, r.window.buckets, r.kind, r.threshold, r.minimumCalls, slowMs)
+    ? new CountWindow(r.window.size, r.kind, r.threshold, r.minimumCalls, slowMs, perTokenMs, ttftMs)
+    : new TimeWindow(r.window.durationMs, r.window.buckets, r.kind, r.threshold, r.minimumCalls, slowMs, perTokenMs, ttftMs)
+}
+
+/**
+ * Whether a call is slow for a SlowCallRate window, judged relative to the work
+ * it did when that is known:
+ *
+ * - a stream's time to first element (`firstTokenMs`, NaN when unknown) against `ttftMs`;
+ * - an answer with `outputTokens` > 0 against `ttftMs + perTokenMs * outputTokens` (the time to the first
+ *   token, then each token in its allowance);
+ * - otherwise, when neither measure applies, the plain duration against `slowMs`.
+ *
+ * @internal
+ */
+export const isSlow = (w: Window, durationMs: number, outputTokens: number, firstTokenMs: number): boolean => {
+  let judged = false
+  if (w.ttftMs > 0 && firstTokenMs === firstTokenMs) {
+    if (firstTokenMs >= w.ttftMs) return true
+    judged = true
+  }
+  if (w.perTokenMs > 0 && outputTokens > 0) return durationMs >= w.ttftMs + w.perTokenMs * outputTokens
+  return !judged && durationMs >= w.slowMs
 }

@@ -255,7 +255,7 @@ export const makeClassifier = <E = unknown>(
   toError: (error: E) => ProviderError | undefined
 ): Outcome.Classifier<unknown, E> =>
 (exit) => {
-  if (exit._tag === "Success") return Outcome.success
+  if (exit._tag === "Success") return successOf(exit.value)
   if (Cause.isInterruptedOnly(exit.cause)) return Outcome.ignored
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "None") return Outcome.failure()
@@ -263,6 +263,42 @@ export const makeClassifier = <E = unknown>(
   if (error instanceof CircuitOpenError) return Outcome.ignored
   const provider = toError(failure.value) ?? toProviderError(error)
   return provider === undefined ? Outcome.failure() : outcomeOf(provider)
+}
+
+/**
+ * The output tokens an LLM answer reports in its usage, or `undefined`: an
+ * `@effect/ai` response (`usage.outputTokens`), an OpenAI Responses or
+ * Anthropic Messages body (`usage.output_tokens`), or an OpenAI Chat
+ * Completions body (`usage.completion_tokens`).
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const outputTokens = (value: unknown): number | undefined => {
+  if (typeof value !== "object" || value === null) return undefined
+  let usage: unknown
+  try {
+    usage = (value as { readonly usage?: unknown }).usage
+  } catch {
+    return undefined
+  }
+  if (typeof usage !== "object" || usage === null) return undefined
+  const u = usage as Record<string, unknown>
+  const n = u["outputTokens"] ?? u["output_tokens"] ?? u["completion_tokens"]
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined
+}
+
+/**
+ * A success, with the answer's output tokens when its usage says them: a
+ * slow-call policy with `perOutputToken` then judges the call's latency
+ * relative to the length of the answer.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const successOf = (value: unknown): Outcome.Outcome => {
+  const tokens = outputTokens(value)
+  return tokens === undefined ? Outcome.success : Outcome.successWith({ outputTokens: tokens })
 }
 
 /**
@@ -274,7 +310,8 @@ export const makeClassifier = <E = unknown>(
  * `TimeoutException`) are `Failure`, with the provider's retry hint;
  * `RateLimited`, `InvalidRequest`, `Unauthorized`, `QuotaExhausted` are
  * `Ignored`; interruption alone and `CircuitOpenError` are `Ignored`; any other
- * error or defect is `Failure`; a success is `Success`.
+ * error or defect is `Failure`; a success is `Success`, carrying the answer's
+ * output tokens when its usage reports them (see {@link successOf}).
  *
  * @since 0.1.0
  * @category constructors

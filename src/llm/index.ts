@@ -37,7 +37,16 @@ export type { ProviderError as AnyProviderError } from "./ProviderError.js"
 /**
  * @since 0.1.0
  */
-export { fromResponse, llmClassifier, makeClassifier, outcomeOf, parseErrorBody, toProviderError } from "./classify.js"
+export {
+  fromResponse,
+  llmClassifier,
+  makeClassifier,
+  outcomeOf,
+  outputTokens,
+  parseErrorBody,
+  successOf,
+  toProviderError
+} from "./classify.js"
 
 /**
  * @since 0.1.0

@@ -133,7 +133,23 @@ export const makeSchemas = <D>(duration: (positive: boolean) => Schema.Schema<D,
   const TripPolicy: Schema.Schema<Policy, any> = Schema.Union(
     tagged("ConsecutiveFailures", { threshold: int(1, 1_000_000) }),
     tagged("FailureRate", rate),
-    tagged("SlowCallRate", { ...rate, duration: duration(true) }),
+    tagged("SlowCallRate", {
+      ...rate,
+      duration: Schema.optional(duration(true)).annotations({
+        description: "A call that took at least this long is slow (when no work-relative threshold applies to it)."
+      }),
+      perOutputToken: Schema.optional(duration(true)).annotations({
+        description: "A call that reports its output tokens is slow past timeToFirstToken + perOutputToken × tokens."
+      }),
+      timeToFirstToken: Schema.optional(duration(true)).annotations({
+        description: "A stream whose first element took at least this long is slow; also the fixed allowance of perOutputToken."
+      })
+    }).pipe(
+      Schema.filter((p) =>
+        p.duration !== undefined || p.perOutputToken !== undefined || p.timeToFirstToken !== undefined ||
+        { path: ["duration"], message: "a duration, perOutputToken or timeToFirstToken (at least one)" }
+      )
+    ),
     tagged("Any", {
       policies: Schema.Array(Schema.suspend((): Schema.Schema<Policy, any> => TripPolicy)).pipe(
         Schema.minItems(1, { message: () => "at least one policy" })

@@ -22,7 +22,9 @@ export type TripPolicyOf<D> =
   }
   | {
     readonly _tag: "SlowCallRate"
-    readonly duration: D
+    readonly duration?: D | undefined
+    readonly perOutputToken?: D | undefined
+    readonly timeToFirstToken?: D | undefined
     readonly threshold: number
     readonly minimumCalls: number
     readonly window: WindowOf<D>

@@ -21,8 +21,16 @@ export class MemoryCircuit implements Circuit {
   admitRemote(_now: number): Effect.Effect<RemoteAdmission, CircuitStoreError> {
     return Effect.dieMessage("the memory store never asks for a remote admission")
   }
-  record(now: number, generation: number, outcome: core.OutcomeCode, durationMs: number, retryAfterMs: number): undefined {
-    core.record(this.state, now, generation, outcome, durationMs, retryAfterMs)
+  record(
+    now: number,
+    generation: number,
+    outcome: core.OutcomeCode,
+    durationMs: number,
+    retryAfterMs: number,
+    outputTokens?: number,
+    firstTokenMs?: number
+  ): undefined {
+    core.record(this.state, now, generation, outcome, durationMs, retryAfterMs, outputTokens, firstTokenMs)
     return undefined
   }
   recordProbe(
@@ -32,9 +40,11 @@ export class MemoryCircuit implements Circuit {
     ticket: number,
     outcome: core.OutcomeCode,
     durationMs: number,
-    retryAfterMs: number
+    retryAfterMs: number,
+    outputTokens?: number,
+    firstTokenMs?: number
   ): undefined {
-    core.recordProbe(this.state, now, generation, slot, ticket, outcome, durationMs, retryAfterMs)
+    core.recordProbe(this.state, now, generation, slot, ticket, outcome, durationMs, retryAfterMs, outputTokens, firstTokenMs)
     return undefined
   }
   control(action: core.ManualAction, now: number): undefined {

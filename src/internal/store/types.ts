@@ -131,7 +131,10 @@ export interface Circuit {
     generation: number,
     outcome: core.OutcomeCode,
     durationMs: number,
-    retryAfterMs: number
+    retryAfterMs: number,
+    /** The work a success reported (0 / NaN when unknown): slow-call policies may judge by it. */
+    outputTokens?: number,
+    firstTokenMs?: number
   ): Effect.Effect<void, CircuitStoreError> | undefined
   /**
    * Records a probe's outcome (as `core.recordProbe`, locally), and returns an
@@ -146,7 +149,9 @@ export interface Circuit {
     ticket: number,
     outcome: core.OutcomeCode,
     durationMs: number,
-    retryAfterMs: number
+    retryAfterMs: number,
+    outputTokens?: number,
+    firstTokenMs?: number
   ): Effect.Effect<void, CircuitStoreError> | undefined
   /**
    * Manual control: applies the action to the local state (as `core.control`)
