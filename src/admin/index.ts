@@ -24,9 +24,14 @@
  * The token is a `Redacted` value of at least 16 characters, compared in constant
  * time; it never appears in an answer or a log line. The API makes no spans of its
  * own; mounted under `HttpMiddleware.tracer`, the platform redacts the
- * `authorization` header in request spans. Bodies are read up to 4 KiB. The server binds `127.0.0.1`
- * unless told otherwise. Reading routes need no token: keep the port off public
- * networks.
+ * `authorization` header in request spans. Bodies are read up to 4 KiB, whatever their
+ * framing: a larger one is 413 (a chunked one is read to its end, up to 1 MiB, and
+ * discarded, so the connection stays usable). A known path with a method it does not
+ * serve is 405 with `Allow` (RFC 9110); GET routes also answer HEAD. The server binds
+ * `127.0.0.1` unless told otherwise. Reading routes need no token: keep the port off
+ * public networks. Against DNS rebinding (a web page whose name is re-pointed at
+ * 127.0.0.1 reading `/breakers` from a browser on this machine), a request whose
+ * `Host` is not a loopback name, an IP literal or one of `allowedHosts` is 421.
  *
  * **Example**
  *
@@ -56,6 +61,7 @@ import type { BreakerRegistry } from "../BreakerRegistry.js"
 import { InvalidOptionError } from "../CircuitBreaker.js"
 import type { HealthOptions } from "../BreakerRegistry.js"
 import { minimumTokenLength } from "./auth.js"
+import { isHostName } from "./conformance.js"
 import * as internal from "./router.js"
 
 /**
@@ -71,6 +77,14 @@ export interface AppOptions {
   readonly metrics?: Effect.Effect<string, unknown> | undefined
   /** How `GET /health` and each breaker's status are judged. */
   readonly health?: HealthOptions | undefined
+  /**
+   * Host names (no port, no scheme) the API answers besides the loopback names
+   * (`localhost`, `127.0.0.1`, `::1`) and any IP literal, e.g. the name a
+   * reverse proxy forwards. A request whose `Host` is another name gets 421:
+   * a page on another site that rebinds its DNS name to this address (DNS
+   * rebinding) cannot read `/breakers`. Default: none.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -104,16 +118,43 @@ const checkToken = (token: Redacted.Redacted<string>): Effect.Effect<void, Inval
       })
     )
 
+const checkAllowedHosts = (hosts: unknown): Effect.Effect<void, InvalidOptionError> => {
+  if (hosts === undefined) return Effect.void
+  if (!Array.isArray(hosts)) {
+    return Effect.fail(
+      new InvalidOptionError({ option: "allowedHosts", value: String(hosts), expected: "an array of host names" })
+    )
+  }
+  const bad = hosts.findIndex((h) => !isHostName(h))
+  return bad === -1 ? Effect.void : Effect.fail(
+    new InvalidOptionError({
+      option: `allowedHosts[${bad}]`,
+      value: String(hosts[bad]),
+      expected: "a host name such as \"breakers.internal\" (letters, digits, '-', '.'; no port or scheme)"
+    })
+  )
+}
+
 /**
  * The admin API as an `HttpApp`, to mount in a server of your own
  * (`HttpServer.serve(Admin.app(options))`). Fails with `InvalidOptionError` on a
- * token that is missing or too short.
+ * token that is missing or too short, or a bad `allowedHosts` entry.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const app = (options: AppOptions) =>
-  Effect.as(checkToken(options.token), internal.app(options))
+  Effect.zipRight(
+    Effect.zipRight(checkToken(options.token), checkAllowedHosts(options.allowedHosts)),
+    Effect.sync(() => internal.app(options))
+  )
+
+/** The name the server is bound to (when it is a name) is answered too. */
+const withBoundHost = (options: Options): Options =>
+  options.host !== undefined && isHostName(options.host) && !/^[\d.]+$/.test(options.host) &&
+    !(options.allowedHosts ?? []).includes(options.host)
+    ? { ...options, allowedHosts: [...(options.allowedHosts ?? []), options.host] }
+    : options
 
 /**
  * Serves the admin API with `@effect/platform-node` on `host:port`
@@ -126,7 +167,7 @@ export const layer = (
   options: Options
 ): Layer.Layer<HttpServer.HttpServer, ServeError | InvalidOptionError, BreakerRegistry> =>
   Layer.unwrapEffect(
-    Effect.map(app(options), (httpApp) =>
+    Effect.map(app(withBoundHost(options)), (httpApp) =>
       HttpServer.serve(httpApp).pipe(
         HttpServer.withLogAddress,
         Layer.provideMerge(
@@ -139,7 +180,8 @@ export const layer = (
 /**
  * {@link layer} configured from `Config`: `BREAKER_ADMIN_TOKEN` (required, read as
  * `Config.redacted`), `BREAKER_ADMIN_PORT` (default 9470), `BREAKER_ADMIN_HOST`
- * (default 127.0.0.1).
+ * (default 127.0.0.1), `BREAKER_ADMIN_ALLOWED_HOSTS` (comma-separated host names,
+ * default none; see `allowedHosts`).
  *
  * @since 0.1.0
  * @category layers
@@ -155,7 +197,8 @@ export const layerConfig = (
           Config.validate({ message: "Expected a port from 0 (any free port) to 65535", validation: (n) => n >= 0 && n <= 65535 }),
           Config.withDefault(9470)
         ),
-        host: Config.withDefault(Config.string("BREAKER_ADMIN_HOST"), "127.0.0.1")
+        host: Config.withDefault(Config.string("BREAKER_ADMIN_HOST"), "127.0.0.1"),
+        allowedHosts: Config.withDefault(Config.array(Config.string(), "BREAKER_ADMIN_ALLOWED_HOSTS"), [])
       }),
       (config) => layer({ ...options, ...config })
     )

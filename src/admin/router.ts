@@ -3,20 +3,21 @@
  *
  * @internal
  */
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { BreakerRegistry, checkHealth, type Entry, evaluateHealth, type HealthOptions, thresholdsOf } from "../BreakerRegistry.js"
 import { bearer } from "./auth.js"
+import { allowOf, hostCheck, readBody, TooLarge } from "./conformance.js"
 import * as Json from "./json.js"
 
 /** @internal */
 export interface AppOptions {
   readonly token: Redacted.Redacted<string>
+  /** Host names answered besides loopback names and IP literals (validated by the public module). */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
   readonly metrics?: Effect.Effect<string, unknown> | undefined
   readonly health?: HealthOptions | undefined
 }
@@ -56,11 +57,8 @@ const describe = (entry: Entry, options: HealthOptions | undefined) =>
     Json.breaker(evaluateHealth(stats, thresholdsOf(entry.settings), options), entry.settings))
 
 const maxBody = 4096
-
-class TooLarge {
-  readonly message = "the body is larger than 4 KiB"
-}
-const tooLarge = new TooLarge()
+/** How much of an oversized chunked body is read (and discarded) so the 413 arrives on a usable connection. */
+const drainLimit = 1024 * 1024
 
 /** Reads an optional JSON body `{ "reason": "..." }` for the audit log. Pure. */
 const parseReason = (text: string): string | undefined | Error => {
@@ -82,21 +80,18 @@ const parseReason = (text: string): string | undefined | Error => {
   return reason
 }
 
-const unreadable = new Error("the body could not be read (at most 4 KiB)")
+const unreadable = new Error("the body could not be read")
 
 /**
- * The body's reason. A body declared larger than 4 KiB is refused before it is
- * read, so the server drains it and the client still gets the answer.
+ * The body's reason. A body larger than 4 KiB is refused: before it is read
+ * when its length is declared, after reading (and discarding) it when it is
+ * chunked, so the client gets the 413 either way.
  */
-const readReason = Effect.flatMap(
-  HttpServerRequest.HttpServerRequest,
-  (request): Effect.Effect<string | undefined | Error | TooLarge> =>
-    Number(request.headers["content-length"] ?? 0) > maxBody
-      ? Effect.succeed(tooLarge)
-      : HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBody)).pipe(
-        Effect.match({ onFailure: () => unreadable, onSuccess: parseReason })
-      )
-)
+const readReason: Effect.Effect<string | undefined | Error | TooLarge, never, HttpServerRequest.HttpServerRequest> =
+  Effect.map(
+    readBody(maxBody, drainLimit),
+    (body) => typeof body === "string" ? parseReason(body) : body instanceof TooLarge ? body : unreadable
+  )
 
 /**
  * The routes. Reading routes are open (the server binds to loopback by default);
@@ -133,7 +128,9 @@ export const router = (options: AppOptions) => {
           return badRequest(`unknown action; use one of ${Object.keys(actions).join(", ")}`)
         }
         const reason = yield* readReason
-        if (reason instanceof TooLarge) return json(413, Json.error("payload_too_large", reason.message))
+        if (reason instanceof TooLarge) {
+          return HttpServerResponse.unsafeJson(Json.error("payload_too_large", reason.message), { status: 413 })
+        }
         if (reason instanceof Error) return badRequest(reason.message)
         const entry = (yield* BreakerRegistry).entry(name)
         if (entry === undefined) return notFound(name)
@@ -165,15 +162,41 @@ export const router = (options: AppOptions) => {
   )
 }
 
+const misdirected = HttpServerResponse.unsafeJson(
+  Json.error(
+    "misdirected_request",
+    "this server does not answer for that Host; add the name to the admin API's allowedHosts"
+  ),
+  { status: 421, headers: noStore }
+)
+
+const noRoute = (request: HttpServerRequest.HttpServerRequest) => {
+  const allow = allowOf(request.url)
+  return allow === undefined
+    ? json(404, Json.error("not_found", "no such route"))
+    : HttpServerResponse.unsafeJson(
+      Json.error("method_not_allowed", `${request.method} is not served here; use ${allow}`),
+      { status: 405, headers: { allow } }
+    )
+}
+
 /**
- * The routes as an app that answers every request with JSON: unknown routes 404,
- * anything unexpected 500 (with no detail in the body).
+ * The routes as an app that answers every request with JSON: a Host that is not
+ * a loopback name, an IP literal or an allowed name 421 (DNS rebinding), a known
+ * path with another method 405 with `Allow`, unknown routes 404, anything
+ * unexpected 500 (with no detail in the body).
  *
  * @internal
  */
-export const app = (options: AppOptions) =>
-  router(options).pipe(
-    Effect.catchTag("RouteNotFound", () => Effect.succeed(json(404, Json.error("not_found", "no such route")))),
+export const app = (options: AppOptions) => {
+  const hostAllowed = hostCheck(options.allowedHosts ?? [])
+  const routes = router(options).pipe(
+    Effect.catchTag("RouteNotFound", (e) => Effect.succeed(noRoute(e.request))),
     Effect.catchAll(() => Effect.succeed(json(500, Json.error("internal", "the admin API failed")))),
     Effect.catchAllDefect(() => Effect.succeed(json(500, Json.error("internal", "the admin API failed"))))
   )
+  return Effect.flatMap(
+    HttpServerRequest.HttpServerRequest,
+    (request) => hostAllowed(request.headers["host"]) ? routes : Effect.succeed(misdirected)
+  )
+}
