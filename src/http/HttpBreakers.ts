@@ -45,6 +45,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -172,6 +173,22 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
   })
 
 /**
+ * The key of a request. A `key` function that throws or returns anything but a
+ * non-empty string is not trusted: the request goes to its host's breaker, so a
+ * bug in the key function neither becomes a defect in the caller's request nor
+ * funnels every request into one breaker named "undefined".
+ */
+const keyFor = (breakers: Service, request: HttpClientRequest.HttpClientRequest): string => {
+  try {
+    const key: unknown = breakers.keyOf(request)
+    if (typeof key === "string" && key.length > 0) return key
+  } catch {
+    // fall back to the host
+  }
+  return byHost(request)
+}
+
+/**
  * Runs each request of `self` through the breaker of its key. A rejected
  * request fails with `CircuitOpenError` without being sent.
  *
@@ -184,7 +201,7 @@ export const protect: {
 } = dual(
   2,
   <E, R>(self: HttpClient.HttpClient.With<E, R>, breakers: Service): HttpClient.HttpClient.With<E | CircuitOpenError, R> =>
-    HttpClient.transform(self, (effect, request) => Effect.suspend(() => breakers.unsafeFor(breakers.keyOf(request))(effect)))
+    HttpClient.transform(self, (effect, request) => Effect.suspend(() => breakers.unsafeFor(keyFor(breakers, request))(effect)))
 )
 
 /**

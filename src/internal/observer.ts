@@ -101,12 +101,26 @@ export interface PublicObserver {
   readonly onRejected?: ((breaker: string, state: StateTag, retryAfterMs: number) => void) | undefined
 }
 
-/** A layer adding a public observer (its outcome codes named). @internal */
+/**
+ * Calls a user's hook without trusting it: a hook that throws is skipped, so it
+ * never turns into a defect that replaces the caller's value or error (the
+ * breaker has already decided; the hook only watches).
+ */
+const guarded = <Args extends Array<any>>(f: ((...args: Args) => void) | undefined): ((...args: Args) => void) | undefined =>
+  f === undefined ? undefined : (...args) => {
+    try {
+      f(...args)
+    } catch {
+      // a throwing observer observes nothing
+    }
+  }
+
+/** A layer adding a public observer (its outcome codes named; each hook guarded). @internal */
 export const layerObserver = (observer: PublicObserver): Layer.Layer<never> => {
-  const onCall = observer.onCall
+  const onCall = guarded(observer.onCall)
   return addObserver({
-    onTransition: observer.onTransition,
-    onRejected: observer.onRejected,
+    onTransition: guarded(observer.onTransition),
+    onRejected: guarded(observer.onRejected),
     onCall: onCall === undefined ? undefined : (breaker, admittedIn, outcome, slow, durationMs) =>
       onCall(breaker, admittedIn, outcomeNames[outcome], slow, durationMs)
   })

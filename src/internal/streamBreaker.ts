@@ -216,7 +216,13 @@ const body = <A, E, R>(
     stream = Stream.mapChunksEffect(stream, (chunk) => {
       if (!failed) {
         for (const item of chunk) {
-          const error = itemError(item)
+          let error: unknown
+          try {
+            error = itemError(item)
+          } catch {
+            // an itemError that throws says nothing about the item: it passes like any other
+            error = undefined
+          }
           if (error !== undefined) {
             failed = true
             return Effect.as(settle(Deferred.fail(done, error)), chunk)

@@ -1,0 +1,80 @@
+/**
+ * User callbacks whose result is not trusted (issue 9 finding 2's class):
+ * besides the classifier (test/conformance/more.ts), an observer hook, a
+ * stream's `itemError` and an HTTP key function that throw or return garbage
+ * never become a defect replacing the caller's own value or error.
+ */
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Stream, TestClock } from "effect"
+import { CircuitBreaker, TripPolicy } from "effect-breaker"
+import { HttpBreakers } from "effect-breaker/http"
+
+class Boom {
+  readonly _tag = "Boom"
+}
+
+const throwing = () => {
+  throw new Error("observer bug")
+}
+
+describe("observer hooks that throw", () => {
+  it.effect("the caller keeps its value, its error and its CircuitOpenError; the breaker still decides", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.make({
+        name: "observed",
+        policy: TripPolicy.consecutiveFailures(1),
+        openDuration: "1 second"
+      }).pipe(Effect.provide(CircuitBreaker.layerObserver({ onCall: throwing, onTransition: throwing, onRejected: throwing })))
+      assert.strictEqual(yield* breaker(Effect.succeed(1)), 1)
+      assert.deepStrictEqual(yield* Effect.flip(breaker(Effect.fail(new Boom()))), new Boom())
+      assert.strictEqual((yield* breaker.stats).state, "Open")
+      assert.strictEqual((yield* Effect.flip(breaker(Effect.succeed(2))))._tag, "CircuitOpenError")
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* breaker(Effect.succeed(3)), 3, "the probe's transitions reach the throwing hook too")
+      assert.strictEqual((yield* breaker.stats).state, "Closed")
+      yield* breaker.forceOpen
+      assert.strictEqual((yield* breaker.stats).state, "ForcedOpen")
+    }))
+})
+
+describe("a stream's itemError that throws", () => {
+  it.effect("says nothing about the item: every item reaches the consumer and the call is a success", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.make({ name: "stream-item-error", policy: TripPolicy.consecutiveFailures(1) })
+      const guard = yield* CircuitBreaker.makeStream(breaker, {
+        itemError: (part: { readonly type: string }) => {
+          if (part.type === "odd") throw new Error("itemError bug")
+          return undefined
+        }
+      })
+      const out = yield* Stream.make({ type: "text" }, { type: "odd" }, { type: "text" }).pipe(guard, Stream.runCollect)
+      assert.deepStrictEqual(Chunk.toArray(out).map((p) => p.type), ["text", "odd", "text"])
+      const stats = yield* breaker.stats
+      assert.strictEqual(stats.state, "Closed")
+      assert.strictEqual(stats.failures, 0)
+    }))
+})
+
+describe("an HTTP key function that throws or returns garbage", () => {
+  const ok = HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("ok"))))
+  for (
+    const [title, key] of [
+      ["throws", () => {
+        throw new Error("key bug")
+      }],
+      ["returns undefined", () => undefined],
+      ["returns a number", () => 42],
+      ["returns an empty string", () => ""]
+    ] as const
+  ) {
+    it.effect(`${title}: the request goes through its host's breaker`, () =>
+      Effect.gen(function*() {
+        const breakers = yield* HttpBreakers.make({ key: key as unknown as HttpBreakers.Options["key"] })
+        const client = ok.pipe(HttpBreakers.protect(breakers))
+        const response = yield* client.execute(HttpClientRequest.get("http://a.example:8080/v1/x"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual((yield* breakers.breakers).map(([k]) => k), ["a.example:8080"])
+      }))
+  }
+})
