@@ -19,3 +19,11 @@ export * as Behavior from "./Behavior.js"
  * @since 0.1.0
  */
 export * as FakeProvider from "./FakeProvider.js"
+
+/**
+ * A throwaway `redis-server` on a free loopback port: `make`, `available`,
+ * `installHint`.
+ *
+ * @since 0.2.0
+ */
+export * as RedisServer from "./RedisServer.js"

@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type { InvalidOptionError } from "../errors.js"
+import { type GateHandle, type GateStore, RateLimitGateStore } from "./gateStore.js"
 import { Lru } from "./lru.js"
 import { annotateRateLimit } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
@@ -54,8 +55,8 @@ const Proto = {
 export const make = <Err = GateClosedError>(
   options: Options<Err> = {}
 ): Effect.Effect<RateLimitGate<Err>, InvalidOptionError> =>
-  Effect.flatMap(Effect.clock, (clock: Clock.Clock) =>
-    check.validated(() => {
+  Effect.flatMap(Effect.zip(Effect.clock, RateLimitGateStore), ([clock, store]: [Clock.Clock, GateStore]) =>
+    Effect.flatMap(check.validated(() => {
       check.object("gate", options)
       const name = check.nonEmptyString("gate.name", options.name, "gate")
       const maxKeys = check.integer("gate.maxKeys", options.maxKeys, 1, 10_000_000, 10_000)
@@ -73,11 +74,16 @@ export const make = <Err = GateClosedError>(
       const closed = new Lru<true>(maxKeys)
       const hints = new WeakMap<object, Duration.Duration>()
 
-      const closeUntil = (key: string, until: number, now: number) => {
+      // The gate's store: the memory one shares nothing; a fleet store (Redis) tells every replica.
+      let link: GateHandle | undefined
+      const closeUntil = (key: string, until: number, now: number, share = true) => {
         if (!(until > now)) return
         until = Math.min(until, now + maxResetMs)
         const current = closed.peek(key, now)
-        if (current === undefined || current.expiresAt < until) closed.set(key, true, until, now)
+        if (current === undefined || current.expiresAt < until) {
+          closed.set(key, true, until, now)
+          if (share) link?.close(key, until, now)
+        }
       }
 
       const closedError = (key: string, retryAfterMs: number): Err => {
@@ -146,7 +152,11 @@ export const make = <Err = GateClosedError>(
           }),
         closeUntil: (key: string, epochMillis: number) =>
           Effect.sync(() => closeUntil(key, epochMillis, clock.unsafeCurrentTimeMillis())),
-        open: (key: string) => Effect.sync(() => closed.delete(key)),
+        open: (key: string) =>
+          Effect.sync(() => {
+            closed.delete(key)
+            link?.open(key)
+          }),
         retryAfter: (key: string) =>
           Effect.sync(() => {
             const now = clock.unsafeCurrentTimeMillis()
@@ -161,5 +171,13 @@ export const make = <Err = GateClosedError>(
             ? hints.get(error)
             : undefined
       })
+      /** What another replica learnt: a key closed until `untilMs`, or opened (0). */
+      const onRemote = (key: string, untilMs: number) => {
+        if (untilMs === 0) closed.delete(key)
+        else closeUntil(key, untilMs, clock.unsafeCurrentTimeMillis(), false)
+      }
+      return { gate, onRemote, linkTo: (h: GateHandle) => (link = h) }
+    }), ({ gate, linkTo, onRemote }) => Effect.map(store.open(gate.name, onRemote), (h) => {
+      linkTo(h)
       return gate
-    }))
+    })))

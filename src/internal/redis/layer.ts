@@ -1,0 +1,138 @@
+/**
+ * Building the Redis fleet store: options checked once, connections made,
+ * background flush/resync started, everything released with the scope.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { Redis, RedisOptions } from "ioredis"
+import type { InvalidOptionError } from "../errors.js"
+import type { Store } from "../store/types.js"
+import * as check from "../validate.js"
+import type { GateStore } from "../resilience/gateStore.js"
+import * as conn from "./connection.js"
+import { type Counters, Fleet } from "./fleet.js"
+
+/** @internal */
+export interface Options {
+  readonly client?: Redis | undefined
+  readonly url?: string | undefined
+  readonly redis?: RedisOptions | undefined
+  readonly prefix?: string | undefined
+  readonly onStoreError?: "local" | "allow" | "reject" | undefined
+  readonly time?: "clock" | "redis" | undefined
+  readonly flushInterval?: Duration.DurationInput | undefined
+  readonly resyncInterval?: Duration.DurationInput | undefined
+  readonly commandTimeout?: Duration.DurationInput | undefined
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  readonly keyTtl?: Duration.DurationInput | undefined
+}
+
+/** @internal */
+export interface Status extends Counters {
+  readonly up: boolean
+  readonly breakers: number
+}
+
+/** @internal */
+export interface RedisStore {
+  readonly store: Store
+  readonly gateStore: GateStore
+  readonly status: Effect.Effect<Status>
+  readonly flush: Effect.Effect<void>
+  readonly resync: Effect.Effect<void>
+}
+
+const policies = ["local", "allow", "reject"] as const
+
+/** @internal */
+export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const o = yield* check.validated(() => {
+      check.object("redis", options)
+      if (options.client !== undefined && (typeof options.client !== "object" || typeof options.client.duplicate !== "function")) {
+        check.invalid("redis.client", options.client, "an ioredis client (new Redis(...))")
+      }
+      if (options.url !== undefined && (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url))) {
+        // never echo the URL itself: it may carry a password
+        check.invalid("redis.url", "<redacted>", "a redis:// or rediss:// URL")
+      }
+      const onStoreError = options.onStoreError ?? "local"
+      if (!policies.includes(onStoreError)) check.invalid("redis.onStoreError", onStoreError, "\"local\", \"allow\" or \"reject\"")
+      const time = options.time ?? "clock"
+      if (time !== "clock" && time !== "redis") check.invalid("redis.time", time, "\"clock\" or \"redis\"")
+      return {
+        prefix: check.nonEmptyString("redis.prefix", options.prefix, "effect-breaker:"),
+        onStoreError,
+        redisTime: time === "redis",
+        flushIntervalMs: check.millis("redis.flushInterval", options.flushInterval, 100),
+        resyncIntervalMs: check.millis("redis.resyncInterval", options.resyncInterval, 1_000),
+        commandTimeoutMs: check.millis("redis.commandTimeout", options.commandTimeout, 1_000),
+        connectTimeoutMs: check.millis("redis.connectTimeout", options.connectTimeout, 2_000),
+        ttlMs: check.millis("redis.keyTtl", options.keyTtl, 24 * 3_600_000)
+      }
+    })
+    const clock = yield* Effect.clock
+    const runtime = yield* Effect.runtime<never>()
+    const fleet = new Fleet(o, clock, runtime)
+    fleet.connection = conn.make(
+      { client: options.client, url: options.url, redis: options.redis, commandTimeoutMs: o.commandTimeoutMs },
+      [fleet.channel, fleet.gateChannel],
+      {
+        onReady: () => fleet.ready(),
+        onDown: (reason) => fleet.down(reason),
+        onMessage: (channel, message) => fleet.message(channel, message)
+      }
+    )
+    yield* Effect.addFinalizer(() => Effect.promise(() => fleet.flushAll().then(() => fleet.connection.quit())))
+    yield* Effect.promise(async () => {
+      await conn.connect(fleet.connection, o.connectTimeoutMs)
+      // wait for the first reconcile (there is nothing to reconcile yet: it just marks the store up)
+      const deadline = Date.now() + o.connectTimeoutMs
+      while (!fleet.up && fleet.connection.ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2))
+    })
+    // The background loop runs on the live clock: it is plumbing (like ioredis's reconnect timer), while every time
+    // the breakers decide by still comes from the caller's Clock.
+    let sinceResync = 0
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.zipRight(
+          Effect.sleep(Duration.millis(o.flushIntervalMs)),
+          Effect.promise(() => {
+            sinceResync += o.flushIntervalMs
+            const resync = sinceResync >= o.resyncIntervalMs
+            if (resync) sinceResync = 0
+            return fleet.flushAll().then(() => (resync ? fleet.resyncAll() : undefined))
+          })
+        )
+      ).pipe(Effect.withClock(Clock.make()), Effect.interruptible)
+    )
+    const gateStore: GateStore = {
+      name: "redis",
+      open: (gate, onRemote) =>
+        Effect.gen(function*() {
+          const listener = { name: gate, onRemote }
+          yield* fleet.addGate(listener)
+          return {
+            close: (key: string, untilMs: number, now: number) => fleet.gateClose(gate, key, untilMs, now),
+            open: (key: string) => fleet.gateOpen(gate, key),
+            release: () => fleet.removeGate(listener)
+          }
+        })
+    }
+    const store: RedisStore = {
+      store: { name: "redis", open: (opts) => fleet.open(opts) },
+      gateStore,
+      status: Effect.sync(() => ({
+        ...fleet.counters,
+        up: fleet.up,
+        breakers: [...fleet.circuits.values()].reduce((n, s) => n + s.size, 0)
+      })),
+      flush: Effect.promise(() => fleet.flushAll()),
+      resync: Effect.promise(() => fleet.resyncAll())
+    }
+    return store
+  })

@@ -1,0 +1,13 @@
+/**
+ * `effect-breaker/redis`: breakers and rate-limit gates shared by a fleet of
+ * replicas through Redis (ioredis 5, an optional peer dependency).
+ *
+ * @since 0.2.0
+ */
+
+/**
+ * The Redis fleet store: `layer`, `layerConfig`, `make`.
+ *
+ * @since 0.2.0
+ */
+export * as RedisStore from "./RedisStore.js"
