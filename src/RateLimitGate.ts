@@ -44,7 +44,9 @@ import type * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type { InvalidOptionError } from "./CircuitBreaker.js"
+import * as Layer from "effect/Layer"
 import * as internal from "./internal/resilience/gate.js"
+import * as store from "./internal/resilience/gateStore.js"
 
 /**
  * The default rejection: the gate for `key` is closed for `retryAfter`.
@@ -144,3 +146,31 @@ export const guard: {
  */
 export const isRateLimitGate = (u: unknown): u is RateLimitGate<unknown> =>
   typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * Where gates share what they learn. A gate always checks its local map (no
+ * round trip); a shared store also tells every other replica's gate of the same
+ * name when a key closes or opens. The default (memory) shares nothing;
+ * `effect-breaker/redis`'s `RedisStore.layer` provides a Redis one, so a 429
+ * seen by one replica holds every replica's calls on that key until the reset.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RateLimitGateStore: typeof store.RateLimitGateStore = store.RateLimitGateStore
+
+/**
+ * What a gate store implements.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type GateStore = store.GateStore
+
+/**
+ * Gates made where this is provided share nothing (the default).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerStoreMemory: Layer.Layer<never> = Layer.succeed(store.RateLimitGateStore, store.memoryGateStore)

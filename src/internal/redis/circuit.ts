@@ -41,6 +41,8 @@ export class RedisCircuit implements Circuit {
   private offset = 0
   /** This replica ran as a local breaker while Redis was unreachable. */
   local = false
+  /** Why the local breaker last moved (sent when reconciling); a probe's failure when the breaker recorded it directly. */
+  localReason: core.Reason = { _tag: "ProbeFailed", slow: false }
   /** The last shared state seen. */
   shared: Summary | undefined = undefined
   mismatchReported = false
@@ -108,15 +110,23 @@ export class RedisCircuit implements Circuit {
     }
   }
 
-  record(now: number, generation: number, outcome: core.OutcomeCode, durationMs: number, retryAfterMs: number): void {
+  record(
+    now: number,
+    generation: number,
+    outcome: core.OutcomeCode,
+    durationMs: number,
+    retryAfterMs: number
+  ): Effect.Effect<void, CircuitStoreError> | undefined {
     const s = this.state
     if (!this.fleet.up) {
-      if (this.onStoreError === "local") core.record(s, now, generation, outcome, durationMs, retryAfterMs)
-      else s.outTransition = undefined
-      return
+      if (this.onStoreError === "local") {
+        core.record(s, now, generation, outcome, durationMs, retryAfterMs)
+        if (s.outTransition !== undefined) this.localReason = s.outTransition.reason
+      } else s.outTransition = undefined
+      return undefined
     }
     s.outTransition = undefined
-    if (outcome === core.OIgnored || generation !== s.generation) return
+    if (outcome === core.OIgnored || generation !== s.generation) return undefined
     if (generation !== this.pendingGen) {
       this.pending = []
       this.pendingCalls = 0
@@ -130,8 +140,9 @@ export class RedisCircuit implements Circuit {
     if (n > 0 && p[n - 3] === m && p[n - 1] === hint) p[n - 2]!++
     else p.push(m, 1, hint)
     this.pendingCalls++
-    if (failed) this.fleet.flushSoon(this)
-    else this.fleet.dirty(this)
+    if (failed) return this.fleet.flushFailure(this)
+    this.fleet.dirty(this)
+    return undefined
   }
 
   recordProbe(
@@ -157,7 +168,10 @@ export class RedisCircuit implements Circuit {
   control(action: core.ManualAction, now: number): Effect.Effect<void, CircuitStoreError> | undefined {
     // Applied here at once (this replica obeys before the round trip), then fleet-wide.
     core.control(this.state, action, now)
-    if (!this.fleet.up) return undefined
+    if (!this.fleet.up) {
+      if (this.state.outTransition !== undefined) this.localReason = this.state.outTransition.reason
+      return undefined
+    }
     // The breaker reports the local transition; the shared one (the same move, same generation) is not reported twice.
     return this.script("control", "ebManual", now, [action], () => undefined)
   }
@@ -261,7 +275,7 @@ export class RedisCircuit implements Circuit {
           generation: sum.gen,
           to: sum.tag,
           at: t !== undefined && t.to === sum.tag ? t.at : sum.entered,
-          reason: t !== undefined && t.to === sum.tag ? t.reason : resynced,
+          reason: t !== undefined && t.to === sum.tag ? t.reason : lastReason(sum),
           openUntil: sum.tag === "Open" ? sum.until : undefined,
           openings: sum.openings
         })
@@ -309,7 +323,10 @@ export class RedisCircuit implements Circuit {
       for (let k = 0; k < p[i + 1]!; k++) {
         core.record(s, now, s.generation, failed ? core.OFailure : core.OSuccess, slow ? Infinity : 0, p[i + 2]!)
         const t = s.outTransition
-        if (t !== undefined) this.onTransition(t)
+        if (t !== undefined) {
+          this.localReason = t.reason
+          this.onTransition(t)
+        }
       }
     }
   }
@@ -324,11 +341,15 @@ export interface LuaTransition {
   readonly openUntil: number
 }
 
-/**
- * The reason given for a transition a replica only learnt by reading the shared
- * state (it missed the message). @internal
- */
-const resynced = { _tag: "OpenDurationElapsed" } as core.Reason
+/** Why the shared state is what it is, for a transition a replica only learnt by reading it (it missed the message). */
+const lastReason = (sum: Summary): core.Reason => {
+  try {
+    if (sum.lr !== undefined) return JSON.parse(sum.lr) as core.Reason
+  } catch {
+    // fall through
+  }
+  return { _tag: "OpenDurationElapsed" }
+}
 
 /** A store failure, named for the breaker's log line. @internal */
 export const storeError = (breaker: string, operation: CircuitStoreError["operation"], detail: string): CircuitStoreError =>

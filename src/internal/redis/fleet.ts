@@ -35,6 +35,8 @@ export interface Summary {
   readonly pi: number
   /** The time the script ran at (the caller's, or Redis TIME). */
   readonly now: number
+  /** The last transition's reason, as JSON (absent before the first transition). */
+  readonly lr?: string
 }
 
 /** @internal */
@@ -100,6 +102,8 @@ export class Fleet {
   private readonly dirtySet = new Set<RedisCircuit>()
   connection!: conn.Connection
   private reconciling = false
+  /** The store's scope is closing: the connections going away is not an outage. */
+  closing = false
 
   constructor(
     readonly options: FleetOptions,
@@ -154,7 +158,7 @@ export class Fleet {
 
   /** Redis became unreachable: every circuit runs on its policy until it is back. */
   down(reason: string): void {
-    if (!this.up) return
+    if (!this.up || this.closing) return
     this.setUp(false)
     this.counters.downs++
     const now = this.now()
@@ -193,7 +197,13 @@ export class Fleet {
   private read(c: RedisCircuit, seed: boolean): Promise<void> {
     const s = c.state
     const now = this.now()
-    const args = [...c.args(now, seed ? s.generation : undefined), seed ? s.tag : "", s.openUntil, s.openings]
+    const args = [
+      ...c.args(now, seed ? s.generation : undefined),
+      seed ? s.tag : "",
+      s.openUntil,
+      s.openings,
+      JSON.stringify(c.localReason)
+    ]
     return this.connection.run("ebRead", c.key, args).then((raw) => {
       const reply = JSON.parse(raw as string) as Reply
       c.noteTime(reply.s.now, now)
@@ -244,10 +254,16 @@ export class Fleet {
     this.dirtySet.add(c)
   }
 
-  /** Flushes a circuit's batch now, without waiting (a failure: the fleet must see it promptly). */
-  flushSoon(c: RedisCircuit): void {
+  /**
+   * A failure: its batch is sent now (the command leaves in this step, so
+   * batches keep their order), and the failing caller waits for the answer, so
+   * its next call sees a trip it caused. Never fails: an error puts the store
+   * down and the batch back for the local breaker.
+   */
+  flushFailure(c: RedisCircuit): Effect.Effect<void> {
     this.dirtySet.delete(c)
-    void this.flush(c)
+    const sent = this.flush(c)
+    return Effect.promise(() => sent)
   }
 
   flushNow(c: RedisCircuit): Effect.Effect<void> {

@@ -87,7 +87,14 @@ export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOp
         onMessage: (channel, message) => fleet.message(channel, message)
       }
     )
-    yield* Effect.addFinalizer(() => Effect.promise(() => fleet.flushAll().then(() => fleet.connection.quit())))
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() =>
+        fleet.flushAll().then(() => {
+          fleet.closing = true
+          return fleet.connection.quit()
+        })
+      )
+    )
     yield* Effect.promise(async () => {
       await conn.connect(fleet.connection, o.connectTimeoutMs)
       // wait for the first reconcile (there is nothing to reconcile yet: it just marks the store up)

@@ -5,7 +5,8 @@
  *
  * Layout of one circuit (standalone Redis or Sentinel; the `{name}` hash tag
  * keeps a circuit's keys in one Cluster slot):
- * - hash `<prefix>{<name>}`: `tag gen entered until openings cf ps ticket calls fails slow`,
+ * - hash `<prefix>{<name>}`: `tag gen entered until openings cf ps ticket calls fails slow`, the
+ *   last transition's reason `lr` (JSON, so a replica that missed it still reports why),
  *   lifetime totals `tc tf` (calls and failures recorded since the key was
  *   made: what the count test reads), the configuration `cfg` (JSON, set by the
  *   first replica and by a reset), permits `p<slot>` (issued at) / `k<slot>`
@@ -97,6 +98,7 @@ local function enter(to, reason)
   local u = -1
   if to == 'Open' then u = get('until', 0) end
   transition = { from = from, to = to, at = now, reason = reason, openUntil = u }
+  set('lr', cjson.encode(reason))
   changed = true
 end
 
@@ -196,7 +198,7 @@ local function summary()
     tag = H.tag, gen = get('gen', 0), entered = get('entered', 0), ['until'] = get('until', 0),
     openings = get('openings', 0), cf = get('cf', 0), ps = get('ps', 0), calls = get('calls', 0),
     fails = get('fails', 0), slow = get('slow', 0), tc = get('tc', 0), tf = get('tf', 0),
-    w = windowCounts(), pi = inFlight, now = now
+    w = windowCounts(), pi = inFlight, now = now, lr = H.lr
   }
 end
 
@@ -341,15 +343,28 @@ return finish({})
 `
 
 /**
- * Reads the shared state (creating it if absent). When Redis lost the circuit
- * (a restart) and the caller kept a local breaker meanwhile, ARGV[7..9]
- * (local tag, open-until, openings) seed it, so an outage seen while Redis was
- * away is not forgotten; an existing shared state always wins.
+ * Reads the shared state (creating it if absent), and reconciles a replica that
+ * ran as a local breaker while Redis was unreachable: ARGV[7..10] are its local
+ * tag, open-until, openings and the reason of its last transition (JSON).
+ * - A local opening still running when the shared circuit is Closed opens the
+ *   shared circuit until the same time: failures seen during the outage are the
+ *   newest evidence there is.
+ * - A restarted (empty) Redis also takes a local manual state (forced open,
+ *   disabled, metrics-only). Otherwise the shared state wins.
  */
 export const read = prelude + `
 local localTag = ARGV[7]
-if created and localTag ~= nil and localTag ~= '' and localTag ~= 'Closed' and localTag ~= 'HalfOpen' then
-  set('tag', localTag); set('until', tonumber(ARGV[8])); set('openings', tonumber(ARGV[9]))
+if localTag ~= nil and localTag ~= '' then
+  local localUntil = tonumber(ARGV[8])
+  local localReason = cjson.decode(ARGV[10])
+  if localTag == 'Open' and localUntil > now and H.tag == 'Closed' then
+    set('until', localUntil)
+    set('openings', math.max(get('openings', 0), tonumber(ARGV[9])))
+    set('cf', 0); resetWindows()
+    enter('Open', localReason)
+  elseif created and (localTag == 'ForcedOpen' or localTag == 'Disabled' or localTag == 'MetricsOnly') then
+    enter(localTag, localReason)
+  end
 end
 return finish({})
 `
