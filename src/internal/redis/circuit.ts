@@ -41,6 +41,14 @@ export class RedisCircuit implements Circuit {
   private offset = 0
   /** This replica ran as a local breaker while Redis was unreachable. */
   local = false
+  /**
+   * Until the first read of the shared state returns, the mirror runs under its
+   * own starting generation; calls admitted then are counted under the shared
+   * one it turns out to be (`aliasGen` → `state.generation`).
+   */
+  synced = false
+  initial: Promise<void> = Promise.resolve()
+  private aliasGen = -1
   /** Why the local breaker last moved (sent when reconciling); a probe's failure when the breaker recorded it directly. */
   localReason: core.Reason = { _tag: "ProbeFailed", slow: false }
   /** The last shared state seen. */
@@ -126,6 +134,7 @@ export class RedisCircuit implements Circuit {
       return undefined
     }
     s.outTransition = undefined
+    if (generation === this.aliasGen) generation = s.generation
     if (outcome === core.OIgnored || generation !== s.generation) return undefined
     if (generation !== this.pendingGen) {
       this.pending = []
@@ -203,6 +212,10 @@ export class RedisCircuit implements Circuit {
     )
   }
 
+  release(): void {
+    this.fleet.release(this)
+  }
+
   // --- talking to Redis ------------------------------------------------------------------------------------
 
   /**
@@ -265,8 +278,15 @@ export class RedisCircuit implements Circuit {
     const s = this.state
     if (this.shared === undefined || sum.gen >= this.shared.gen) this.shared = sum
     let transition: core.Transition | undefined
-    if (sum.gen > s.generation) {
+    if (sum.gen !== s.generation && !this.synced && sum.tag === s.tag) {
+      // The first read: the local start was the shared state all along, under the shared generation.
+      if (this.pendingGen === s.generation) this.pendingGen = sum.gen
+      this.aliasGen = s.generation
+      s.generation = sum.gen
+      s.enteredAt = sum.entered
+    } else if (sum.gen > s.generation) {
       this.busyUntil = 0
+      this.aliasGen = -1
       if (sum.tag === s.tag) {
         s.generation = sum.gen
         s.enteredAt = sum.entered
@@ -348,7 +368,7 @@ const lastReason = (sum: Summary): core.Reason => {
   } catch {
     // fall through
   }
-  return { _tag: "OpenDurationElapsed" }
+  return { _tag: "Resynced" }
 }
 
 /** A store failure, named for the breaker's log line. @internal */

@@ -272,6 +272,8 @@ export class Fleet {
 
   flush(c: RedisCircuit): Promise<void> {
     if (!this.up) return Promise.resolve()
+    // Outcomes recorded before the first read are counted under the generation it returns.
+    if (!c.synced) return c.initial.then(() => this.flush(c))
     const taken = c.takeBatch()
     if (taken === undefined) return Promise.resolve()
     this.counters.flushes++
@@ -328,8 +330,13 @@ export class Fleet {
 
   // --- circuits ---------------------------------------------------------------------------------------------------
 
+  /**
+   * Opens a circuit at once (no asynchronous step: a breaker per new host is
+   * made with `runSync`) and reads the shared state in the background; a
+   * restored state seeds the shared circuit if the fleet's is Closed or new.
+   */
   open(options: OpenOptions): Effect.Effect<Circuit> {
-    return Effect.suspend(() => {
+    return Effect.sync(() => {
       const mirror = openMemory(options)
       const c = new RedisCircuit(this, options.config, mirror.state, options.onTransition)
       const name = options.config.name
@@ -338,13 +345,26 @@ export class Fleet {
       set.add(c)
       if (!this.up) {
         c.local = true
-        return Effect.succeed(c)
+        c.synced = true
+        return c
       }
-      // A restored state seeds the shared circuit if the fleet has none yet.
-      return Effect.promise(() => this.read(c, options.restore !== undefined).catch((e) => this.failed(e))).pipe(
-        Effect.as(c)
-      )
+      const synced = () => {
+        c.synced = true
+      }
+      c.initial = this.read(c, options.restore !== undefined).then(synced, (e) => {
+        synced()
+        this.failed(e)
+      })
+      return c
     })
+  }
+
+  release(c: RedisCircuit): void {
+    this.dirtySet.delete(c)
+    const set = this.circuits.get(c.config.name)
+    if (set === undefined) return
+    set.delete(c)
+    if (set.size === 0) this.circuits.delete(c.config.name)
   }
 
   // --- the rate-limit gate ----------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@
  * Every script takes KEYS[1] = the hash and ARGV = cfg JSON, now (epoch millis
  * from the caller's Clock, or -1 for Redis TIME), the caller's generation floor
  * (so a restarted, empty Redis continues above every replica's generation),
- * the pub/sub channel, the breaker's name, then its own arguments. Each
+ * the pub/sub channel, the breaker's name, the keys' idle TTL (ms), then its own
+ * arguments. Each
  * returns one JSON object: `d` decision, `s` the state summary, `t` the
  * transition it made, `x` 1 when fenced (an outcome from another generation),
  * `m` 1 when the shared configuration differs from the caller's. A script that
@@ -76,14 +77,14 @@ local function dropWindows()
 end
 
 if created then
-  set('cfg', cfgArg); set('tag', 'Closed'); set('gen', minGen + 1); set('entered', now); set('until', 0)
+  set('cfg', cfgArg); set('tag', 'Closed'); set('gen', minGen); set('entered', now); set('until', 0)
   set('openings', 0); set('cf', 0); set('ps', 0); set('ticket', 0); set('calls', 0); set('fails', 0); set('slow', 0)
   set('tc', 0); set('tf', 0)
   resetWindows(); freePermits()
 elseif H.cfg ~= cfgArg then
   mismatch = 1
 end
-if get('gen', 0) < minGen then set('gen', minGen + 1) end
+if get('gen', 0) < minGen then set('gen', minGen) end
 
 local transition = nil
 local changed = created
