@@ -14,6 +14,12 @@
  * - At most `maxKeys` are kept (default 1,000): past that the least recently
  *   used key is forgotten (its state is lost; in-flight calls on it still
  *   finish normally). This bounds memory when keys come from user input.
+ *   A forgotten key's breaker is released with it: its metric series leave
+ *   the registry (the next export or scrape no longer has them), its `events`
+ *   streams end. Releasing the {@link layer} releases every key. So with
+ *   `BreakerTelemetry.layerMetrics` at most `maxKeys` breakers' series exist
+ *   (11 at creation, up to ~20 once a circuit has cycled; see the README's
+ *   "Cardinality").
  * - **Classification** (default): a response is judged by its status even if
  *   the caller does not use `HttpClient.filterStatusOk` — 5xx, 408 and 504
  *   are failures (a `retry-after` hint can lengthen the opening), 429 and
@@ -55,7 +61,9 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
+import type { Breaker } from "../internal/breaker.js"
 import { compile } from "../internal/options.js"
+import { releaseBreaker } from "../internal/release.js"
 import { makeResponseClassifier } from "./classify.js"
 import { byHost, type KeyFn } from "./keys.js"
 
@@ -93,6 +101,8 @@ export interface Service {
   readonly stats: Effect.Effect<ReadonlyArray<CircuitBreaker.Stats>>
   /** @internal */
   readonly unsafeFor: (key: string) => CircuitBreaker.CircuitBreaker
+  /** @internal Forgets every key and releases its breaker (the layer's finalizer). */
+  readonly releaseAll: Effect.Effect<void>
 }
 
 /**
@@ -145,8 +155,12 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
           map.delete(key)
         } else {
           if (map.size >= maxKeys) {
-            const oldest = map.keys().next()
-            if (!oldest.done) map.delete(oldest.value)
+            const oldest = map.entries().next()
+            if (!oldest.done) {
+              map.delete(oldest.value[0])
+              // the key is forgotten: its metric series, subscriptions and the rest go with it
+              releaseBreaker(oldest.value[1] as unknown as Breaker)
+            }
           }
           const name = `${prefix}${key}`.slice(0, 200)
           // Options were validated above, so this cannot fail.
@@ -161,13 +175,20 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
       }
 
       const breakers = Effect.sync(() => Array.from(map.entries()))
+      const releaseAll = Effect.sync(() => {
+        for (const b of map.values()) releaseBreaker(b as unknown as Breaker)
+        map.clear()
+        lastKey = undefined
+        lastBreaker = undefined
+      })
       return {
         keyOf: options?.key ?? byHost,
         unsafeFor,
         breakerFor: (key) => Effect.sync(() => unsafeFor(key)),
         get: (key) => Effect.sync(() => Option.fromNullable(map.get(key))),
         breakers,
-        stats: Effect.flatMap(breakers, (entries) => Effect.forEach(entries, ([, b]) => b.stats))
+        stats: Effect.flatMap(breakers, (entries) => Effect.forEach(entries, ([, b]) => b.stats)),
+        releaseAll
       } satisfies Service
     })
   })
@@ -211,7 +232,7 @@ export const protect: {
  * @category layers
  */
 export const layer = (options?: Options): Layer.Layer<HttpBreakers, InvalidOptionError> =>
-  Layer.effect(HttpBreakers, make(options))
+  Layer.scoped(HttpBreakers, Effect.tap(make(options), (service) => Effect.addFinalizer(() => service.releaseAll)))
 
 /**
  * The `HttpClient` in context, protected by the {@link HttpBreakers} breakers.

@@ -377,6 +377,9 @@ class Admission<A, E, R> extends Effectable.Class<A, E | CircuitOpenError, R> {
 
 const ShellKey: unique symbol = Symbol.for("effect-breaker/CircuitBreaker/Shell")
 
+/** The run-time part of a breaker (for internal/release.ts). @internal */
+export const shellOf = (breaker: Breaker): Shell | undefined => (breaker as any)[ShellKey]
+
 /**
  * Everything but the call itself lives on the prototype and is built on access
  * (these are rare operations), so a breaker is one function and its shell.

@@ -43,6 +43,11 @@ export interface Observer {
   readonly transitionEffect?: ((transition: Transition) => Effect.Effect<void>) | undefined
   /** Runs in the rejected caller's fiber before it fails with `CircuitOpenError`. */
   readonly rejectionEffect?: ((breaker: string, state: StateTag, retryAfterMs: number) => Effect.Effect<void>) | undefined
+  /**
+   * The breaker is gone (its owner forgot its key): release what was made for
+   * it (metric series) and ignore any later report from a call still in flight.
+   */
+  readonly detach?: (() => void) | undefined
   /** Trace every admitted call: its own child span, or attributes on the caller's span. First observer wins. */
   readonly trace?: TraceMode | undefined
 }

@@ -89,6 +89,8 @@ class Extras {
 
 const noExtras = (): Extras => new Extras(undefined, undefined, undefined)
 
+let closedPubSub: PubSub.PubSub<core.Transition> | undefined
+
 /** A breaker at run time: its circuit in the store, the clock, the classifier and the observers. @internal */
 export class Shell {
   /** The circuit's local state (`circuit.state`), read on every call. */
@@ -155,6 +157,18 @@ export class Shell {
   transitions(): PubSub.PubSub<core.Transition> {
     const extras = this.extras ??= noExtras()
     return extras.pubsub ??= Effect.runSync(PubSub.sliding<core.Transition>(1024))
+  }
+
+  /**
+   * The breaker is released (its key forgotten): its store frees what it holds
+   * for it, every subscription ends, and so does any later one (a shared PubSub, already shut down, stands in when
+   * nobody had subscribed: nothing is allocated per breaker).
+   */
+  release(): void {
+    const extras = this.extras ??= noExtras()
+    if (extras.pubsub !== undefined) Effect.runSync(PubSub.shutdown(extras.pubsub))
+    else extras.pubsub = closedPubSub ??= Effect.runSync(Effect.tap(PubSub.sliding<core.Transition>(1), PubSub.shutdown))
+    this.circuit.release?.()
   }
 
   notify(t: core.Transition): void {

@@ -14,6 +14,7 @@ import * as MetricLabel from "effect/MetricLabel"
 import type { OutcomeCode, StateTag, Transition } from "../core.js"
 import type { Observer } from "../observer.js"
 import { outcomeLabel, stateCode, stateLabel } from "./attributes.js"
+import * as series from "./series.js"
 
 /** Call-duration histogram boundaries, in seconds (5 ms … 2 min: LLM calls are slow). @internal */
 export const durationBoundaries: MetricBoundaries.MetricBoundaries = MetricBoundaries.fromIterable([
@@ -61,7 +62,9 @@ export const update = (metric: Metric.Metric<any, any, unknown>, value: number):
 
 type Bound = Metric.Metric<any, any, unknown>
 
-/** The instruments of one breaker, resolved once. */
+const noop = (): void => {}
+
+/** The instruments of one breaker, resolved once; its series are released with it (see series.ts). */
 class Instruments implements Observer {
   readonly state: Bound
   readonly calls: readonly [Bound, Bound, Bound]
@@ -71,17 +74,20 @@ class Instruments implements Observer {
   readonly transitions = new Map<string, Bound>()
   readonly stateTime = new Map<StateTag, Bound>()
   enteredAt: number
+  private readonly releaseSeries: () => void
 
   constructor(readonly breaker: string, state: StateTag, now: number) {
+    series.acquire(breaker)
+    this.releaseSeries = series.releaseOnCollect(this, breaker)
     const tag = { breaker }
-    this.state = bind(keys.state, tag)
-    this.calls = [0, 1, 2].map((c) => bind(keys.calls, { breaker, outcome: outcomeLabel[c as OutcomeCode] })) as any
+    this.state = this.own(keys.state, tag)
+    this.calls = [0, 1, 2].map((c) => this.own(keys.calls, { breaker, outcome: outcomeLabel[c as OutcomeCode] })) as any
     this.durations = [0, 1, 2].map((c) =>
-      bind(keys.callDuration, { breaker, outcome: outcomeLabel[c as OutcomeCode] })
+      this.own(keys.callDuration, { breaker, outcome: outcomeLabel[c as OutcomeCode] })
     ) as any
-    this.slow = bind(keys.slowCalls, tag)
+    this.slow = this.own(keys.slowCalls, tag)
     for (const s of ["Open", "HalfOpen", "ForcedOpen"] as const) {
-      ;(this.rejected as Record<string, Bound>)[s] = bind(keys.rejected, { breaker, state: stateLabel[s] })
+      ;(this.rejected as Record<string, Bound>)[s] = this.own(keys.rejected, { breaker, state: stateLabel[s] })
     }
     this.enteredAt = now
     update(this.state, stateCode[state])
@@ -89,34 +95,58 @@ class Instruments implements Observer {
     for (const m of [...this.calls, ...this.durations, this.slow, ...Object.values(this.rejected)]) m.unsafeValue(EMPTY)
   }
 
-  readonly onCall = (_breaker: string, _admittedIn: StateTag, outcome: OutcomeCode, slow: boolean, durationMs: number) => {
+  /** A series of this breaker: recorded under its name, so it is removed from the registry with it. */
+  private own<K extends AnyKey>(key: K, tags: Record<string, string>): Bound {
+    const taggedKey = series.tagged(key, tags)
+    series.track(this.breaker, taggedKey)
+    return Metric.fromMetricKey(taggedKey) as Bound
+  }
+
+  onCall = (_breaker: string, _admittedIn: StateTag, outcome: OutcomeCode, slow: boolean, durationMs: number): void => {
     update(this.calls[outcome], 1)
     update(this.durations[outcome], durationMs / 1000)
     if (slow) update(this.slow, 1)
   }
 
-  readonly onRejected = (_breaker: string, state: StateTag) => {
+  onRejected = (_breaker: string, state: StateTag): void => {
     const m = this.rejected[state]
     if (m !== undefined) update(m, 1)
   }
 
-  readonly onTransition = (t: Transition) => {
+  onTransition = (t: Transition): void => {
     const edge = `${t.from}>${t.to}`
     let m = this.transitions.get(edge)
     if (m === undefined) {
-      m = bind(keys.transitions, { breaker: this.breaker, from: stateLabel[t.from], to: stateLabel[t.to] })
+      m = this.own(keys.transitions, { breaker: this.breaker, from: stateLabel[t.from], to: stateLabel[t.to] })
       this.transitions.set(edge, m)
     }
     update(m, 1)
     let time = this.stateTime.get(t.from)
     if (time === undefined) {
-      time = bind(keys.stateTime, { breaker: this.breaker, state: stateLabel[t.from] })
+      time = this.own(keys.stateTime, { breaker: this.breaker, state: stateLabel[t.from] })
       this.stateTime.set(t.from, time)
     }
     update(time, Math.max(0, t.at - this.enteredAt) / 1000)
     this.enteredAt = t.at
     update(this.state, stateCode[t.to])
   }
+
+  /**
+   * The breaker is gone (its key was evicted): stop updating (a call still in
+   * flight on it must not register its series again) and release the series.
+   */
+  readonly detach = (): void => {
+    this.onCall = noop
+    this.onRejected = noop
+    this.onTransition = noop
+    this.releaseSeries()
+  }
+}
+
+// Series other modules tag with a breaker's name go with it too.
+series.alsoRelease((breaker) => series.tagged(keys.retries, { breaker }))
+for (const kind of ["value", "effect", "provider", "cache"]) {
+  series.alsoRelease((breaker) => series.tagged(keys.fallbacks, { breaker, kind }))
 }
 
 /** The metrics observer: each breaker gets its own pre-bound instruments. @internal */

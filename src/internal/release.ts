@@ -1,0 +1,25 @@
+/**
+ * Releasing a breaker whose key is forgotten (issue 9 finding 1): everything
+ * made for it goes with it.
+ *
+ * - its metric series leave Effect's global registry (observers' `detach`,
+ *   see telemetry/series.ts), so exports and scrapes stop carrying them;
+ * - its transitions `PubSub` is shut down, so `events` streams end and
+ *   `subscribe` queues are released instead of waiting forever on a breaker
+ *   nobody calls any more;
+ * - its span options and pass handlers live on its shell and go with it.
+ *
+ * The breaker itself keeps working for calls already holding it (they run and
+ * are recorded in its state, unobserved). Releasing twice is harmless.
+ *
+ * @internal
+ */
+import { type Breaker, shellOf } from "./breaker.js"
+
+/** @internal */
+export const releaseBreaker = (breaker: Breaker): void => {
+  const shell = shellOf(breaker)
+  if (shell === undefined) return
+  for (const o of shell.observers) o.detach?.()
+  shell.release()
+}

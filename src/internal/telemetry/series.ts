@@ -1,0 +1,121 @@
+/**
+ * Metric series owned by breakers, released with them (issue 9 finding 1).
+ *
+ * Effect 3 keeps every tagged series in one process-global registry
+ * (`Metric.globalMetricRegistry`, a `MutableHashMap` from `MetricKey` to hook)
+ * and has no public way to remove one; `@effect/opentelemetry` exports whatever
+ * `Metric.unsafeSnapshot()` returns from it. A breaker made per key (a host, a
+ * tenant) would so leave its ~11 series behind forever when its key is
+ * forgotten. Here every series a breaker's instruments register is recorded
+ * under the breaker's name, with a count of the live breakers of that name
+ * (breakers sharing a name share series). When the last one is released, by its
+ * owner (`HttpBreakers` evicting a key) or by the garbage collector (a breaker
+ * nobody holds any more), the series are removed from the registry: the next
+ * snapshot, OTLP export or Prometheus scrape no longer has them. This is what
+ * resilience4j's Micrometer binding does when its registry removes a breaker.
+ *
+ * Removal goes through the registry's internal map: a `MutableHashMap` field
+ * `map`, checked on first use. `canRelease` says whether it was found (a test
+ * pins it, so an Effect upgrade that changes the registry fails loudly rather
+ * than leaking quietly).
+ *
+ * @internal
+ */
+import * as Metric from "effect/Metric"
+import * as MetricKey from "effect/MetricKey"
+import type * as MetricKeyType from "effect/MetricKeyType"
+import * as MetricLabel from "effect/MetricLabel"
+import * as MutableHashMap from "effect/MutableHashMap"
+
+type AnyKey = MetricKey.MetricKey<MetricKeyType.MetricKeyType<any, any>>
+
+const MutableHashMapTypeId = Symbol.for("effect/MutableHashMap")
+
+const registryMap = (): MutableHashMap.MutableHashMap<AnyKey, unknown> | undefined => {
+  const map = (Metric.globalMetricRegistry as unknown as { readonly map?: unknown }).map
+  return typeof map === "object" && map !== null && MutableHashMapTypeId in map
+    ? map as unknown as MutableHashMap.MutableHashMap<AnyKey, unknown>
+    : undefined
+}
+
+/** Whether series can be removed from Effect's global metric registry. @internal */
+export const canRelease = (): boolean => registryMap() !== undefined
+
+/** The series of one breaker name, and how many live breakers share them. */
+interface Owned {
+  refs: number
+  readonly keys: Map<string, AnyKey>
+}
+
+const owners = new Map<string, Owned>()
+
+const idOf = (key: AnyKey): string => {
+  let id = key.name
+  for (const t of key.tags) id += `\u0000${t.key}=${t.value}`
+  return id
+}
+
+/** A breaker named `name` starts using series. @internal */
+export const acquire = (name: string): void => {
+  const owned = owners.get(name)
+  if (owned === undefined) owners.set(name, { refs: 1, keys: new Map() })
+  else owned.refs++
+}
+
+/** Records a series used by the breakers named `name` (its key carries all its tags). @internal */
+export const track = (name: string, key: AnyKey): void => {
+  const owned = owners.get(name)
+  if (owned !== undefined) owned.keys.set(idOf(key), key)
+}
+
+/** Extra series other modules may have made for a breaker name (retries, fallbacks), removed with it. */
+const extraKeys: Array<(name: string) => AnyKey> = []
+
+/** Registers a family of series tagged with a breaker's name that are removed when the name is released. @internal */
+export const alsoRelease = (f: (name: string) => AnyKey): void => {
+  extraKeys.push(f)
+}
+
+/**
+ * A breaker named `name` is gone. When it was the last of its name, every
+ * series recorded for the name is removed from Effect's registry.
+ *
+ * @internal
+ */
+export const release = (name: string): void => {
+  const owned = owners.get(name)
+  if (owned === undefined) return
+  if (--owned.refs > 0) return
+  owners.delete(name)
+  const map = registryMap()
+  if (map === undefined) return
+  for (const key of owned.keys.values()) MutableHashMap.remove(map, key)
+  for (const f of extraKeys) MutableHashMap.remove(map, f(name))
+}
+
+/** How many breaker names currently own series (for tests and the admin view). @internal */
+export const ownerCount = (): number => owners.size
+
+/** Tags a key with labels (data-first: see STACK.md on `Metric.tagged`). @internal */
+export const tagged = <K extends AnyKey>(key: K, tags: Record<string, string>): K =>
+  MetricKey.taggedWithLabels(key, Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v))) as K
+
+/**
+ * Releases a name when the object standing for its breaker is collected without
+ * having been released by its owner: a breaker made with `CircuitBreaker.make`
+ * and dropped gives its series back too.
+ */
+const collected = new FinalizationRegistry<string>((name) => release(name))
+
+/** Ties the release of `name` to `owner` being garbage collected; returns the explicit release. @internal */
+export const releaseOnCollect = (owner: object, name: string): () => void => {
+  const token = {}
+  collected.register(owner, name, token)
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    collected.unregister(token)
+    release(name)
+  }
+}
