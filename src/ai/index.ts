@@ -21,5 +21,6 @@ export {
   fromAiError,
   fromStreamErrorPart,
   languageModelClassifier,
+  redactAiError,
   toProviderError
 } from "./classify.js"

@@ -32,6 +32,9 @@
  *   so a hanging host is recorded as failing. The breaker covers the call up
  *   to the response headers; reading the body is the caller's.
  * - A rejected request fails with `CircuitOpenError` and is never sent.
+ * - An `HttpClientError` leaves the protected client as `redactHttpClientError`'s
+ *   copy (same class, reason and status; credential headers `[redacted]`), since
+ *   `@effect/platform` keeps `authorization` on the error in plain text.
  *
  * **Example**
  *
@@ -50,7 +53,7 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -64,7 +67,7 @@ import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import type { Breaker } from "../internal/breaker.js"
 import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
-import { makeResponseClassifier } from "./classify.js"
+import { makeResponseClassifier, redactHttpClientError } from "./classify.js"
 import { byHost, type KeyFn } from "./keys.js"
 
 /**
@@ -222,7 +225,12 @@ export const protect: {
 } = dual(
   2,
   <E, R>(self: HttpClient.HttpClient.With<E, R>, breakers: Service): HttpClient.HttpClient.With<E | CircuitOpenError, R> =>
-    HttpClient.transform(self, (effect, request) => Effect.suspend(() => breakers.unsafeFor(keyFor(breakers, request))(effect)))
+    HttpClient.transform(self, (effect, request) =>
+      Effect.mapError(
+        Effect.suspend(() => breakers.unsafeFor(keyFor(breakers, request))(effect)),
+        // the platform keeps `authorization` on the error in plain text: hand back a copy without it
+        (e) => HttpClientError.isHttpClientError(e) ? redactHttpClientError(e) as typeof e : e
+      ))
 )
 
 /**

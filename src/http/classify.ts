@@ -7,6 +7,8 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import { redactHttpClientError as redact } from "../internal/http/redact.js"
+import { makeScrubber, scrubShapes } from "../internal/secrets.js"
 import * as Outcome from "../Outcome.js"
 import {
   findNetworkCause,
@@ -105,6 +107,30 @@ export const fromHttpClientErrorWithBody = (
       (body) => fromHttpClientError(error, { ...options, body: body._tag === "Some" ? body.value : undefined })
     )
     : Effect.succeed(fromHttpClientError(error, options))
+
+/**
+ * A copy of an `HttpClientError` that is safe to log or serialize.
+ *
+ * **Details**
+ *
+ * `@effect/platform` keeps the request (with its headers) on the error and on
+ * `error.response.request`; `JSON.stringify(error)` outside a fiber prints
+ * `authorization: Bearer <key>` in plain text. The copy has the same class,
+ * `_tag`, `reason` and status, and its `response` still reads the original
+ * body and headers, but credential headers (`authorization`, `x-api-key`,
+ * `api-key`, cookies, …) are `[redacted]`, the URL and description are
+ * scrubbed (of `secrets` and key shapes, e.g. `?key=AIza…`), and the `cause` is
+ * cut down to a network error code. `HttpBreakers.protect` applies it to every
+ * `HttpClientError` that leaves the protected client.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const redactHttpClientError = (
+  error: HttpClientError.HttpClientError,
+  options?: { readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined }
+): HttpClientError.HttpClientError =>
+  redact(error, options?.secrets === undefined ? scrubShapes : makeScrubber(options.secrets))
 
 /**
  * Maps an error to a `ProviderError` if it is an `HttpClientError`, a

@@ -25,6 +25,7 @@ export {
   fromHttpClientErrorWithBody,
   httpClassifier,
   makeResponseClassifier,
+  redactHttpClientError,
   responseOutcome,
   toProviderError
 } from "./classify.js"
