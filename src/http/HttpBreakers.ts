@@ -65,6 +65,7 @@ import * as Runtime from "effect/Runtime"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import type { Breaker } from "../internal/breaker.js"
+import { boundedKey } from "../internal/boundedKey.js"
 import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
 import { makeResponseClassifier, redactHttpClientError } from "./classify.js"
@@ -151,8 +152,10 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
       let lastKey: string | undefined
       let lastBreaker: CircuitBreaker.CircuitBreaker | undefined
 
-      const unsafeFor = (key: string): CircuitBreaker.CircuitBreaker => {
-        if (key === lastKey && lastBreaker !== undefined) return lastBreaker
+      const unsafeFor = (rawKey: string): CircuitBreaker.CircuitBreaker => {
+        if (rawKey === lastKey && lastBreaker !== undefined) return lastBreaker
+        // a key from data may be any length: each is held in at most 200 characters
+        const key = boundedKey(rawKey)
         let breaker = map.get(key)
         if (breaker !== undefined) {
           map.delete(key)
@@ -165,14 +168,14 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
               releaseBreaker(oldest.value[1] as unknown as Breaker)
             }
           }
-          const name = `${prefix}${key}`.slice(0, 200)
+          const name = boundedKey(`${prefix}${key}`)
           // Options were validated above, so this cannot fail.
           breaker = makeSync(
             CircuitBreaker.make({ ...breakerOptions, name, classify }).pipe(Effect.orDie)
           )
         }
         map.set(key, breaker)
-        lastKey = key
+        lastKey = rawKey
         lastBreaker = breaker
         return breaker
       }
@@ -188,7 +191,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
         keyOf: options?.key ?? byHost,
         unsafeFor,
         breakerFor: (key) => Effect.sync(() => unsafeFor(key)),
-        get: (key) => Effect.sync(() => Option.fromNullable(map.get(key))),
+        get: (key) => Effect.sync(() => Option.fromNullable(map.get(boundedKey(key)))),
         breakers,
         stats: Effect.flatMap(breakers, (entries) => Effect.forEach(entries, ([, b]) => b.stats)),
         releaseAll

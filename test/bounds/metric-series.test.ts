@@ -156,7 +156,10 @@ describe("metric series are released with their key (issue 9 finding 1)", () => 
           { times: 50, schedule: Schedule.spaced("20 millis") }
         )
         return { base, grown, text: yield* Effect.promise(() => res.text()) }
-      }).pipe(Effect.provide(Layer.mergeAll(BreakerTelemetry.layerMetrics, layerPrometheus({ serviceName: "bounds", port }))))
+      }).pipe(Effect.provide(Layer.mergeAll(
+        BreakerTelemetry.layer({ mode: "span" }), // metrics, a span per call (span options cached per breaker), logs
+        layerPrometheus({ serviceName: "bounds", port })
+      )))
 
       // Effect's registry: 11 series per breaker at creation (state, 3 calls, 3 durations, slow, 3 rejected); was 231,000
       const series = seriesOf(prefix)

@@ -1,0 +1,54 @@
+/**
+ * Issue 9 finding 1's class: everything made per key has a bound and is released
+ * with its key. Metric series, subscriptions and HttpBreakers' breakers are in
+ * metric-series.test.ts; here the other per-key structures, at scale.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import { Fallback, RateLimitGate } from "effect-breaker"
+import { HttpBreakers } from "effect-breaker/http"
+
+const keys = (n: number) => Array.from({ length: n }, (_, i) => `tenant-${i}`)
+
+describe("per-key structures are bounded and released with their key", () => {
+  it.effect("rate-limit gate: 20,000 distinct keys keep at most maxKeys entries, and none once their resets pass", () =>
+    Effect.gen(function*() {
+      const gate = yield* RateLimitGate.make({ maxKeys: 1_000 })
+      yield* Effect.forEach(keys(20_000), (k) => gate.closeFor(k, "1 minute"), { discard: true })
+      assert.strictEqual(yield* gate.size, 1_000)
+      assert.isTrue((yield* gate.retryAfter("tenant-19999"))._tag === "Some", "the latest keys are kept")
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* gate.size, 0, "an entry goes when its reset passes")
+    }))
+
+  it.effect("rate-limit gate: a provider's reset is capped by maxReset, so no entry outlives it", () =>
+    Effect.gen(function*() {
+      const gate = yield* RateLimitGate.make({ maxKeys: 10, maxReset: "1 hour" })
+      yield* gate.closeFor("k", "365 days")
+      yield* TestClock.adjust("1 hour")
+      assert.strictEqual(yield* gate.size, 0)
+    }))
+
+  it.effect("last-good cache: 20,000 distinct keys keep at most its capacity, and none after maxAge", () =>
+    Effect.gen(function*() {
+      const cache = yield* Fallback.makeCache<number>({ maxAge: "10 minutes" })
+      yield* Effect.forEach(keys(20_000), (k, i) => cache.set(k, i), { discard: true })
+      assert.strictEqual(yield* cache.size, 1_000, "default capacity")
+      yield* TestClock.adjust("10 minutes")
+      assert.strictEqual(yield* cache.size, 0)
+    }))
+
+  it.effect("HttpBreakers: a key of any length is held in at most 200 characters, distinct keys stay distinct", () =>
+    Effect.gen(function*() {
+      const breakers = yield* HttpBreakers.make({ maxKeys: 100 })
+      const huge = (i: number) => `${"a".repeat(100_000)}-${i}.example.test`
+      for (let i = 0; i < 100; i++) yield* breakers.breakerFor(huge(i))
+      const held = yield* breakers.breakers
+      assert.strictEqual(held.length, 100)
+      assert.isTrue(held.every(([key, b]) => key.length <= 200 && b.name.length <= 200))
+      assert.strictEqual(new Set(held.map(([, b]) => b.name)).size, 100, "no two long hosts share a breaker")
+      const again = yield* breakers.breakerFor(huge(7))
+      assert.strictEqual(again, held[7]![1], "the same long host finds its breaker")
+      assert.isTrue((yield* breakers.get(huge(7)))._tag === "Some")
+    }))
+})
