@@ -9,6 +9,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import { BreakerRegistry, checkHealth, type Entry, evaluateHealth, type HealthOptions, thresholdsOf } from "../BreakerRegistry.js"
+import { scrubShapes } from "../internal/secrets.js"
 import { bearer } from "./auth.js"
 import { allowOf, hostCheck, readBody, TooLarge } from "./conformance.js"
 import * as Json from "./json.js"
@@ -136,7 +137,8 @@ export const router = (options: AppOptions) => {
         if (entry === undefined) return notFound(name)
         yield* actions[action](entry)
         yield* Effect.logInfo("circuit breaker changed by an operator").pipe(
-          Effect.annotateLogs({ breaker: name, action, ...(reason === undefined ? {} : { reason }) })
+          // the operator's free text goes through the scrubber: a pasted key must not land in the audit log
+          Effect.annotateLogs({ breaker: name, action, ...(reason === undefined ? {} : { reason: scrubShapes(reason) }) })
         )
         return json(200, { action, ...(yield* describe(entry, options.health)) })
       })

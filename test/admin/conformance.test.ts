@@ -7,7 +7,7 @@
  */
 import * as HttpServer from "@effect/platform/HttpServer"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Logger, Redacted } from "effect"
 import { BreakerRegistry } from "effect-breaker"
 import * as Admin from "effect-breaker/admin"
 import * as Http from "node:http"
@@ -164,5 +164,27 @@ describe("admin API HTTP conformance (real server on 127.0.0.1)", () => {
         assert.strictEqual(error._tag, "InvalidOptionError")
         assert.match(error.option, /^allowedHosts/)
       }
+    }))
+})
+
+describe("admin audit line", () => {
+  it.scopedLive("a key pasted into the free-text reason does not reach the log", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make((entry) => void lines.push(JSON.stringify([entry.message, Object.fromEntries(entry.annotations)])))
+      const key = "sk-proj-Pasted0123456789abcdefXYZ"
+      const { port } = yield* start().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      const agent = new Http.Agent({ keepAlive: false })
+      const reply = yield* send(port, agent, {
+        method: "POST",
+        path: "/breakers/anthropic/force-open",
+        headers: { authorization: bearer, "content-type": "application/json" },
+        chunks: [JSON.stringify({ reason: `incident 42, rotated ${key}` })]
+      })
+      assert.strictEqual(reply.status, 200)
+      const audit = lines.filter((l) => l.includes("changed by an operator"))
+      assert.strictEqual(audit.length, 1)
+      assert.include(audit[0], "incident 42")
+      assert.notInclude(audit.join("\n"), key.slice(0, 14))
     }))
 })
