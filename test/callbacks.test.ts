@@ -6,7 +6,7 @@
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Stream, TestClock } from "effect"
+import { Chunk, Effect, Schedule, Stream, TestClock } from "effect"
 import { CircuitBreaker, TripPolicy } from "effect-breaker"
 import { HttpBreakers } from "effect-breaker/http"
 
@@ -77,4 +77,24 @@ describe("an HTTP key function that throws or returns garbage", () => {
         assert.deepStrictEqual((yield* breakers.breakers).map(([k]) => k), ["a.example:8080"])
       }))
   }
+})
+
+describe("an open-duration Schedule that fails at a later step", () => {
+  it.effect("keeps its last delay; the caller keeps its own error", () =>
+    Effect.gen(function*() {
+      let steps = 0
+      const breaker = yield* CircuitBreaker.make({
+        name: "failing-schedule",
+        policy: TripPolicy.consecutiveFailures(1),
+        openDuration: Schedule.exponential("1 second").pipe(Schedule.map((d) => {
+          if (++steps >= 3) throw new Error("schedule bug")
+          return d
+        }))
+      })
+      for (const expected of [1_000, 2_000, 2_000, 2_000]) {
+        assert.deepStrictEqual(yield* Effect.flip(breaker(Effect.fail(new Boom()))), new Boom())
+        assert.strictEqual((yield* breaker.stats).retryAfterMs, expected)
+        yield* TestClock.adjust(expected)
+      }
+    }))
 })

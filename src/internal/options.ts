@@ -132,7 +132,13 @@ const scheduleDelays = (path: string, schedule: Schedule.Schedule<unknown, unkno
   }
   if (delays.length === 0) invalid(path, schedule, "a Schedule that yields at least one delay")
   return (n) => {
-    stepTo(n)
+    try {
+      stepTo(n)
+    } catch {
+      // A schedule that fails (or needs a service, or waits) at a later step runs inside the breaker's step:
+      // it keeps its last delay instead of turning the caller's outcome into a defect.
+      done = true
+    }
     return delays[Math.min(n, delays.length) - 1]!
   }
 }
