@@ -4,7 +4,7 @@
  * metric-series.test.ts; here the other per-key structures, at scale.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Effect, Metric, TestClock } from "effect"
 import { Fallback, RateLimitGate } from "effect-breaker"
 import { HttpBreakers } from "effect-breaker/http"
 
@@ -36,6 +36,23 @@ describe("per-key structures are bounded and released with their key", () => {
       assert.strictEqual(yield* cache.size, 1_000, "default capacity")
       yield* TestClock.adjust("10 minutes")
       assert.strictEqual(yield* cache.size, 0)
+    }))
+
+  it.effect("a hedge's series are released with its scope", () =>
+    Effect.gen(function*() {
+      const name = `hedge-${Date.now().toString(36)}`
+      const ours = () =>
+        Metric.unsafeSnapshot().filter((p) =>
+          p.metricKey.name === "effect_breaker_hedges" && p.metricKey.tags.some((t) => t.key === "hedge" && t.value === name)
+        ).length
+      yield* Effect.scoped(Effect.gen(function*() {
+        const hedge = yield* Fallback.makeHedge({ delay: "10 millis", name })
+        const fiber = yield* Effect.fork(Effect.never.pipe(Fallback.hedge(hedge, Effect.succeed("fallback"))))
+        yield* TestClock.adjust("10 millis")
+        assert.strictEqual(yield* fiber.await.pipe(Effect.map((e) => e._tag)), "Success")
+        assert.strictEqual(ours(), 3, "primary, fallback, none")
+      }))
+      assert.strictEqual(ours(), 0)
     }))
 
   it.effect("HttpBreakers: a key of any length is held in at most 200 characters, distinct keys stay distinct", () =>

@@ -21,7 +21,8 @@ import type * as Scope from "effect/Scope"
 import type { Hedged } from "../../Fallback.js"
 import type { InvalidOptionError } from "../errors.js"
 import { primary } from "./fallback.js"
-import { bind, update } from "../telemetry/metrics.js"
+import { update } from "../telemetry/metrics.js"
+import { acquireSeries, ownSeries } from "../telemetry/series.js"
 import * as check from "../validate.js"
 
 /** @internal */
@@ -181,12 +182,13 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
       return { delay: Duration.millis(delayMs), name, when }
     }),
     (c) =>
-      Effect.map(liveFibers, (fibers): Hedge => {
+      Effect.map(Effect.zipLeft(liveFibers, acquireSeries(`hedge\u0000${c.name}`)), (fibers): Hedge => {
         const { delay, name } = c
+        // the hedge's series are released with its scope (telemetry/series.ts), like a breaker's with its key
         const metric = {
-          primary: bind(hedgesKey, { hedge: name, served_by: "primary" }),
-          fallback: bind(hedgesKey, { hedge: name, served_by: "fallback" }),
-          none: bind(hedgesKey, { hedge: name, served_by: "none" })
+          primary: ownSeries(`hedge\u0000${name}`, hedgesKey, { hedge: name, served_by: "primary" }),
+          fallback: ownSeries(`hedge\u0000${name}`, hedgesKey, { hedge: name, served_by: "fallback" }),
+          none: ownSeries(`hedge\u0000${name}`, hedgesKey, { hedge: name, served_by: "none" })
         }
         const slow: Trigger<never> = { _tag: "Slow", after: delay }
         const sleep = Effect.sleep(delay)

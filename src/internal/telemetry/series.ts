@@ -21,6 +21,7 @@
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricKey from "effect/MetricKey"
 import type * as MetricKeyType from "effect/MetricKeyType"
@@ -118,4 +119,28 @@ export const releaseOnCollect = (owner: object, name: string): () => void => {
     collected.unregister(token)
     release(name)
   }
+}
+
+/**
+ * For owners with a scope (a hedge): acquires `owner` now and releases it when
+ * the scope closes.
+ *
+ * @internal
+ */
+export const acquireSeries = (owner: string) =>
+  Effect.acquireRelease(Effect.sync(() => acquire(owner)), () => Effect.sync(() => release(owner)))
+
+/**
+ * A series of `owner`, tracked for release and resolved now (registered at zero):
+ * an update after the release then goes to the detached hook instead of
+ * registering the series again.
+ *
+ * @internal
+ */
+export const ownSeries = <K extends AnyKey>(owner: string, key: K, tags: Record<string, string>) => {
+  const taggedKey = tagged(key, tags)
+  track(owner, taggedKey)
+  const metric = Metric.fromMetricKey(taggedKey) as Metric.Metric<any, any, unknown>
+  metric.unsafeValue([])
+  return metric
 }
