@@ -58,7 +58,11 @@ export const hintMillis = (outcome: Outcome): number =>
 export const isOutcome = (u: unknown): u is Outcome => {
   if (typeof u !== "object" || u === null) return false
   const tag = (u as { _tag?: unknown })._tag
-  if (tag === "Success" || tag === "Ignored") return true
+  if (tag === "Ignored") return true
+  if (tag === "Success") {
+    const work = (u as { work?: unknown }).work
+    return work === undefined || (typeof work === "object" && work !== null)
+  }
   if (tag !== "Failure") return false
   const retryAfter = (u as { retryAfter?: unknown }).retryAfter
   return retryAfter === undefined || (Duration.isDuration(retryAfter) && !Number.isNaN(Duration.toMillis(retryAfter)))

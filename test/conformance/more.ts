@@ -22,7 +22,9 @@ const garbage: ReadonlyArray<readonly [string, unknown]> = [
   ["an unknown tag", { _tag: "Broken" }],
   ["a Failure whose retryAfter is a number", { _tag: "Failure", retryAfter: 5_000 }],
   ["a Failure whose retryAfter is a string", { _tag: "Failure", retryAfter: "5 seconds" }],
-  ["a Failure whose retryAfter is an object", { _tag: "Failure", retryAfter: { millis: 5 } }]
+  ["a Failure whose retryAfter is an object", { _tag: "Failure", retryAfter: { millis: 5 } }],
+  ["a Success whose work is null", { _tag: "Success", work: null }],
+  ["a Success whose work is a number", { _tag: "Success", work: 420 }]
 ]
 
 const garbageClassifier = (value: unknown): Outcome.Classifier => () => value as Outcome.Outcome
