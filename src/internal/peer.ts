@@ -17,6 +17,8 @@ import * as Schema from "effect/Schema"
  */
 export const peerRanges: Readonly<Record<string, string>> = {
   "@effect/ai": "^0.37.0",
+  "@effect/ai-anthropic": "^0.27.0",
+  "@effect/ai-openai": "^0.41.0",
   "@effect/opentelemetry": "^0.64.1",
   "@opentelemetry/exporter-metrics-otlp-http": "^0.223.0",
   "@opentelemetry/exporter-prometheus": "^0.223.0",

@@ -1,0 +1,204 @@
+/**
+ * The package as a user gets it: `npm pack` (its `prepack` builds `dist`), the
+ * tarball installed into a scratch project with `effect` and the optional peers
+ * (cached between runs: see harness.ts), then, in that project:
+ * - `consumer/program.ts` type-checked under moduleResolution NodeNext and
+ *   Bundler (our declarations checked too: skipLibCheck off, errors outside
+ *   effect-breaker's files ignored), compiled, and run with plain `node`;
+ * - the module graph of `import "effect-breaker"` and of every subpath: the root
+ *   loads no optional peer, each subpath only the peers the README lists for it;
+ * - `npx effect-breaker simulate hard-outage` and a short drill from the install;
+ * - a copy of the project without some peers: a missing peer is named, with its
+ *   `npm install` line, at layer construction (otel/prometheus) and by the drill.
+ * Prints the figures: tarball size, install, check and run times, cold import of the root.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { install, type Installed, manifest, ok, pack, type Packed, packagesIn, repoRoot, run, withoutPackages } from "./consumer/harness.js"
+
+const tsc = path.join(repoRoot, "node_modules", ".bin", "tsc")
+const figures: Record<string, string> = {}
+let packed: Packed
+let installed: Installed
+
+/** The optional peers each subpath may load when imported (the README's table); the others load theirs when a layer is built. */
+const peersAtImport: Record<string, ReadonlyArray<string>> = {
+  ".": [],
+  "./llm": [],
+  "./ai": ["@effect/ai"],
+  "./http": [],
+  "./otel": [],
+  "./otel/prometheus": [],
+  "./otel/otlp": [],
+  "./testing": [],
+  "./admin": [],
+  "./redis": ["ioredis"]
+}
+const optionalPeers = Object.keys(manifest.peerDependenciesMeta ?? {}).filter((p) => manifest.peerDependenciesMeta[p].optional)
+const subpaths = Object.keys(manifest.exports).filter((k) => k !== "./package.json")
+const specifier = (subpath: string) => subpath === "." ? "effect-breaker" : `effect-breaker/${subpath.slice(2)}`
+
+const tsconfig = (resolution: "NodeNext" | "Bundler") => ({
+  compilerOptions: {
+    target: "ES2022",
+    lib: ["ES2022"],
+    module: resolution === "NodeNext" ? "NodeNext" : "ESNext",
+    moduleResolution: resolution,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    // NodeNext also checks every declaration file (ours included; others' errors are filtered out), Bundler only the program
+    skipLibCheck: resolution === "Bundler",
+    types: ["node"],
+    typeRoots: [path.join(repoRoot, "node_modules", "@types")],
+    outDir: "out",
+    noEmit: resolution === "Bundler"
+  },
+  files: ["program.ts"]
+})
+
+/** tsc's errors in the consumer program or in effect-breaker's declarations (others' .d.ts, e.g. DOM references, are not ours). */
+const ourErrors = (output: string): Array<string> =>
+  output.split("\n").filter((l) => /error TS/.test(l) && (l.startsWith("program.ts") || l.includes("node_modules/effect-breaker/")))
+
+describe("the packed package, installed in a consumer project", () => {
+  beforeAll(async () => {
+    packed = await pack()
+    installed = await install(packed)
+    fs.copyFileSync(path.join(import.meta.dirname, "consumer", "program.ts"), path.join(installed.dir, "program.ts"))
+    fs.copyFileSync(path.join(import.meta.dirname, "consumer", "graph.mjs"), path.join(installed.dir, "graph.mjs"))
+    figures["tarball"] = `${(packed.bytes / 1024).toFixed(1)} kB, ${packed.files.length} files (npm pack incl. build: ${(packed.ms / 1000).toFixed(1)} s)`
+    figures["install"] = installed.cached ? "cached (same tarball and dependencies)" : `${(installed.ms / 1000).toFixed(1)} s`
+  }, 900_000)
+
+  afterAll(() => {
+    const lines = Object.entries(figures).map(([k, v]) => `  ${k.padEnd(22)} ${v}`)
+    console.log(`consumer test figures (${installed?.dir ?? "no install"}):\n${lines.join("\n")}`)
+    fs.mkdirSync(path.join(repoRoot, ".reports"), { recursive: true })
+    fs.writeFileSync(path.join(repoRoot, ".reports", "consumer.json"), JSON.stringify(figures, null, 2) + "\n")
+  })
+
+  it("the tarball holds what exports, bin and the README point at", () => {
+    const files = new Set(packed.files)
+    for (const [subpath, target] of Object.entries(manifest.exports as Record<string, any>)) {
+      if (subpath === "./package.json") continue
+      expect(files.has(target.default.slice(2)), `${subpath} → ${target.default}`).toBe(true)
+      expect(files.has(target.types.slice(2)), `${subpath} → ${target.types}`).toBe(true)
+    }
+    expect(files.has(manifest.bin["effect-breaker"].slice(2))).toBe(true)
+    for (const f of ["LICENSE", "README.md", "scenarios/hard-outage.json", "dashboards/alerts.yml"]) expect(files.has(f), f).toBe(true)
+    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8")
+    for (const [, link] of readme.matchAll(/\]\((?!https?:|#)([^)\s]+)\)/g)) expect(files.has(link!), `README links ${link}`).toBe(true)
+    expect([...files].filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([])
+  })
+
+  it("type-checks under moduleResolution NodeNext and Bundler", async () => {
+    for (const resolution of ["NodeNext", "Bundler"] as const) {
+      const config = path.join(installed.dir, `tsconfig.${resolution}.json`)
+      fs.writeFileSync(config, JSON.stringify(tsconfig(resolution), null, 2))
+      const ran = await run(tsc, ["-p", config], { cwd: installed.dir })
+      figures[`typecheck ${resolution}`] = `${(ran.ms / 1000).toFixed(1)} s`
+      expect(ourErrors(ran.stdout + ran.stderr), `${resolution}:\n${ran.stdout}`).toEqual([])
+      if (resolution === "NodeNext") expect(fs.existsSync(path.join(installed.dir, "out", "program.js"))).toBe(true)
+    }
+  }, 120_000)
+
+  it("runs with plain node: every subpath exercised once", async () => {
+    const ran = await run("node", ["out/program.js"], { cwd: installed.dir, timeoutMs: 120_000 })
+    figures["program run"] = `${(ran.ms / 1000).toFixed(1)} s`
+    ok(ran, "node out/program.js")
+    expect(ran.stdout).toContain("consumer: all checks passed")
+    expect(ran.stdout.match(/^ok /gm)?.length).toBeGreaterThanOrEqual(8)
+  }, 180_000)
+
+  it("the root loads no optional peer; each subpath loads only the peers listed for it", async () => {
+    const graph = async (specifier: string): Promise<ReadonlySet<string>> => {
+      const out = path.join(installed.dir, `graph-${specifier.replace(/\W+/g, "_")}.txt`)
+      fs.rmSync(out, { force: true })
+      ok(
+        await run("node", ["--import", "./graph.mjs", "--input-type=module", "-e", `await import(${JSON.stringify(specifier)})`], {
+          cwd: installed.dir,
+          env: { EB_GRAPH_OUT: out }
+        }),
+        `import ${specifier}`
+      )
+      return packagesIn(fs.readFileSync(out, "utf8").split("\n"))
+    }
+    const effectAlone = await graph("effect")
+    const report: Array<string> = []
+    for (const subpath of subpaths) {
+      const loaded = await graph(specifier(subpath))
+      const peers = optionalPeers.filter((p) => loaded.has(p))
+      report.push(`${specifier(subpath)}: ${peers.length === 0 ? "no optional peer" : peers.join(", ")} (${loaded.size} packages)`)
+      const allowed = peersAtImport[subpath]
+      if (allowed !== undefined) expect(peers.filter((p) => !allowed.includes(p)), specifier(subpath)).toEqual([])
+      // the root needs nothing but effect (and what `import "effect"` itself loads)
+      if (subpath === ".") expect([...loaded].filter((p) => p !== "effect-breaker" && !effectAlone.has(p))).toEqual([])
+    }
+    figures["optional peers at import"] = `\n    ${report.join("\n    ")}`
+  }, 120_000)
+
+  it("cold import of the root (beside effect's own, alternating, in fresh processes)", async () => {
+    const times: Record<string, Array<number>> = { "effect-breaker": [], effect: [] }
+    for (let i = 0; i < 5; i++) {
+      for (const specifier of ["effect-breaker", "effect"]) {
+        const ran = ok(
+          await run("node", ["--input-type=module", "-e", `const t = performance.now(); await import("${specifier}"); console.log(performance.now() - t)`], {
+            cwd: installed.dir
+          }),
+          `cold import ${specifier}`
+        )
+        times[specifier]!.push(Number(ran.stdout.trim()))
+      }
+    }
+    const median = (xs: Array<number>) => xs.slice().sort((a, b) => a - b)[2]!
+    const root = median(times["effect-breaker"]!)
+    const effect = median(times.effect!)
+    figures["cold import (root)"] = `${root.toFixed(0)} ms median of 5; import "effect" alone ${effect.toFixed(0)} ms (ratio ${(root / effect).toFixed(2)})`
+    expect(root).toBeLessThan(5_000)
+  }, 120_000)
+
+  it("npx effect-breaker simulate hard-outage, --help and a bad flag, from the install", async () => {
+    const ran = ok(await run("npx", ["effect-breaker", "simulate", "hard-outage"], { cwd: installed.dir, timeoutMs: 180_000 }), "npx simulate")
+    figures["npx simulate"] = `${(ran.ms / 1000).toFixed(1)} s`
+    expect(ran.stdout).toContain("scenario hard-outage")
+    for (const preset of ["default", "aggressive", "lenient"]) expect(ran.stdout).toMatch(new RegExp(`^${preset}\\s+\\d+`, "m"))
+    const help = ok(await run("npx", ["effect-breaker", "--help"], { cwd: installed.dir }), "npx --help")
+    expect(help.stdout).toContain("simulate")
+    expect(help.stdout).toContain("drill")
+    const bad = await run("npx", ["effect-breaker", "simulate", "hard-outage", "--seed", "x"], { cwd: installed.dir })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr + bad.stdout).toContain(`Invalid option "--seed": got "x"`)
+  }, 240_000)
+
+  it("npx effect-breaker drill (a short one) from the install", async () => {
+    const ran = ok(
+      await run("npx", ["effect-breaker", "drill", "--quick", "--breaker-only", "--no-metrics", "--json", "drill.json", "--svg", "drill.svg"], {
+        cwd: installed.dir,
+        timeoutMs: 120_000
+      }),
+      "npx drill"
+    )
+    figures["npx drill --quick"] = `${(ran.ms / 1000).toFixed(1)} s`
+    expect(JSON.parse(fs.readFileSync(path.join(installed.dir, "drill.json"), "utf8")).runs.length).toBe(1)
+  }, 180_000)
+
+  it("a missing peer is named with its npm install line (layer construction, and the drill)", async () => {
+    const dir = withoutPackages(installed.dir, ["@opentelemetry/exporter-prometheus", "@effect/ai-openai"])
+    const program = `
+      import { Effect, Layer } from "effect"
+      import { layerPrometheus } from "effect-breaker/otel/prometheus"
+      const exit = await Effect.runPromiseExit(Layer.launch(layerPrometheus({ serviceName: "x", port: 0 })))
+      console.log(JSON.stringify(exit.cause?.error?._tag), exit.cause?.error?.message)`
+    const otel = ok(await run("node", ["--preserve-symlinks", "--input-type=module", "-e", program], { cwd: dir }), "missing exporter")
+    expect(otel.stdout).toContain("\"MissingPeerError\"")
+    expect(otel.stdout).toContain(`npm install @opentelemetry/exporter-prometheus@"${manifest.peerDependencies["@opentelemetry/exporter-prometheus"]}"`)
+    const drill = await run(
+      "node",
+      ["--preserve-symlinks", "--preserve-symlinks-main", "node_modules/effect-breaker/dist/cli/main.js", "drill", "--quick"],
+      { cwd: dir }
+    )
+    expect(drill.code).toBe(1)
+    expect(drill.stderr).toContain("drill needs the package @effect/ai-openai, which is not installed: npm install @effect/ai-openai")
+  }, 60_000)
+})
