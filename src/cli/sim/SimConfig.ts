@@ -43,7 +43,9 @@ const PolicyJson: Schema.Schema<PolicyJson, any> = Schema.Union(
   }),
   Schema.Struct({
     _tag: Schema.Literal("SlowCallRate"),
-    duration: DurationJson,
+    duration: Schema.optional(DurationJson),
+    perOutputToken: Schema.optional(DurationJson),
+    timeToFirstToken: Schema.optional(DurationJson),
     threshold: Schema.Number,
     minimumCalls: Schema.optional(Schema.Number),
     window: Schema.optional(WindowJson)
@@ -83,9 +85,24 @@ export interface ProviderFailure {
   readonly retryAfterMs: number
 }
 
+/**
+ * A good answer's outcome: with the work it did when the scenario models it
+ * (output tokens; time to first token for streams), else a plain success.
+ *
+ * @internal
+ */
+export const successOutcome = (a: { readonly outputTokens: number; readonly firstTokenMs: number } | undefined): Outcome.Outcome =>
+  a === undefined || (!(a.outputTokens > 0) && !(a.firstTokenMs >= 0))
+    ? Outcome.success
+    : Outcome.successWith({
+      outputTokens: a.outputTokens > 0 ? a.outputTokens : undefined,
+      firstTokenMs: a.firstTokenMs >= 0 ? a.firstTokenMs : undefined
+    })
+
 /** The sim's classifier: the scenario's error kinds mapped to outcomes. @internal */
 export const classifierFor = (rateLimited: "ignored" | "failure"): Outcome.Classifier<unknown, ProviderFailure> =>
   Outcome.classifier<unknown, ProviderFailure>({
+    onSuccess: (a) => successOutcome(a as { readonly outputTokens: number; readonly firstTokenMs: number }),
     onFailure: (e) => {
       switch (e.kind) {
         case "invalid":

@@ -20,9 +20,11 @@ export const make = (): Histogram => new Array<number>(SIZE).fill(0)
 
 /** @internal */
 export const add = (h: Histogram, ms: number): void => {
-  const i = ms < 1 ? 0 : Math.min(SIZE - 1, 1 + Math.floor(Math.log(ms) / LOG_GROWTH))
-  h[i]!++
+  h[bucket(ms)]!++
 }
+
+/** The bucket of `ms`. @internal */
+export const bucket = (ms: number): number => (ms < 1 ? 0 : Math.min(SIZE - 1, 1 + Math.floor(Math.log(ms) / LOG_GROWTH)))
 
 /** @internal */
 export const count = (h: Histogram): number => {

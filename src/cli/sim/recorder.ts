@@ -140,8 +140,9 @@ export class Recorder {
     const intervals = this.trace.intervals
     intervals.latencySumMs[i]! += ms
     if (ms > intervals.latencyMaxMs[i]!) intervals.latencyMaxMs[i] = ms
-    Latency.add(this.trace.latency.all, ms)
-    if (window >= 0 && this.scenario.windows[window]!.fault) Latency.add(this.trace.latency.faults, ms)
+    const b = Latency.bucket(ms)
+    this.trace.latency.all[b]!++
+    if (window >= 0 && this.scenario.windows[window]!.fault) this.trace.latency.faults[b]!++
   }
 
   /** The request's final attempt ended: count it by its outcome (`"rejected"` for a rejection). */
