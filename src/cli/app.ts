@@ -21,13 +21,14 @@ import * as Effect from "effect/Effect"
 import * as Drill from "./drill/command.js"
 import { manifest } from "./peers.js"
 import * as Simulate from "./sim/command.js"
+import * as Tune from "./tune/command.js"
 
-/** Every subcommand, in the order `--help` lists them. Add `tune` here. @internal */
-export const subcommands = [Simulate.command, Drill.command] as const
+/** Every subcommand, in the order `--help` lists them. @internal */
+export const subcommands = [Simulate.command, Tune.command, Drill.command] as const
 
 /** @internal */
 export const root = Command.make("effect-breaker").pipe(
-  Command.withDescription("Circuit breakers for Effect: simulate settings on scenarios, drill an outage against fake providers."),
+  Command.withDescription("Circuit breakers for Effect: simulate settings on scenarios, tune them, drill an outage against fake providers."),
   Command.withSubcommands(subcommands)
 )
 

@@ -23,6 +23,22 @@ export const workers = async (input: WorkerInput, n: number = os.availableParall
         { eval: true, workerData: input }
       )
       : new Worker(new URL("./worker.js", import.meta.url), { workerData: input }))
+  // Each worker says when its scenarios are prepared: the search's clock starts after that.
+  await Promise.all(pool.map((w) =>
+    new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean }) => {
+        if (m.ready !== true) return
+        w.off("message", onMessage)
+        w.off("error", reject)
+        resolve()
+      }
+      w.on("message", onMessage)
+      w.once("error", reject)
+    })
+  )).catch(async (e) => {
+    await Promise.all(pool.map((w) => w.terminate()))
+    throw e
+  })
   let nextId = 0
   const call = (w: Worker, configs: ReadonlyArray<SimConfig>): Promise<ReadonlyArray<Figures>> =>
     new Promise((resolve, reject) => {

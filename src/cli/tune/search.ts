@@ -103,6 +103,8 @@ export interface Result {
   readonly wallMs: number
   /** Simulated hours per wall second. */
   readonly rate: number
+  /** Simulated hours per second of CPU time (every thread of the process): the rate on an idle machine, per core. */
+  readonly cpuRate: number
 }
 
 /** Evaluates in this thread. @internal */
@@ -238,6 +240,7 @@ const BATCH = 16
 export const search = async (options: Options): Promise<Result> => {
   const now = options.now ?? (() => performance.now())
   const started = now()
+  const cpuStarted = process.cpuUsage()
   const rng = Prng.make(options.seed)
   const evaluated: Array<Candidate> = []
   const seen = new Set<string>()
@@ -287,12 +290,14 @@ export const search = async (options: Options): Promise<Result> => {
     await run(batch)
   }
   const wallMs = now() - started
+  const cpu = process.cpuUsage(cpuStarted)
   return {
     evaluated,
     frontier: paretoFrontier(evaluated),
     pick: choose(evaluated),
     simulatedHours,
     wallMs,
-    rate: simulatedHours / Math.max(1e-9, wallMs / 1000)
+    rate: simulatedHours / Math.max(1e-9, wallMs / 1000),
+    cpuRate: simulatedHours / Math.max(1e-9, (cpu.user + cpu.system) / 1e6)
   }
 }

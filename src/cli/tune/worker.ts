@@ -25,6 +25,8 @@ const prepared = input.scenarios.map((s) => {
   return Pure.prepare(scenario, input.seed ?? scenario.seed)
 })
 
+parentPort!.postMessage({ ready: true })
+
 parentPort!.on("message", (batch: { readonly id: number; readonly configs: ReadonlyArray<SimConfig> }) => {
   try {
     parentPort!.postMessage({ id: batch.id, figures: batch.configs.map((c) => evaluate(prepared, c)) })
