@@ -15,7 +15,9 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../../CircuitBreaker.js"
 import { loadEffectOtel } from "../../internal/otel/load.js"
+import { hostCheck, isHostName } from "../../internal/hostCheck.js"
 import { importPeer, type MissingPeerError } from "../../internal/peer.js"
+import * as Http from "node:http"
 
 export {
   /**
@@ -60,6 +62,13 @@ export interface PrometheusOptions {
   readonly host?: string | undefined
   /** Default `/metrics`. */
   readonly endpoint?: string | undefined
+  /**
+   * Host names answered besides loopback names and IP literals (a scrape by
+   * address always passes). Another `Host` gets 421, so a web page that points
+   * its own DNS name at this address (DNS rebinding) cannot read the metrics
+   * (breaker names, hosts) from a browser on this machine. Default: none.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -71,7 +80,9 @@ export interface PrometheusOptions {
  * fails with `ExporterStartError` if it cannot (port taken), with
  * `InvalidOptionError` for a bad port, and with `MissingPeerError` when a peer
  * is not installed. The server stops when the layer is released. Prometheus
- * adds `_total` to counters and an `otel_scope_name` label.
+ * adds `_total` to counters and an `otel_scope_name` label. Only a `Host` that
+ * is a loopback name, an IP literal or one of `allowedHosts` is answered (421
+ * otherwise: DNS rebinding); other paths are 404, other methods 405.
  *
  * @since 0.1.0
  * @category layers
@@ -84,25 +95,51 @@ export const layerPrometheus = (
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     return Layer.fail(new InvalidOptionError({ option: "port", value: String(port), expected: "an integer in [0, 65535]" }))
   }
+  const allowedHosts = options.allowedHosts ?? []
+  const badHost = Array.isArray(allowedHosts) ? allowedHosts.findIndex((h) => !isHostName(h)) : 0
+  if (badHost !== -1) {
+    return Layer.fail(
+      new InvalidOptionError({
+        option: Array.isArray(allowedHosts) ? `allowedHosts[${badHost}]` : "allowedHosts",
+        value: String(Array.isArray(allowedHosts) ? allowedHosts[badHost] : allowedHosts),
+        expected: "an array of host names such as \"metrics.internal\" (no port or scheme)"
+      })
+    )
+  }
+  const hostAllowed = hostCheck(isHostName(host) && !/^[\d.]+$/.test(host) ? [...allowedHosts, host] : allowedHosts)
+  const endpoint = options.endpoint ?? "/metrics"
   return Layer.unwrapScoped(Effect.gen(function*() {
     const otel = yield* loadEffectOtel(SUBPATH)
     const { PrometheusExporter } = yield* importPeer(SUBPATH, () => import("@opentelemetry/exporter-prometheus"))
-    const exporter = yield* Effect.acquireRelease(
-      Effect.async<PrometheusExporter, ExporterStartError>((resume) => {
-        const exporter: PrometheusExporter = new PrometheusExporter(
-          { host, port, endpoint: options.endpoint ?? "/metrics" },
-          (error) =>
-            resume(
-              error
-                ? Effect.fail(
-                  new ExporterStartError({ exporter: "prometheus", address: `${host}:${port}`, reason: String(error.message ?? error) })
-                )
-                : Effect.succeed(exporter)
-            )
-        )
+    // The exporter's own server cannot check Host: serve its handler from ours.
+    const exporter: PrometheusExporter = new PrometheusExporter({ endpoint, preventServerStart: true })
+    yield* Effect.acquireRelease(
+      Effect.async<Http.Server, ExporterStartError>((resume) => {
+        const server = Http.createServer((req, res) => {
+          if (!hostAllowed(req.headers.host)) {
+            res.writeHead(421, { "content-type": "text/plain; charset=utf-8" })
+            return void res.end("misdirected request: this server does not answer for that Host (see allowedHosts)\n")
+          }
+          if ((req.url ?? "").split("?")[0] !== endpoint) {
+            res.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+            return void res.end(`not found: metrics are at ${endpoint}\n`)
+          }
+          if (req.method !== "GET" && req.method !== "HEAD") {
+            res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" })
+            return void res.end("method not allowed\n")
+          }
+          exporter.getMetricsRequestHandler(req, res)
+        })
+        server.once("error", (error) =>
+          resume(Effect.fail(new ExporterStartError({ exporter: "prometheus", address: `${host}:${port}`, reason: String(error.message ?? error) }))))
+        server.listen({ host, port }, () => resume(Effect.succeed(server.unref())))
       }),
-      // OtelMetrics.layer shuts the reader down too; stopping the server twice is harmless.
-      (exporter) => Effect.promise(() => exporter.stopServer()).pipe(Effect.ignore)
+      // OtelMetrics.layer shuts the reader down too; closing the server is ours.
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
     )
     return otel.Metrics.layer(() => exporter).pipe(Layer.provide(otel.Resource.layer({ serviceName: options.serviceName })))
   }))
