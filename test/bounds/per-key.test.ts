@@ -5,7 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Metric, TestClock } from "effect"
-import { Fallback, RateLimitGate } from "effect-breaker"
+import { CircuitBreakerStore, Fallback, RateLimitGate } from "effect-breaker"
+import { openMemory } from "../../src/internal/store/memory.js"
+import type { Store } from "../../src/internal/store/types.js"
 import { HttpBreakers } from "effect-breaker/http"
 
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `tenant-${i}`)
@@ -53,6 +55,24 @@ describe("per-key structures are bounded and released with their key", () => {
         assert.strictEqual(ours(), 3, "primary, fallback, none")
       }))
       assert.strictEqual(ours(), 0)
+    }))
+
+  it.effect("an evicted HttpBreakers key releases what its store holds for it (a Redis subscription, a flush timer)", () =>
+    Effect.gen(function*() {
+      const released: Array<string> = []
+      const store: Store = {
+        name: "recording",
+        open: (options) =>
+          Effect.sync(() => {
+            const circuit = openMemory(options)
+            return Object.assign(circuit, { release: () => void released.push(options.config.name) })
+          })
+      }
+      yield* Effect.gen(function*() {
+        const breakers = yield* HttpBreakers.make({ maxKeys: 2, namePrefix: "s:" })
+        for (const host of ["a", "b", "c", "d"]) yield* breakers.breakerFor(host)
+        assert.deepStrictEqual(released, ["s:a", "s:b"])
+      }).pipe(Effect.provide(CircuitBreakerStore.layerStore(store)))
     }))
 
   it.effect("HttpBreakers: a key of any length is held in at most 200 characters, distinct keys stay distinct", () =>
