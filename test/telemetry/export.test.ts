@@ -82,6 +82,27 @@ const scrapeNames = (text: string): Set<string> => {
   return names
 }
 
+/** Each series name in a scrape with the label names it carries. */
+const scrapeLabels = (text: string): Map<string, Set<string>> => {
+  const out = new Map<string, Set<string>>()
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/.exec(line)
+    if (!m || line.startsWith("#")) continue
+    const labels = out.get(m[1]!) ?? new Set<string>()
+    for (const [, label] of m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)) labels.add(label!)
+    out.set(m[1]!, labels)
+  }
+  return out
+}
+
+/** The label names a PromQL expression uses: in selectors `{a="x"}` and in `by (a, b)` / `on (a)` clauses. */
+const queryLabels = (expr: string): Set<string> => {
+  const out = new Set<string>()
+  for (const [, inner] of expr.matchAll(/\{([^}]*)\}/g)) for (const [, l] of inner!.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) out.add(l!)
+  for (const [, list] of expr.matchAll(/\b(?:by|on|without|ignoring)\s*\(([^)]*)\)/g)) for (const l of list!.split(",")) if (l.trim()) out.add(l.trim())
+  return out
+}
+
 describe("effect-breaker/otel", () => {
   it.scopedLive("metrics reach an OpenTelemetry MetricReader with their tags", () =>
     Effect.gen(function*() {
@@ -145,6 +166,12 @@ describe("effect-breaker/otel", () => {
       const referenced = new Set([...exprs, ...alertExprs].flatMap((e) => e.match(/effect_breaker_[a-z_]+/g) ?? []))
       expect(referenced.size).toBeGreaterThanOrEqual(8)
       for (const metric of referenced) expect(emitted, `${metric} is referenced but not emitted`).toContain(metric)
+      // and every label a query groups or filters by is one those metrics carry
+      const labels = scrapeLabels(text)
+      for (const expr of [...exprs, ...alertExprs]) {
+        const carried = new Set((expr.match(/effect_breaker_[a-z_]+/g) ?? []).flatMap((m) => [...(labels.get(m) ?? [])]))
+        for (const label of queryLabels(expr)) expect(carried, `${label} in ${expr}`).toContain(label)
+      }
     }))
 
   it.scopedLive("OTLP/HTTP export reaches a local collector with our metric and span names, headers sent, no secret in bodies", () =>
