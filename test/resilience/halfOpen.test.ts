@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, TripPolicy } from "effect-breaker"
+import { Policy } from "effect-breaker/llm"
 import { counted, Fallback, Retry, Unavailable } from "./lib.js"
 
 /** A breaker (one failure opens it for 10 s, one probe permit, the default 60 s probe timeout) whose probe is in flight. */
@@ -123,5 +124,28 @@ describe("half-open rejections (issue 9 finding 9)", () => {
       assert.strictEqual(e.breaker, "primary")
       assert.strictEqual(e.state, "HalfOpen")
       // and a retry outside the failover acts on it: once the probe closes the primary, the call is served
+    }))
+
+  it.effect("the LLM policy retries a half-open rejection after its backoff; its failover moves on at once", () =>
+    Effect.gen(function*() {
+      const { breaker, release, probe } = yield* probing("openai")
+      const openai = yield* Policy.make({ provider: "openai", breaker, gate: false, retry: { times: 3, base: "100 millis", jitter: 0 } })
+      const anthropic = yield* Policy.make({ provider: "anthropic", gate: false, retry: false })
+      const failover = yield* Policy.failover([
+        { policy: openai, run: () => Effect.succeed("openai") },
+        { policy: anthropic, run: () => Effect.succeed("anthropic") }
+      ])
+      const served = yield* Effect.fork(failover(undefined))
+      yield* Effect.repeatN(Effect.yieldNow(), 20) // the policy's timeout runs the call in a child fiber
+      assert.isNotNull(served.unsafePoll(), "failover answered with no clock movement")
+      assert.strictEqual((yield* Fiber.join(served)).value, "anthropic")
+      assert.strictEqual((yield* breaker.stats).rejected, 1, "no retry of the half-open rejection inside the step")
+      const alone = yield* Effect.fork(openai(Effect.succeed("openai")))
+      yield* Effect.yieldNow()
+      assert.isNull(alone.unsafePoll(), "alone, the policy waits its backoff instead of failing")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(probe)
+      yield* TestClock.adjust("100 millis")
+      assert.strictEqual(yield* Fiber.join(alone), "openai")
     }))
 })
