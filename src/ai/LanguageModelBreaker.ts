@@ -67,7 +67,8 @@ import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
-import { CircuitOpenError, type InvalidOptionError } from "../CircuitBreaker.js"
+import { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
+import { isSecrets } from "../internal/secrets.js"
 import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
 import { isProviderError, scrub } from "../llm/ProviderError.js"
@@ -187,7 +188,7 @@ const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPar
 /**
  * The breaker's wrappers: `breaker(effect)` for single calls, `CircuitBreaker.makeStream`
  * for streams, with an `"error"` part counted as a failure. Fails with
- * `InvalidOptionError` for a bad `firstElementTimeout`, `idleTimeout` or
+ * `InvalidOptionError` for a bad `secrets`, `redactErrors`, `firstElementTimeout`, `idleTimeout` or
  * `totalTimeout`.
  *
  * @since 0.1.0
@@ -198,6 +199,16 @@ export const wrappers = (
   options?: BreakerOptions
 ): Effect.Effect<Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> => {
   const secrets = options?.secrets
+  if (secrets !== undefined && !isSecrets(secrets)) {
+    return Effect.fail(
+      new InvalidOptionError({ option: "secrets", value: "(not shown)", expected: "an array of Redacted strings (Redacted.make(key))" })
+    )
+  }
+  if (options?.redactErrors !== undefined && typeof options.redactErrors !== "boolean") {
+    return Effect.fail(
+      new InvalidOptionError({ option: "redactErrors", value: String(options.redactErrors), expected: "a boolean" })
+    )
+  }
   const classifyOptions = {
     ...(options?.provider === undefined ? {} : { provider: options.provider }),
     ...(secrets === undefined ? {} : { secrets })

@@ -162,17 +162,27 @@ export interface Scrubber {
   (text: string): string
 }
 
-const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | undefined) => {
+/** Secrets shorter than this are ignored: removing every "ab" would wreck a message and protect nothing. */
+const MIN_SECRET = 4
+
+const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | Redacted.Redacted<string> | string | undefined) => {
   const out: Array<{ value: string; forms: Array<string> }> = []
-  if (secrets === undefined) return out
-  for (const s of secrets) {
+  if (secrets === undefined || secrets === null) return out
+  // one secret given alone (not in an array) is still one secret, not its characters
+  const list: Iterable<unknown> = typeof secrets === "string" || Redacted.isRedacted(secrets) ? [secrets] :
+    typeof (secrets as Iterable<unknown>)[Symbol.iterator] === "function" ? secrets as Iterable<unknown> : []
+  for (const s of list) {
     const value = Redacted.isRedacted(s) ? Redacted.value(s) : s
-    if (typeof value !== "string" || value.trim().length === 0) continue
+    if (typeof value !== "string" || value.trim().length < MIN_SECRET) continue
     out.push({ value, forms: formsOf(value) })
   }
   // longest first, so a secret that contains another is removed whole
   return out.sort((a, b) => b.value.length - a.value.length)
 }
+
+/** Whether `u` is a valid `secrets` option: an array of `Redacted` strings. @internal */
+export const isSecrets = (u: unknown): u is ReadonlyArray<Redacted.Redacted<string>> =>
+  Array.isArray(u) && u.every((s) => Redacted.isRedacted(s) && typeof Redacted.value(s) === "string")
 
 /**
  * Makes a scrubber for the given secrets (plus the key shapes every scrubber knows).

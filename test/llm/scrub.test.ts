@@ -2,9 +2,11 @@
  * `scrub` without word boundaries: key shapes glued to words or URL-encoded, and
  * the known secrets a caller gives in every form a message may quote them in.
  */
-import { describe, expect, it } from "@effect/vitest"
-import { Redacted } from "effect"
-import { ProviderError } from "effect-breaker/llm"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { CircuitBreaker } from "effect-breaker"
+import { LanguageModelBreaker } from "effect-breaker/ai"
+import { Policy, ProviderError } from "effect-breaker/llm"
 
 const { scrub } = ProviderError
 
@@ -108,5 +110,30 @@ describe("scrub: known secrets", () => {
     const out = scrub(text, 500, secrets)
     expect(out).not.toContain(opaque.slice(0, 12))
     expect(out.length).toBeLessThanOrEqual(500)
+  })
+})
+
+describe("secrets options are validated and never echoed", () => {
+  it.effect("Policy.make and LanguageModelBreaker.wrappers refuse a bare string, naming `secrets` without showing it", () =>
+    Effect.gen(function*() {
+      const key = "opaqueKEYzyxwvut9876543210"
+      const policyError = yield* Effect.flip(Policy.make({ provider: "openai", secrets: key as never }))
+      assert.strictEqual(policyError.option, "secrets")
+      assert.notInclude(JSON.stringify(policyError) + policyError.message, key)
+      const listError = yield* Effect.flip(Policy.make({ provider: "openai", secrets: [Redacted.make(key), key] as never }))
+      assert.strictEqual(listError.option, "secrets[1]")
+      assert.notInclude(JSON.stringify(listError) + listError.message, key)
+      const breaker = yield* CircuitBreaker.make({ name: "lm" })
+      const wrapperError = yield* Effect.flip(LanguageModelBreaker.wrappers(breaker, { secrets: key as never }))
+      assert.strictEqual(wrapperError.option, "secrets")
+      assert.notInclude(JSON.stringify(wrapperError) + wrapperError.message, key)
+    }))
+
+  it("a secret given alone is one secret (not its characters); secrets under 4 characters are ignored", () => {
+    const text = "the key opaqueKEYzyxwvut9876543210 and the word abc"
+    expect(scrub(text, 500, Redacted.make("opaqueKEYzyxwvut9876543210") as never)).toBe(
+      "the key [redacted] and the word abc"
+    )
+    expect(scrub(text, 500, [Redacted.make("abc"), Redacted.make("a")])).toBe(text)
   })
 })
