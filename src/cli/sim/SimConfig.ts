@@ -55,13 +55,16 @@ const PolicyJson: Schema.Schema<PolicyJson, any> = Schema.Union(
 
 const OpenDurationJson = Schema.Union(
   DurationJson,
-  Schema.Struct({ exponential: DurationJson, factor: Schema.optional(Schema.Number), max: DurationJson })
+  Schema.Struct({ exponential: DurationJson, factor: Schema.optional(Schema.Number), max: DurationJson }),
+  /** The settings vocabulary's backoff (capped by `maxOpenDuration`), passed to the breaker as is. */
+  Schema.Struct({ _tag: Schema.Literal("Exponential"), base: DurationJson, factor: Schema.optional(Schema.Number) })
 )
 
 /** @internal */
 export const SimConfigSchema = Schema.Struct({
   name: expecting(Schema.String.pipe(Schema.minLength(1)), "a non-empty string"),
   description: Schema.optional(Schema.String),
+  preset: Schema.optional(literals("default", "aggressive", "lenient")),
   policy: Schema.optional(PolicyJson),
   openDuration: Schema.optional(OpenDurationJson),
   maxOpenDuration: Schema.optional(DurationJson),
@@ -120,6 +123,8 @@ export const classifierFor = (rateLimited: "ignored" | "failure"): Outcome.Class
 const openDuration = (o: SimConfig["openDuration"]): CircuitBreaker.Options["openDuration"] =>
   o === undefined || typeof o !== "object"
     ? (o as Duration.DurationInput | undefined)
+    : "_tag" in o
+    ? (o as CircuitBreaker.Backoff)
     : Schedule.exponential(o.exponential as Duration.DurationInput, o.factor ?? 2).pipe(
       Schedule.union(Schedule.spaced(o.max as Duration.DurationInput))
     )
@@ -127,6 +132,7 @@ const openDuration = (o: SimConfig["openDuration"]): CircuitBreaker.Options["ope
 /** The `CircuitBreaker.make` options for a configuration. @internal */
 export const toOptions = (c: SimConfig): CircuitBreaker.Options => ({
   name: c.name,
+  ...(c.preset === undefined ? {} : { preset: c.preset }),
   policy: c.policy as TripPolicy.TripPolicy | undefined,
   openDuration: openDuration(c.openDuration),
   maxOpenDuration: c.maxOpenDuration as Duration.DurationInput | undefined,
@@ -169,7 +175,7 @@ const FileSchema = Schema.Union(SimConfigSchema, Schema.Array(SimConfigSchema))
  * @internal
  */
 export const parseFile = (source: string, text: string): Either.Either<ReadonlyArray<SimConfig>, SimInputError> =>
-  Either.flatMap(decodeJson(FileSchema, source, text), (v) => {
+  isSettingsFile(text) ? parseSettingsFile(source, text) : Either.flatMap(decodeJson(FileSchema, source, text), (v) => {
     const list: ReadonlyArray<SimConfig> = Array.isArray(v) ? v : [v as SimConfig]
     return Either.all(list.map((c, i) => check(c, source, Array.isArray(v) ? `[${i}].` : "")))
   })
@@ -177,3 +183,38 @@ export const parseFile = (source: string, text: string): Either.Either<ReadonlyA
 /** Decodes one configuration given as a value (presets go through here too). @internal */
 export const fromValue = (source: string, value: unknown): Either.Either<SimConfig, SimInputError> =>
   Either.flatMap(decodeValue(SimConfigSchema, source, value), (c) => check(c, source, ""))
+
+const isSettingsFile = (text: string): boolean => {
+  try {
+    const v = JSON.parse(text)
+    return typeof v === "object" && v !== null && !Array.isArray(v) && ("breakers" in v || "defaults" in v)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A settings file (`{ "defaults"?, "breakers": { name: settings } }`, what the
+ * registry loads and `tune` writes): one configuration per breaker, its
+ * settings over the file's defaults (`halfOpen` merged field by field).
+ *
+ * @internal
+ */
+export const parseSettingsFile = (source: string, text: string): Either.Either<ReadonlyArray<SimConfig>, SimInputError> => {
+  const v = JSON.parse(text) as { readonly defaults?: Record<string, unknown>; readonly breakers?: Record<string, unknown> }
+  const defaults = typeof v.defaults === "object" && v.defaults !== null ? v.defaults : {}
+  const breakers = typeof v.breakers === "object" && v.breakers !== null ? Object.entries(v.breakers) : []
+  if (breakers.length === 0) {
+    return Either.left(new SimInputError({ source, issues: [{ path: "breakers", message: "expected at least one breaker, got none" }] }))
+  }
+  return Either.all(breakers.map(([name, settings]) => {
+    const own = typeof settings === "object" && settings !== null ? settings as Record<string, unknown> : {}
+    const halfOpen = defaults["halfOpen"] !== undefined || own["halfOpen"] !== undefined
+      ? { halfOpen: { ...(defaults["halfOpen"] as object | undefined), ...(own["halfOpen"] as object | undefined) } }
+      : {}
+    return Either.mapLeft(
+      fromValue(source, { ...defaults, ...own, ...halfOpen, name }),
+      (e) => new SimInputError({ source, issues: e.issues.map((i) => ({ ...i, path: `breakers.${name}${i.path === "" ? "" : `.${i.path}`}` })) })
+    )
+  }))
+}

@@ -131,8 +131,9 @@ export const toSettings = (g: Genome): SettingsData => {
 }
 
 /**
- * The simulator's configuration for settings in the one vocabulary (an
- * exponential backoff capped by `maxOpenDuration`, as a breaker reads it).
+ * The simulator's configuration for settings in the one vocabulary: the same
+ * fields, passed to the breaker as they are (what `simulate` does with a
+ * settings file, so a replay runs exactly these settings).
  *
  * @internal
  */
@@ -140,9 +141,7 @@ export const toSimConfig = (name: string, s: SettingsData, extra: Partial<SimCon
   name,
   description: describe(s),
   policy: s.policy as SimConfig["policy"],
-  openDuration: typeof s.openDuration === "string"
-    ? s.openDuration
-    : { exponential: s.openDuration.base, factor: s.openDuration.factor, max: s.maxOpenDuration },
+  openDuration: s.openDuration,
   maxOpenDuration: s.maxOpenDuration,
   halfOpen: s.halfOpen,
   ...extra
