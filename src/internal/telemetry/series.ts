@@ -56,8 +56,16 @@ const idOf = (key: AnyKey): string => {
   return id
 }
 
+/** Names whose breaker was garbage collected unreleased: released when the next breaker is made (see `collected`). */
+let collectedNames: Array<string> = []
+
 /** A breaker named `name` starts using series. @internal */
 export const acquire = (name: string): void => {
+  if (collectedNames.length > 0) {
+    const names = collectedNames
+    collectedNames = []
+    for (const n of names) release(n)
+  }
   const owned = owners.get(name)
   if (owned === undefined) owners.set(name, { refs: 1, keys: new Map() })
   else owned.refs++
@@ -102,11 +110,16 @@ export const tagged = <K extends AnyKey>(key: K, tags: Record<string, string>): 
   MetricKey.taggedWithLabels(key, Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v))) as K
 
 /**
- * Releases a name when the object standing for its breaker is collected without
- * having been released by its owner: a breaker made with `CircuitBreaker.make`
- * and dropped gives its series back too.
+ * A breaker made with `CircuitBreaker.make` and dropped without being released
+ * gives its series back too, but not at a moment the garbage collector picks:
+ * its name is released when the next breaker is made. A program that keeps
+ * making breakers (the case that would leak) so sweeps the dead ones, while one
+ * that has stopped (e.g. shutting down, flushing a last export) keeps every
+ * series it had, whatever the collector did.
  */
-const collected = new FinalizationRegistry<string>((name) => release(name))
+const collected = new FinalizationRegistry<string>((name) => {
+  collectedNames.push(name)
+})
 
 /** Ties the release of `name` to `owner` being garbage collected; returns the explicit release. @internal */
 export const releaseOnCollect = (owner: object, name: string): () => void => {
