@@ -15,7 +15,8 @@
  *    is removed too, so a truncated or partially echoed key does not survive.
  * 2. **Key shapes** (what a provider key looks like, known or not): `sk-`, `rk-`,
  *    `pk-` (OpenAI, Anthropic `sk-ant-`, Stripe-like `sk_live_`), Groq `gsk_`,
- *    Google `AIza…`, 32+ hex characters (Azure OpenAI keys), JWT-like tokens,
+ *    Google `AIza…`, Hugging Face `hf_`, Replicate `r8_`, xAI `xai-`, GitHub,
+ *    Slack, AWS `AKIA…`, 32+ hex characters (Azure OpenAI keys), JWT-like tokens,
  *    `Bearer …` / `Basic …`, and the value after a secret-looking label
  *    (`api_key=`, `x-api-key:`, `api-key %3D`, `token=`, `password:` …,
  *    `API key provided: …`).
@@ -46,6 +47,10 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
   { pattern: new RegExp(String.raw`(?:sk|rk|pk)${SEP}${BODY}{16,}`, "gi"), needsDigit: "glued" },
   // Google API keys
   { pattern: /AIza[0-9A-Za-z_-]{30,}/g, needsDigit: false },
+  // Hugging Face hf_, Replicate r8_, xAI xai-, GitHub ghp_/gho_/ghs_/github_pat_, Slack xox*-
+  { pattern: /(?:hf_|r8_|xai-|gh[pousr]_|github_pat_|xox[abposr]-)[A-Za-z0-9_-]{16,}/g, needsDigit: "glued" },
+  // AWS access key ids (Bedrock)
+  { pattern: /(?:AKIA|ASIA)[0-9A-Z]{16}/g, needsDigit: false },
   // Azure OpenAI (32 hex) and any longer hex secret
   { pattern: /[0-9a-fA-F]{32,}/g, needsDigit: true },
   // JWT-like bearer tokens (header.payload.signature)
@@ -56,7 +61,7 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
 
 // `label = value`, `label: value`, `label %3D value`, `"label":"value"`, `label value` (a digit required then).
 const LABELLED =
-  /(x-api-key|x-goog-api-key|api[ _-]?key(?:\s+provided)?|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|token)("?\s*[:=]\s*"?|%3[dD]|\s+)([^\s"'&,;)}\]<>]{4,})/gi
+  /([?&]key|x-api-key|x-goog-api-key|api[ _-]?key(?:\s+provided)?|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|token)("?\s*[:=]\s*"?|%3[dD]|\s+)([^\s"'&,;)}\]<>]{4,})/gi
 
 const hasDigit = /\d/
 const hasLetter = /[A-Za-z]/

@@ -347,8 +347,9 @@ export const retryAfter = (error: ProviderError): Duration.Duration | undefined 
  *   `user:key`), and any run of 12 or more of its characters (a truncated or
  *   partly echoed key);
  * - anything shaped like a provider key: `sk-…`, `sk-proj-…`, `sk-ant-…`,
- *   `rk-…`, `pk-…`, Groq `gsk_…`, Google `AIza…`, 32+ hex characters (Azure
- *   OpenAI), JWTs, `Bearer …`/`Basic …`, and the value after a label such as
+ *   `rk-…`, `pk-…`, Groq `gsk_…`, Google `AIza…`, Hugging Face `hf_…`, Replicate
+ *   `r8_…`, xAI `xai-…`, GitHub and Slack tokens, AWS `AKIA…`, 32+ hex characters
+ *   (Azure OpenAI), JWTs, `Bearer …`/`Basic …`, and the value after a label such as
  *   `api_key=`, `x-api-key:`, `token=`, `password:` or `API key provided:`.
  *
  * What is neither known nor key-shaped (an opaque key of another shape that a

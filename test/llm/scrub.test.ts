@@ -17,7 +17,11 @@ const SHAPED = {
   publishable: "pk-live-0123456789abcdefABCDEF",
   google: "AIzaSyA1234567890abcdefghijklmnopqrstu",
   groq: "gsk_0123456789abcdefghijABCDEFGHIJ",
-  azure: "9f86d081884c7d659a2feaa0c55ad015"
+  azure: "9f86d081884c7d659a2feaa0c55ad015",
+  huggingface: "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+  xai: "xai-0123456789abcdefABCDEF0123456789",
+  aws: "AKIAIOSFODNN7EXAMPLE",
+  openrouter: "sk-or-v1-0123456789abcdef0123456789abcdef"
 } as const
 
 describe("scrub: key shapes", () => {
@@ -50,6 +54,7 @@ describe("scrub: key shapes", () => {
     expect(scrub("invalid x-api-key opaque9secret8value")).not.toContain("opaque9secret8value")
     expect(scrub("x-api-key: whatever-value")).not.toContain("whatever-value")
     expect(scrub("api_key=hunter22&model=gpt")).not.toContain("hunter22")
+    expect(scrub("GET /v1/models?key=opaquevalue&alt=json")).not.toContain("opaquevalue")
     expect(scrub('{"password":"correct horse"}')).not.toContain("correct")
   })
 
