@@ -5,32 +5,20 @@
  *
  * **Details**
  *
- * - {@link serve}: one call with a chain of alternatives ({@link value},
- *   {@link effect}, {@link cached}).
- * - {@link failover}: several providers, each behind its own breaker, tried in
- *   order, skipping those whose circuit is open.
- * - {@link makeHedge} and {@link hedge}: start a fallback beside a slow primary
- *   without cancelling it.
+ * - {@link serve}: one call with a `fallback` chain of alternatives
+ *   ({@link value}, {@link effect}, {@link cached}); `Resilience.serve` is the
+ *   same after a policy.
+ * - {@link failover}: several providers, each behind its own breaker or
+ *   policy, tried in order, skipping those whose circuit is open; its `serve`
+ *   ends with a `fallback` chain.
+ * - `hedge` (made by {@link makeHedge}), an option of every `serve`: start the
+ *   fallback beside a slow call without cancelling it.
  *
- * Every one of them answers with a {@link Served} value.
- *
- * {@link serve} runs the primary and, when it fails with an error that `when`
- * accepts (default: every typed failure; defects and interruption are never
- * caught), tries the `chain` in order; the first that succeeds answers. The
- * result is a {@link Served} value: the answer and who served it, `Primary`,
- * `Fallback` (with its name) or `Cache` (with the answer's age). A cache miss
- * (no entry, or older than `maxAge`) moves on to the next alternative; if every
- * alternative fails or misses, the call fails with the most recent real error.
- *
- * Each primary success is stored in every cache of the chain under its key, so
- * `Fallback.cached(cache, key)` both fills and reads the cache. The cache is
- * bounded (least recently used entries are evicted) and reads the `Clock` it was
- * made with.
- *
- * A non-primary answer annotates the current span with `fallback.served_by`
- * (`Fallback` or `Cache`), `fallback.name`, `fallback.cache_age_ms` and
- * `fallback.trigger` (the `_tag` of the error that caused it). The primary path
- * adds nothing.
+ * Every one answers with a {@link Served} value: the answer and who served it,
+ * `Primary`, `Fallback` (with its name) or `Cache` (with the answer's age), and
+ * `hedged` when a hedge was given. A non-primary answer annotates the current
+ * span with `fallback.served_by` and counts `effect_breaker_fallbacks`; the
+ * primary path adds nothing.
  *
  * **Example**
  *
@@ -42,9 +30,9 @@
  *   const cache = yield* Fallback.makeCache<string>({ maxAge: "10 minutes", capacity: 1_000 })
  *   const ask = (ok: boolean) =>
  *     (ok ? Effect.succeed("fresh answer") : Effect.fail("down" as const)).pipe(
- *       Fallback.serve({ chain: [Fallback.cached(cache, "question-1"), Fallback.value("sorry, try later")] })
+ *       Fallback.serve({ fallback: [Fallback.cached(cache, "question-1"), Fallback.value("sorry, try later")] })
  *     )
- *   const first = yield* ask(true)  // { value: "fresh answer", servedBy: { _tag: "Primary" } }
+ *   const first = yield* ask(true) // { value: "fresh answer", servedBy: { _tag: "Primary" } }
  *   const second = yield* ask(false) // { value: "fresh answer", servedBy: { _tag: "Cache", age: 0 millis } }
  *   return [first.servedBy._tag, second.servedBy._tag]
  * })
@@ -63,6 +51,7 @@ import type { CircuitBreaker, CircuitOpenError, InvalidOptionError } from "./Cir
 import * as failoverInternal from "./internal/resilience/failover.js"
 import * as internal from "./internal/resilience/fallback.js"
 import * as hedgeInternal from "./internal/resilience/hedge.js"
+import type { CallOptions, Failure, Resilience } from "./Resilience.js"
 import type { Retry } from "./Retry.js"
 
 /**
@@ -75,7 +64,8 @@ import type { Retry } from "./Retry.js"
 export type ServedBy = internal.ServedBy
 
 /**
- * An answer and who served it.
+ * An answer and who served it; `hedged` (set when a hedge was given) says
+ * whether the hedge fired (the primary outlived its delay).
  *
  * @since 0.1.0
  * @category models
@@ -194,13 +184,32 @@ export const cached = <A>(cache: LastGoodCache<A>, key: string): Alternative<A> 
  */
 export interface Options<E, Alts extends ReadonlyArray<Alternative<any, any, any, any>>> {
   /** Tried in order after a failure that `when` accepts. */
-  readonly chain: Alts
+  readonly fallback: Alts
   /** Which failures fall back. Default: all typed failures. */
   readonly when?: ((error: E) => boolean) | undefined
+  /**
+   * Start the chain beside the call once it has not answered after the
+   * hedge's delay, without cancelling it (an `Effect` alternative started so
+   * gets a `TimeoutException`, there being no error yet); the first answer
+   * serves. See {@link makeHedge}.
+   */
+  readonly hedge?: Hedge | undefined
 }
 
 /**
- * Runs `self`, falling back along the chain; the answer says who served it.
+ * Runs `self`, falling back along the `fallback` chain; the answer says who
+ * served it.
+ *
+ * **Details**
+ *
+ * When `self` fails with an error that `when` accepts (default: every typed
+ * failure; defects and interruption are never caught), the alternatives are
+ * tried in order; the first that succeeds answers. A cache miss (no entry, or
+ * older than `maxAge`) moves on; if every alternative fails or misses, the
+ * call fails with the most recent real error. Each primary success is stored
+ * in every cache of the chain under its key, so `Fallback.cached(cache, key)`
+ * both fills and reads the cache. With `hedge`, when both sides fail the call
+ * fails with both causes, the fallback's first.
  *
  * @since 0.1.0
  * @category combinators
@@ -254,18 +263,27 @@ export const isLastGoodCache = (u: unknown): u is LastGoodCache<unknown> =>
 export const FailoverTypeId: typeof failoverInternal.TypeId = failoverInternal.TypeId
 
 /**
- * One provider: its call (an effect, or a function of the request), its breaker
- * and, optionally, its retry.
+ * One provider of a {@link failover}: its call (an effect, or a function of
+ * the request) behind its own breaker (and optionally its own retry), or
+ * behind its own policy (a `Resilience`, e.g. an LLM `Policy`: its timeout,
+ * breaker, gate and retry; its name and span attributes).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Step<I, A, E, R> {
-  readonly name: string
-  readonly run: Effect.Effect<A, E, R> | ((input: I) => Effect.Effect<A, E, R>)
-  readonly breaker: CircuitBreaker
-  readonly retry?: Retry<E> | undefined
-}
+export type Step<I, A, E, R> =
+  | {
+    readonly name: string
+    readonly run: Effect.Effect<A, E, R> | ((input: I) => Effect.Effect<A, E, R>)
+    readonly breaker: CircuitBreaker
+    readonly retry?: Retry<E> | undefined
+  }
+  | {
+    /** Default: the policy's name. */
+    readonly name?: string | undefined
+    readonly run: Effect.Effect<A, E, R> | ((input: I) => Effect.Effect<A, E, R>)
+    readonly policy: Resilience<any, any, any>
+  }
 
 /**
  * @since 0.1.0
@@ -273,30 +291,59 @@ export interface Step<I, A, E, R> {
  */
 export declare namespace Step {
   /** The request type all steps accept. */
-  export type Input<S> = (S extends { readonly run: (input: infer I) => any } ? (i: I) => void : never) extends
+  export type Input<S> = (S extends { readonly run: infer F } ? F extends (input: infer I) => any ? (i: I) => void : never : never) extends
     (i: infer X) => void ? unknown extends X ? void : X : void
   /** The answer type (union over the steps). */
   export type Success<S> = S extends { readonly run: Effect.Effect<infer A, any, any> | ((input: any) => Effect.Effect<infer A, any, any>) } ? A
     : never
-  /** The error type (union over the steps). */
-  export type Error<S> = S extends { readonly run: Effect.Effect<any, infer E, any> | ((input: any) => Effect.Effect<any, infer E, any>) } ? E
+  /** The error of a step's call (union over the steps). */
+  export type RunError<S> = S extends { readonly run: Effect.Effect<any, infer E, any> | ((input: any) => Effect.Effect<any, infer E, any>) } ? E
     : never
+  /** The error type after each step's breaker or policy (union over the steps). */
+  export type Error<S> = S extends { readonly policy: Resilience<any, infer G, infer O> } ? Failure<RunError<S>, G, O> : RunError<S>
   /** The requirements (union over the steps). */
   export type Context<S> = S extends { readonly run: Effect.Effect<any, any, infer R> | ((input: any) => Effect.Effect<any, any, infer R>) } ? R
     : never
 }
 
 /**
- * A failover: call it with the request (`failover(input)`), or `serve(input)`
- * to learn which step answered.
+ * The options of `failover.serve(input, options)`: a fallback chain, a hedge
+ * of the first step by the others, and per-call overrides for policy steps.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Failover<I, A, E, R> {
+export interface FailoverServeOptions<In, Alts extends ReadonlyArray<Alternative<any, any, any, any>>> extends CallOptions {
+  /** Tried in order once every step has failed (or was open). A cache in it is filled by every step's success. */
+  readonly fallback?: Alts | undefined
+  /** Which failures fall back. Default: all. */
+  readonly when?: ((error: In) => boolean) | undefined
+  /**
+   * Hedge the first step with the others: after the hedge's delay the rest
+   * starts beside it (at once when it fails first, e.g. its circuit is open),
+   * without cancelling it; the first success answers.
+   */
+  readonly hedge?: Hedge | undefined
+}
+
+/**
+ * A failover: call it with the request (`failover(input)`), or
+ * `serve(input, { fallback, hedge })`; both answer with who served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Failover<I, A, E, R> extends Pipeable {
   readonly [FailoverTypeId]: typeof FailoverTypeId
-  (input: I): Effect.Effect<A, E | CircuitOpenError, R>
-  readonly serve: (input: I) => Effect.Effect<Served<A>, E | CircuitOpenError, R>
+  (input: I): Effect.Effect<Served<A>, E | CircuitOpenError, R>
+  readonly serve: <const Alts extends ReadonlyArray<Alternative<any, any, any, any>> = readonly []>(
+    input: I,
+    options?: FailoverServeOptions<E | CircuitOpenError, Alts>
+  ) => Effect.Effect<
+    Served<A | Alternative.Success<Alts[number]>>,
+    E | CircuitOpenError | InvalidOptionError | Alternative.Error<Alts[number]>,
+    R | Alternative.Context<Alts[number]>
+  >
   /** The steps' names, in order. */
   readonly names: ReadonlyArray<string>
 }
@@ -311,32 +358,27 @@ export interface FailoverOptions<E> {
 }
 
 /**
- * Provider failover: try an ordered list of providers, each behind its own
- * breaker (and optionally its own retry), skipping those whose circuit is open.
+ * Failover: try an ordered list of providers, each behind its own breaker or
+ * policy, skipping those whose circuit is open.
  *
  * **Details**
  *
- * For each step in order, the step's call runs as `retry(breaker(call))`:
+ * - An **open** step is skipped at once: its breaker rejects without calling
+ *   the dependency, and the retry stops on `CircuitOpenError` before waiting.
+ *   A half-open rejection also moves on at once.
+ * - A failure that `while` accepts (default: every failure) moves on to the
+ *   next step; one it rejects (a bad request fails everywhere) fails the call.
+ * - If every step was open, the call fails with the rejection a caller can act
+ *   on first (half-open, else the soonest reopening); if some step ran and
+ *   failed, with the last such failure.
+ * - The answer says which step served (`Primary` for the first, `Fallback`
+ *   with the step's name otherwise); the current span gets the serving policy's
+ *   attributes and, for a later step, `fallback.served_by` and
+ *   `fallback.kind: "provider"`.
  *
- * - An **open** step is skipped at once: its breaker rejects without calling the
- *   dependency, and the retry stops on `CircuitOpenError` before waiting. A step
- *   whose circuit opens during its own retries is left at that moment.
- * - A failure that `while` accepts (default: every failure) moves on to the next
- *   step; one it rejects (a bad request fails everywhere) fails the call at once.
- * - If every step was open, the call fails with the `CircuitOpenError` of the
- *   step that reopens soonest (its real breaker name, state and the smallest
- *   `retryAfter`); if some step ran and failed, with the last such failure.
- *
- * `serve(input)` tells which step answered (`Primary` for the first, `Fallback`
- * with the step's name otherwise) and annotates the current span with
- * `fallback.served_by` when it was not the first. Fails with
- * `InvalidOptionError` when there are no steps or a step is malformed.
- *
- * Why not `ExecutionPlan`: a plan re-runs one effect with another layer per
- * step; our steps are different calls behind different breakers, and we need
- * to skip open steps, aggregate `retryAfter` across them and stop on
- * non-retryable errors. Use `Effect.withExecutionPlan` inside a step if one
- * provider itself has a plan.
+ * Fails with `InvalidOptionError` when there are no steps or a step is
+ * malformed. Why not `ExecutionPlan`: a plan re-runs one effect with another
+ * layer per step; these steps are different calls behind different breakers.
  *
  * **Example**
  *
@@ -351,7 +393,7 @@ export interface FailoverOptions<E> {
  *     { name: "openai", breaker: openai, run: (q: string) => Effect.fail(`openai down: ${q}`) },
  *     { name: "anthropic", breaker: anthropic, run: (q: string) => Effect.succeed(`anthropic: ${q}`) }
  *   ])
- *   return yield* ask.serve("hi")
+ *   return yield* ask("hi")
  * })
  * // Effect.runPromise(program) resolves to
  * // { value: "anthropic: hi", servedBy: { _tag: "Fallback", name: "anthropic" } }
@@ -362,7 +404,7 @@ export interface FailoverOptions<E> {
  */
 export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, any>>>(
   steps: Steps,
-  options?: FailoverOptions<Step.Error<Steps[number]>>
+  options?: FailoverOptions<Step.Error<Steps[number]> | CircuitOpenError>
 ) => Effect.Effect<
   Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Error<Steps[number]>, Step.Context<Steps[number]>>,
   InvalidOptionError
@@ -376,7 +418,7 @@ export const isFailover = (u: unknown): u is Failover<unknown, unknown, unknown,
   typeof u === "function" && FailoverTypeId in u
 
 // ---------------------------------------------------------------------------
-// Hedging: a fallback beside a slow primary
+// Hedging: the fallback beside a slow call
 // ---------------------------------------------------------------------------
 
 /**
@@ -387,38 +429,18 @@ export const HedgeTypeId: typeof hedgeInternal.TypeId = hedgeInternal.TypeId
 
 /**
  * A hedge: a delay, a name, and the scope where primaries that outlive their
- * caller finish.
+ * caller finish. Give it as the `hedge` option of a `serve`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Hedge extends Pipeable {
   readonly [HedgeTypeId]: typeof HedgeTypeId
-  /** Names the fallback in `servedBy` and tags the metric. */
+  /** Tags the `effect_breaker_hedges` metric. */
   readonly name: string
   readonly delay: Duration.Duration
   /** Primaries still running, including those whose caller the fallback already answered. */
   readonly inFlight: Effect.Effect<number>
-}
-
-/**
- * Why the fallback started: the primary outlived the delay (`Slow`), or it
- * failed first with an error `when` accepts (`Failed`).
- *
- * @since 0.1.0
- * @category models
- */
-export type HedgeTrigger<E> = hedgeInternal.Trigger<E>
-
-/**
- * An answer, who served it, and whether the hedge fired.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Hedged<A> extends Served<A> {
-  /** The primary outlived the delay and the fallback was started beside it. */
-  readonly hedged: boolean
 }
 
 /**
@@ -428,49 +450,39 @@ export interface Hedged<A> extends Served<A> {
 export interface HedgeOptions {
   /** How long the primary runs alone. Zero starts both at once. */
   readonly delay: Duration.DurationInput
-  /** Names the fallback in `servedBy` (`{ _tag: "Fallback", name }`) and tags the metric. Default `"hedge"`. */
+  /** Tags the metric. Default `"hedge"`. */
   readonly name?: string | undefined
   /** Which primary failures before the delay start the fallback at once. Default: every typed failure. */
   readonly when?: ((error: any) => boolean) | undefined
 }
 
 /**
- * Makes a hedge: bounded caller latency while a dependency hangs. After
- * `delay`, a fallback starts beside the primary **without cancelling it**;
- * the first success answers.
+ * Makes a hedge, for the `hedge` option of {@link serve}, `Resilience.serve`
+ * and `failover.serve`: bounded caller latency while a dependency hangs.
  *
  * **Details**
  *
- * A timeout must be long enough for a slow healthy answer (an LLM takes
- * seconds), so callers already waiting when the provider hangs, and every
- * half-open probe, wait the full timeout. A hedge answers them after `delay`
- * instead, while the primary keeps running so its breaker still records the
- * timeout (and a probe still completes and closes or reopens the circuit).
+ * A timeout must leave room for a slow healthy answer (an LLM takes seconds),
+ * so the callers already waiting when a provider hangs, and every half-open
+ * probe, wait the whole timeout. With a hedge the fallback starts after
+ * `delay` beside the primary, which keeps running so its breaker still
+ * records its timeout (and a probe still closes or reopens the circuit).
  *
  * - **Before the delay** the primary's success answers; a failure that `when`
- *   accepts starts the fallback at once.
+ *   accepts (an open circuit rejects at once) starts the fallback at once.
  * - **At the delay** (on the `Clock`) the fallback starts; the first success
  *   answers. If the fallback fails, the primary's later success is used; if
  *   the primary wins, the fallback is interrupted.
- * - **When both fail** the call fails with both causes, the fallback's first.
- * - **Where the primary lives.** In a fiber of the hedge's set, in the `Scope`
- *   the hedge was made in: closing the scope interrupts whatever still runs.
- *   Interrupting the caller interrupts both. `inFlight` counts them.
- * - **Observability.** When the hedge fires, the current span gets
+ * - **Where the primary lives**: in a fiber of the hedge's set, in the `Scope`
+ *   the hedge was made in; closing it interrupts what still runs, and
+ *   interrupting the caller interrupts both. `inFlight` counts them. A forked
+ *   side never ends with an unhandled failure (nothing reaches Effect's
+ *   "unhandled error" log).
+ * - **Observability**: when the hedge fires, the current span gets
  *   `hedge.fired: true` and `hedge.served_by`, and the counter
  *   `effect_breaker_hedges{hedge, served_by}` counts it.
  *
  * Fails with `InvalidOptionError` on a bad `delay`, `name` or `when`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeHedge: (options: HedgeOptions) => Effect.Effect<Hedge, InvalidOptionError, Scope.Scope> =
-  hedgeInternal.make as any
-
-/**
- * Runs `self` and, if it has not answered after the hedge's delay (or failed
- * before it), `fallback` beside it; the first success answers.
  *
  * **Example**
  *
@@ -481,26 +493,19 @@ export const makeHedge: (options: HedgeOptions) => Effect.Effect<Hedge, InvalidO
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const hedge = yield* Fallback.makeHedge({ delay: "150 millis", name: "anthropic" })
  *   const hanging = Effect.never.pipe(Effect.timeout("1 second"))
- *   const served = yield* hanging.pipe(Fallback.hedge(hedge, Effect.succeed("from claude")))
+ *   const served = yield* hanging.pipe(
+ *     Fallback.serve({ fallback: [Fallback.effect("anthropic", Effect.succeed("from claude"))], hedge })
+ *   )
  *   return [served.value, served.servedBy, served.hedged]
  * }))
  * // Effect.runPromise(program) resolves (after 150 ms) to ["from claude", { _tag: "Fallback", name: "anthropic" }, true]
  * ```
  *
  * @since 0.1.0
- * @category combinators
+ * @category constructors
  */
-export const hedge: {
-  <B, E2, R2, E = unknown>(
-    hedge: Hedge,
-    fallback: Effect.Effect<B, E2, R2> | ((trigger: HedgeTrigger<E>) => Effect.Effect<B, E2, R2>)
-  ): <A, E1 extends E, R>(self: Effect.Effect<A, E1, R>) => Effect.Effect<Hedged<A | B>, E1 | E2, R | R2>
-  <A, E, R, B, E2, R2>(
-    self: Effect.Effect<A, E, R>,
-    hedge: Hedge,
-    fallback: Effect.Effect<B, E2, R2> | ((trigger: HedgeTrigger<E>) => Effect.Effect<B, E2, R2>)
-  ): Effect.Effect<Hedged<A | B>, E | E2, R | R2>
-} = dual(3, hedgeInternal.after)
+export const makeHedge: (options: HedgeOptions) => Effect.Effect<Hedge, InvalidOptionError, Scope.Scope> =
+  hedgeInternal.make as any
 
 /**
  * @since 0.1.0

@@ -34,8 +34,13 @@
  * - **fallback outermost** (per call, {@link serve}): catches whatever is left,
  *   `CircuitOpenError` included, and says who served.
  *
- * Per-call overrides (`timeout`, gate `key`, `fallback`) go in the options
- * argument of {@link protect} / {@link serve}.
+ * Per-call overrides (`timeout`, gate `key`, `fallback`, `hedge`) go in the
+ * options argument of {@link protect} / {@link serve}.
+ *
+ * The LLM policy of `effect-breaker/llm` (`Policy.make`) is a `Resilience`
+ * whose errors are mapped into the provider taxonomy (its third type
+ * parameter, `Out`) and whose calls carry GenAI span attributes; everything
+ * here applies to it, and `Fallback.failover` takes either kind as a step.
  *
  * **Example**
  *
@@ -61,10 +66,12 @@ import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
+import type * as Types from "effect/Types"
 import type { CircuitBreaker } from "./CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "./CircuitBreaker.js"
-import type { Alternative, Served } from "./Fallback.js"
+import type { Alternative, Hedge, Served } from "./Fallback.js"
 import * as internal from "./internal/resilience/policy.js"
 import type { GateClosedError, RateLimitGate } from "./RateLimitGate.js"
 import type * as Retry from "./Retry.js"
@@ -84,19 +91,48 @@ export const TypeId: typeof internal.TypeId = internal.TypeId
 export type Added<GErr = GateClosedError> = Cause.TimeoutException | CircuitOpenError | GErr
 
 /**
+ * What a call through a policy fails with: its own errors plus {@link Added},
+ * or, for a policy that maps errors (`Out` set, e.g. the LLM policy's
+ * `ProviderError`), `Out` plus the breaker's and the gate's errors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Failure<E, GErr, Out> = [Out] extends [never] ? E | Added<GErr> : Out | CircuitOpenError | GErr
+
+/**
  * A composed policy. Call it on an effect (`policy(call)` or `call.pipe(policy)`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Resilience<in E = unknown, GErr = never> {
-  readonly [TypeId]: typeof TypeId
-  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2 | Added<GErr>, R>
+export interface Resilience<in E = unknown, GErr = never, Out = never> extends Pipeable {
+  readonly [TypeId]: Resilience.Variance<E, GErr, Out>
+  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, Failure<E2, GErr, Out>, R>
   /** The policy with per-call overrides (a bad override fails the call with `InvalidOptionError`). */
   readonly with: (
     options: CallOptions
-  ) => <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2 | Added<GErr> | InvalidOptionError, R>
+  ) => <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, Failure<E2, GErr, Out> | InvalidOptionError, R>
+  /** Names the policy in failover answers and spans. Default: the breaker's name. */
+  readonly name: string
   readonly breaker: CircuitBreaker
+  /** The rate-limit gate, if any. */
+  readonly gate: RateLimitGate<GErr> | undefined
+  /** Span attributes of this policy's calls (the GenAI attributes of an LLM policy; empty otherwise). */
+  readonly attributes: Readonly<Record<string, string | number>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Resilience {
+  /** The policy's type parameters, so they infer from any `Resilience` (an LLM `Policy` included). */
+  export interface Variance<in E, out GErr, out Out> {
+    readonly _E: Types.Contravariant<E>
+    readonly _GErr: Types.Covariant<GErr>
+    readonly _Out: Types.Covariant<Out>
+  }
 }
 
 /**
@@ -149,6 +185,8 @@ export interface ServeOptions<In, Alts> extends CallOptions {
   readonly fallback: Alts
   /** Which failures fall back. Default: all. */
   readonly when?: ((error: In) => boolean) | undefined
+  /** Start the fallback chain beside a slow call after the hedge's delay (see `Fallback.makeHedge`). */
+  readonly hedge?: Hedge | undefined
 }
 
 /**
@@ -159,7 +197,7 @@ export interface ServeOptions<In, Alts> extends CallOptions {
  */
 export const make: <E = unknown, GErr = never>(
   options: Options<E, GErr>
-) => Effect.Effect<Resilience<E, GErr>, InvalidOptionError> = internal.make as any
+) => Effect.Effect<Resilience<E, GErr>, InvalidOptionError> = internal.make
 
 /**
  * Runs `self` through `policy`, with optional per-call overrides.
@@ -168,46 +206,58 @@ export const make: <E = unknown, GErr = never>(
  * @category combinators
  */
 export const protect: {
-  <E, GErr>(
-    policy: Resilience<E, GErr>,
+  <E, GErr, Out>(
+    policy: Resilience<E, GErr, Out>,
     options?: CallOptions
-  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2 | Added<GErr> | InvalidOptionError, R>
-  <A, E2 extends E, R, E, GErr>(
+  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, Failure<E2, GErr, Out> | InvalidOptionError, R>
+  <A, E2 extends E, R, E, GErr, Out>(
     self: Effect.Effect<A, E2, R>,
-    policy: Resilience<E, GErr>,
+    policy: Resilience<E, GErr, Out>,
     options?: CallOptions
-  ): Effect.Effect<A, E2 | Added<GErr> | InvalidOptionError, R>
+  ): Effect.Effect<A, Failure<E2, GErr, Out> | InvalidOptionError, R>
 } = dual(
   (args) => Effect.isEffect(args[0]),
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: Resilience<E, any>, options?: CallOptions) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: Resilience<E, unknown, unknown>, options?: CallOptions) =>
     options === undefined ? policy(self) : policy.with(options)(self)
 )
 
 /**
  * Runs `self` through `policy` and then, if it still fails, along the fallback
- * chain; the answer says who served it.
+ * chain; the answer says who served it, and the current span gets the
+ * policy's attributes (`fallback.served_by` when a fallback answered).
+ *
+ * **Details**
+ *
+ * With `hedge`, the chain starts beside a call that has not answered after
+ * the hedge's delay, without cancelling it (see `Fallback.serve`).
  *
  * @since 0.1.0
  * @category combinators
  */
 export const serve: {
-  <E, GErr, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
-    policy: Resilience<E, GErr>,
+  <E, GErr, Out, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
+    policy: Resilience<E, GErr, Out>,
     options: ServeOptions<In, Alts>
   ): <A, E2 extends E, R>(
     self: Effect.Effect<A, E2, R>
   ) => Effect.Effect<
     Served<A | Alternative.Success<Alts[number]>>,
-    E2 | Added<GErr> | InvalidOptionError | Alternative.Error<Alts[number]>,
+    Failure<E2, GErr, Out> | InvalidOptionError | Alternative.Error<Alts[number]>,
     R | Alternative.Context<Alts[number]>
   >
-  <A, E2 extends E, R, E, GErr, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
+  <A, E2 extends E, R, E, GErr, Out, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>, In = unknown>(
     self: Effect.Effect<A, E2, R>,
-    policy: Resilience<E, GErr>,
+    policy: Resilience<E, GErr, Out>,
     options: ServeOptions<In, Alts>
   ): Effect.Effect<
     Served<A | Alternative.Success<Alts[number]>>,
-    E2 | Added<GErr> | InvalidOptionError | Alternative.Error<Alts[number]>,
+    Failure<E2, GErr, Out> | InvalidOptionError | Alternative.Error<Alts[number]>,
     R | Alternative.Context<Alts[number]>
   >
 } = dual(3, internal.serve)
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isResilience: (u: unknown) => u is Resilience<never, unknown, unknown> = internal.isResilience

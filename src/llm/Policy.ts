@@ -21,7 +21,10 @@
  *   `CircuitOpenError`, `InvalidRequest`, `Unauthorized` and `QuotaExhausted`
  *   are never retried, and retrying stops as soon as the circuit opens.
  *
- * The order is `Resilience`'s, innermost first:
+ * The policy **is** a `Resilience` (the one composed policy), specialised for
+ * `ProviderError`: `Resilience.protect` and `Resilience.serve` (with a
+ * `fallback` chain and a `hedge`) take it, and so does `Fallback.failover` as
+ * a step. The order is `Resilience`'s, innermost first:
  * `fallback(retry(gate(breaker(timeout(call)))))`.
  *
  * **Why an outage is bounded, not multiplied by retries.** The retry sits
@@ -55,14 +58,14 @@
  *
  * ```ts
  * import { Effect } from "effect"
- * import { Fallback } from "effect-breaker"
+ * import { Fallback, Resilience } from "effect-breaker"
  * import { Policy, ServerError } from "effect-breaker/llm"
  *
  * const program = Effect.gen(function*() {
  *   const openai = yield* Policy.make({ provider: "openai", model: "gpt-4o", retry: { times: 2, base: "10 millis" } })
  *   const ok = yield* Effect.succeed("hello").pipe(openai)
  *   const served = yield* Effect.fail(new ServerError({ status: 503 })).pipe(
- *     Policy.serve(openai, { fallback: [Fallback.value("sorry, try later")] })
+ *     Resilience.serve(openai, { fallback: [Fallback.value("sorry, try later")] })
  *   )
  *   return [ok, served.value, served.servedBy._tag]
  * })
@@ -73,26 +76,17 @@
  */
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import type { CircuitBreaker } from "../CircuitBreaker.js"
-import type { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
-import type { Alternative, Served } from "../Fallback.js"
-import type { Hedge } from "../Fallback.js"
+import type { Settings } from "../BreakerRegistry.js"
+import type { CircuitBreaker, CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
+import type { Failover, Step } from "../Fallback.js"
 import type { HeaderRecord } from "../internal/llm/headers.js"
 import * as internal from "../internal/llm/policy.js"
-import type { Settings } from "../BreakerRegistry.js"
 import type { GateClosedError, RateLimitGate } from "../RateLimitGate.js"
 import type * as Resilience from "../Resilience.js"
 import type { ProviderError } from "./ProviderError.js"
-
-/**
- * @since 0.1.0
- * @category type ids
- */
-export const TypeId: typeof internal.TypeId = internal.TypeId
 
 /**
  * What a call through a policy can fail with (besides defects).
@@ -113,28 +107,18 @@ export type PolicyError = ProviderError | CircuitOpenError | GateClosedError
 export interface AdapterContext extends internal.Context {}
 
 /**
- * A policy for one provider and model. Call it on an effect (`policy(call)` or
- * `call.pipe(policy)`).
+ * A policy for one provider and model: a `Resilience` whose calls fail with
+ * {@link PolicyError} (the call's errors mapped into the taxonomy) and carry
+ * GenAI span attributes. Call it on an effect (`policy(call)` or
+ * `call.pipe(policy)`); its `name` is `provider/model` (the breaker's name and
+ * the gate's key).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Policy<in In = ProviderError> {
-  readonly [TypeId]: typeof TypeId
-  <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, PolicyError, R>
-  /** The policy with per-call overrides (a bad override fails the call with `InvalidOptionError`). */
-  readonly with: (
-    options: CallOptions
-  ) => <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, PolicyError | InvalidOptionError, R>
-  /** `provider/model` (or the `name` option): the breaker's name and the gate's key. */
-  readonly name: string
+export interface Policy<in In = ProviderError> extends Resilience.Resilience<In | ProviderError, GateClosedError, ProviderError> {
   readonly provider: string
   readonly model: string | undefined
-  readonly breaker: CircuitBreaker
-  /** `undefined` when the gate is off. */
-  readonly gate: RateLimitGate | undefined
-  /** The GenAI span attributes of this policy's calls (`gen_ai.provider.name`, `gen_ai.request.model`, ...). */
-  readonly attributes: Record<string, string | number>
 }
 
 /**
@@ -185,44 +169,6 @@ export interface Options<In = ProviderError> {
 }
 
 /**
- * @since 0.1.0
- * @category models
- */
-export interface CallOptions {
-  /** This call's timeout per attempt. */
-  readonly timeout?: Duration.DurationInput | undefined
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ServeOptions<Alts> extends CallOptions {
-  /** Tried in order once the policy (or every provider) gives up: `Fallback.value`, `Fallback.effect`, `Fallback.cached`. */
-  readonly fallback: Alts
-  /** Which failures fall back. Default: all. */
-  readonly when?: ((error: PolicyError) => boolean) | undefined
-}
-
-/**
- * The options of `failover(...).serve(input, options)`: a fallback chain and,
- * optionally, a hedge.
- *
- * @since 0.1.0
- * @category models
- */
-export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
-  /**
-   * Hedge the first provider with the others: after the hedge's delay the rest
-   * of the failover starts beside it, without cancelling it (its breaker still
-   * records its timeout or failure); the first success answers, and the
-   * answer's `hedged` says whether the hedge fired. Make it with
-   * `Fallback.makeHedge({ delay })` in the scope that should own the stragglers.
-   */
-  readonly hedge?: Hedge | undefined
-}
-
-/**
  * Makes a policy. Fails with `InvalidOptionError` naming a bad option. Time is
  * read from the `Clock` where it is made (make it under `TestClock` in tests).
  *
@@ -230,7 +176,7 @@ export interface FailoverServeOptions<Alts> extends ServeOptions<Alts> {
  * @category constructors
  */
 export const make: <In = ProviderError>(options: Options<In>) => Effect.Effect<Policy<In>, InvalidOptionError> =
-  internal.make as any
+  internal.make
 
 /**
  * Provides a policy as the service `tag`.
@@ -255,70 +201,6 @@ export const layer = <I, In = ProviderError>(
 ): Layer.Layer<I, InvalidOptionError> => Layer.effect(tag, make(options))
 
 /**
- * Runs `self` through `policy`, with optional per-call overrides.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const protect: {
-  <In>(
-    policy: Policy<In>,
-    options?: CallOptions
-  ): <A, E extends In | ProviderError, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, PolicyError | InvalidOptionError, R>
-  <A, E extends In | ProviderError, R, In>(
-    self: Effect.Effect<A, E, R>,
-    policy: Policy<In>,
-    options?: CallOptions
-  ): Effect.Effect<A, PolicyError | InvalidOptionError, R>
-} = dual(
-  (args) => Effect.isEffect(args[0]),
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: Policy<any>, options?: CallOptions) =>
-    options === undefined ? policy(self as any) : policy.with(options)(self as any)
-)
-
-/**
- * Runs `self` through `policy` and then, if it still fails, along the fallback
- * chain; the answer says who served it (`Primary`, `Fallback` with its name, or
- * `Cache` with the answer's age), and so does the current span
- * (`fallback.served_by`, plus the policy's GenAI attributes).
- *
- * @since 0.1.0
- * @category combinators
- */
-export const serve: {
-  <In, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>>(
-    policy: Policy<In>,
-    options: ServeOptions<Alts>
-  ): <A, E extends In | ProviderError, R>(
-    self: Effect.Effect<A, E, R>
-  ) => Effect.Effect<
-    Served<A | Alternative.Success<Alts[number]>>,
-    PolicyError | InvalidOptionError | Alternative.Error<Alts[number]>,
-    R | Alternative.Context<Alts[number]>
-  >
-  <A, E extends In | ProviderError, R, In, const Alts extends ReadonlyArray<Alternative<any, any, any, any>>>(
-    self: Effect.Effect<A, E, R>,
-    policy: Policy<In>,
-    options: ServeOptions<Alts>
-  ): Effect.Effect<
-    Served<A | Alternative.Success<Alts[number]>>,
-    PolicyError | InvalidOptionError | Alternative.Error<Alts[number]>,
-    R | Alternative.Context<Alts[number]>
-  >
-} = dual(3, internal.serve)
-
-/**
- * One provider of a {@link failover}: its policy and the call, from the request.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Step<I, A, E, R> {
-  readonly policy: Policy<any>
-  readonly run: (input: I) => Effect.Effect<A, E, R>
-}
-
-/**
  * @since 0.1.0
  * @category models
  */
@@ -328,46 +210,18 @@ export interface FailoverOptions {
 }
 
 /**
- * @since 0.1.0
- * @category type ids
- */
-export const FailoverTypeId: typeof internal.FailoverTypeId = internal.FailoverTypeId
-
-/**
- * Providers tried in order. Call it with the request (`ask(input)`) or
- * `ask.serve(input, { fallback })` to end with a fallback chain.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Failover<I, A, R> extends internal.LlmFailover<I, A, R> {}
-
-/**
- * Failover across providers or models, each step behind its own policy (its
- * own breaker, gate, timeout and retry).
+ * `Fallback.failover` with the taxonomy's default: every failure moves on to
+ * the next provider except `InvalidRequest` (a wrong request fails
+ * everywhere). Steps are `{ policy, run }` (the step's name is the policy's).
  *
  * **Details**
  *
- * - A step whose circuit is open is skipped at once: its breaker rejects
- *   without calling the provider and the rejection is never retried, so no
- *   attempts or delays are spent on it.
- * - A failure that `while` accepts moves on to the next step; one it rejects
- *   fails the call at once.
- * - If every step was open, the call fails with the `CircuitOpenError` of the
- *   step that reopens soonest (smallest `retryAfter`); if some step ran, with
- *   the last failure.
- * - The answer says who served it: `Primary` (the first step) or `Fallback`
- *   with the step's name (`provider/model`); the current span gets the serving
- *   step's GenAI attributes, and for a later step `fallback.served_by` (its
- *   name) and `fallback.kind: "provider"`.
- * - `serve(input, { fallback })` ends with a fallback chain; a
- *   `Fallback.cached(cache, key)` in it is filled by every step's success.
- * - `serve(input, { fallback, hedge })` hedges the first step: if it has not
- *   answered after the hedge's delay, the next steps start beside it (at once
- *   when it fails first, e.g. its circuit is open) and the first success
- *   answers; the first step is not cancelled, so its breaker records its
- *   timeout and a half-open probe completes. The answer's `hedged` is true
- *   when the hedge fired.
+ * The same failover as `Fallback.failover`: open circuits are skipped at once,
+ * the answer says which provider served (`Primary` or `Fallback` with its
+ * `provider/model` name), the current span gets the serving policy's GenAI
+ * attributes, and `ask.serve(input, { fallback, hedge })` ends with a fallback
+ * chain (a `Fallback.cached` in it is filled by every step's success) and
+ * hedges the first provider with the others.
  *
  * **Example**
  *
@@ -395,26 +249,6 @@ export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, an
   steps: Steps,
   options?: FailoverOptions
 ) => Effect.Effect<
-  Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Context<Steps[number]>>,
+  Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Error<Steps[number]>, Step.Context<Steps[number]>>,
   InvalidOptionError
 > = internal.failover as any
-
-/**
- * @since 0.1.0
- * @category models
- */
-export declare namespace Step {
-  /** The request type all steps accept. */
-  export type Input<S> = (S extends { readonly run: (input: infer I) => any } ? (i: I) => void : never) extends
-    (i: infer X) => void ? unknown extends X ? void : X : void
-  /** The answer type (union over the steps). */
-  export type Success<S> = S extends { readonly run: (input: any) => Effect.Effect<infer A, any, any> } ? A : never
-  /** The requirements (union over the steps). */
-  export type Context<S> = S extends { readonly run: (input: any) => Effect.Effect<any, any, infer R> } ? R : never
-}
-
-/**
- * @since 0.1.0
- * @category guards
- */
-export const isPolicy: (u: unknown) => u is Policy<never> = internal.isPolicy as any

@@ -67,9 +67,11 @@ export { parseRetryHints } from "../internal/llm/headers.js"
 export type { HeaderRecord, RetryHints } from "../internal/llm/headers.js"
 
 /**
- * One line to make a provider call safe: timeout, breaker, rate-limit gate,
- * retry, fallback and failover wired with the taxonomy (`Policy.make`,
- * `Policy.failover`, `Policy.serve`, `Policy.layer`).
+ * One line to make a provider call safe: `Policy.make` returns a `Resilience`
+ * (timeout, breaker, rate-limit gate, retry) wired with the taxonomy;
+ * `Policy.failover` is `Fallback.failover` with the taxonomy's default;
+ * `Policy.layer` provides a policy as a service. Serve with a fallback chain
+ * or a hedge through `Resilience.serve`.
  *
  * @since 0.1.0
  */

@@ -49,7 +49,9 @@ describe("per-key structures are bounded and released with their key", () => {
         ).length
       yield* Effect.scoped(Effect.gen(function*() {
         const hedge = yield* Fallback.makeHedge({ delay: "10 millis", name })
-        const fiber = yield* Effect.fork(Effect.never.pipe(Fallback.hedge(hedge, Effect.succeed("fallback"))))
+        const fiber = yield* Effect.fork(
+          Effect.never.pipe(Fallback.serve({ fallback: [Fallback.effect("fallback", Effect.succeed("fallback"))], hedge }))
+        )
         yield* TestClock.adjust("10 millis")
         assert.strictEqual(yield* fiber.await.pipe(Effect.map((e) => e._tag)), "Success")
         assert.strictEqual(ours(), 3, "primary, fallback, none")

@@ -10,7 +10,7 @@ import { OpenAiClient, OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted } from "effect"
-import { CircuitOpenError, Fallback, RateLimitGate } from "effect-breaker"
+import { CircuitOpenError, Fallback, RateLimitGate, Resilience } from "effect-breaker"
 import { fromAiError } from "effect-breaker/ai"
 import { Policy } from "effect-breaker/llm"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
@@ -151,7 +151,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
       Effect.gen(function*() {
         const fake = yield* FakeProvider.make({ flavor, behavior: Behavior.hang })
         const policy = yield* policyFor(flavor, { retry: false })
-        const error = yield* Effect.flip(ask(flavor, fake.url).pipe(Policy.protect(policy, { timeout: "150 millis" })))
+        const error = yield* Effect.flip(ask(flavor, fake.url).pipe(Resilience.protect(policy, { timeout: "150 millis" })))
         expect(error).toMatchObject({ _tag: "ProviderTimeout", provider: flavor })
         if (error._tag === "ProviderTimeout") expect(Duration.toMillis(error.timeout!)).toBe(150)
         expect((yield* policy.breaker.stats).failures).toBe(1)
@@ -266,7 +266,7 @@ describe("Policy options", () => {
         expect(error.option).toContain(option)
       }
       const policy = yield* Policy.make({ provider: "openai" })
-      const bad = yield* Effect.flip(Effect.succeed(1).pipe(Policy.serve(policy, { fallback: [Fallback.value(2)], timeout: -5 })))
+      const bad = yield* Effect.flip(Effect.succeed(1).pipe(Resilience.serve(policy, { fallback: [Fallback.value(2)], timeout: -5 })))
       expect(bad._tag).toBe("InvalidOptionError")
     }))
 })

@@ -9,7 +9,7 @@ import { NodeSdk } from "@effect/opentelemetry"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Cause, Effect, Exit, Logger, LogLevel } from "effect"
-import { BreakerTelemetry, Fallback } from "effect-breaker"
+import { BreakerTelemetry, Fallback, Resilience } from "effect-breaker"
 import { fromAiError } from "effect-breaker/ai"
 import { Policy } from "effect-breaker/llm"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
@@ -54,7 +54,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
           for (const behavior of behaviors) {
             yield* fake.setBehavior(behavior)
             const exit = yield* call.pipe(
-              Policy.serve(policy, { fallback: [Fallback.value("fallback")], when: () => behavior._tag === "Reset" }),
+              Resilience.serve(policy, { fallback: [Fallback.value("fallback")], when: () => behavior._tag === "Reset" }),
               Effect.tapErrorCause((cause) => Effect.logError("policy failed", cause)),
               Effect.withSpan(`call-${behavior._tag}`),
               Effect.exit

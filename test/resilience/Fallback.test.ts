@@ -8,9 +8,9 @@ const down = Effect.fail(new Unavailable({}))
 describe("Fallback", () => {
   it.effect("the primary serves when it succeeds; a named value when it fails", () =>
     Effect.gen(function*() {
-      const ok = yield* Fallback.serve(Effect.succeed("live"), { chain: [Fallback.value("canned", "static")] })
+      const ok = yield* Fallback.serve(Effect.succeed("live"), { fallback: [Fallback.value("canned", "static")] })
       assert.deepStrictEqual(ok, { value: "live", servedBy: { _tag: "Primary" } })
-      const fb = yield* Fallback.serve(down, { chain: [Fallback.value("canned", "static")] })
+      const fb = yield* Fallback.serve(down, { fallback: [Fallback.value("canned", "static")] })
       assert.deepStrictEqual(fb, { value: "canned", servedBy: { _tag: "Fallback", name: "static" } })
     }))
 
@@ -19,7 +19,7 @@ describe("Fallback", () => {
       const seen: Array<string> = []
       const served = yield* down.pipe(
         Fallback.serve({
-          chain: [
+          fallback: [
             Fallback.effect("secondary", (e: Unavailable) => {
               seen.push(e._tag)
               return Effect.fail(new Unavailable({}))
@@ -36,7 +36,7 @@ describe("Fallback", () => {
   it.effect("when every alternative fails, the most recent error is returned", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(down.pipe(
-        Fallback.orElse({ chain: [Fallback.effect("secondary", Effect.fail(new BadRequest()))] })
+        Fallback.orElse({ fallback: [Fallback.effect("secondary", Effect.fail(new BadRequest()))] })
       ))
       assert.strictEqual(error._tag, "BadRequest")
     }))
@@ -44,13 +44,13 @@ describe("Fallback", () => {
   it.effect("`when` decides which errors fall back; defects never do", () =>
     Effect.gen(function*() {
       const options = {
-        chain: [Fallback.value("canned")],
+        fallback: [Fallback.value("canned")],
         when: (e: Unavailable | BadRequest) => e._tag === "Unavailable"
       }
       const bad = yield* Effect.flip(Fallback.orElse(Effect.fail(new BadRequest()) as Effect.Effect<string, Unavailable | BadRequest>, options))
       assert.strictEqual(bad._tag, "BadRequest")
       assert.strictEqual(yield* Fallback.orElse(down as Effect.Effect<string, Unavailable | BadRequest>, options), "canned")
-      const defect = yield* Effect.exit(Fallback.orElse(Effect.die("bug"), { chain: [Fallback.value("canned")] }))
+      const defect = yield* Effect.exit(Fallback.orElse(Effect.die("bug"), { fallback: [Fallback.value("canned")] }))
       assert.isTrue(Exit.isFailure(defect) && Exit.causeOption(defect).pipe(Option.isSome))
     }))
 
@@ -58,7 +58,7 @@ describe("Fallback", () => {
     Effect.gen(function*() {
       const cache = yield* Fallback.makeCache<string>({ maxAge: "1 minute" })
       const dep = yield* counted((n) => n === 1 ? Effect.succeed("answer-1") : Effect.fail(new Unavailable({})))
-      const ask = dep.call.pipe(Fallback.serve({ chain: [Fallback.cached(cache, "q1"), Fallback.value("sorry")] }))
+      const ask = dep.call.pipe(Fallback.serve({ fallback: [Fallback.cached(cache, "q1"), Fallback.value("sorry")] }))
       assert.deepStrictEqual((yield* ask).servedBy, { _tag: "Primary" })
       yield* TestClock.adjust("5 seconds")
       const cached = yield* ask
@@ -82,7 +82,7 @@ describe("Fallback", () => {
       assert.isTrue(Option.isNone(yield* cache.get("b")))
       assert.deepStrictEqual(Option.map(yield* cache.get("a"), (e) => e.value), Option.some(1))
       assert.deepStrictEqual(Option.map(yield* cache.get("c"), (e) => e.value), Option.some(3))
-      const miss = yield* Effect.flip(down.pipe(Fallback.serve({ chain: [Fallback.cached(cache, "other")] })))
+      const miss = yield* Effect.flip(down.pipe(Fallback.serve({ fallback: [Fallback.cached(cache, "other")] })))
       assert.strictEqual(miss._tag, "Unavailable", "a miss with nothing after it returns the primary's error")
     }))
 
@@ -92,11 +92,11 @@ describe("Fallback", () => {
         Effect.flatMap(Effect.ignore(self), () => Effect.map(Effect.currentSpan, (s) => (s as any).attributes as Map<string, unknown>)).pipe(
           Effect.withSpan("call")
         )
-      const onFallback = yield* attrs(Fallback.serve(down, { chain: [Fallback.value("x", "static")] }))
+      const onFallback = yield* attrs(Fallback.serve(down, { fallback: [Fallback.value("x", "static")] }))
       assert.strictEqual(onFallback.get("fallback.served_by"), "Fallback")
       assert.strictEqual(onFallback.get("fallback.name"), "static")
       assert.strictEqual(onFallback.get("fallback.trigger"), "Unavailable")
-      const onPrimary = yield* attrs(Fallback.serve(Effect.succeed(1), { chain: [Fallback.value(2)] }))
+      const onPrimary = yield* attrs(Fallback.serve(Effect.succeed(1), { fallback: [Fallback.value(2)] }))
       assert.isFalse(onPrimary.has("fallback.served_by"))
     }))
 

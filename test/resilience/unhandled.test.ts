@@ -21,6 +21,9 @@ const captured = () => {
   return { lines, provide, unhandled }
 }
 
+const hedged = <B, E2>(hedge: Fallback.Hedge, fallback: Effect.Effect<B, E2>) => <A, E>(self: Effect.Effect<A, E>) =>
+  Fallback.serve(self, { fallback: [Fallback.effect("backup", fallback)], hedge })
+
 const failsAfter = (ms: number) => Effect.delay(Effect.fail(new Unavailable({})), `${ms} millis`)
 
 describe("no unhandled failures from forked fibers", () => {
@@ -29,21 +32,21 @@ describe("no unhandled failures from forked fibers", () => {
     return log.provide(Effect.scoped(Effect.gen(function*() {
       const hedge = yield* Fallback.makeHedge({ delay: "100 millis", name: "backup" })
       // the fallback answers at 100 ms; the primary, still running in the hedge's scope, fails at 300 ms
-      const first = yield* Effect.fork(failsAfter(300).pipe(Fallback.hedge(hedge, Effect.succeed("backup"))))
+      const first = yield* Effect.fork(failsAfter(300).pipe(hedged(hedge, Effect.succeed("backup"))))
       yield* TestClock.adjust("100 millis")
       assert.strictEqual((yield* Fiber.join(first)).value, "backup")
       yield* TestClock.adjust("300 millis")
       assert.strictEqual(yield* hedge.inFlight, 0)
       // both sides fail after the hedge fired
       const second = yield* Effect.fork(
-        Effect.flip(failsAfter(200).pipe(Fallback.hedge(hedge, failsAfter(50))))
+        Effect.flip(failsAfter(200).pipe(hedged(hedge, failsAfter(50))))
       )
       yield* TestClock.adjust("300 millis")
       const error = yield* Fiber.join(second)
       assert.strictEqual(error._tag, "Unavailable")
       // the fallback fails first while the primary still runs, then the primary fails
       const third = yield* Effect.fork(
-        Effect.flip(failsAfter(400).pipe(Fallback.hedge(hedge, failsAfter(10))))
+        Effect.flip(failsAfter(400).pipe(hedged(hedge, failsAfter(10))))
       )
       yield* TestClock.adjust("500 millis")
       yield* Fiber.join(third)

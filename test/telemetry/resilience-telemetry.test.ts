@@ -54,10 +54,10 @@ describe("retry and fallback telemetry", () => {
         value: yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "value" }),
         cache: yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "cache" })
       }
-      yield* Effect.succeed("fresh").pipe(Fallback.serve({ chain: [Fallback.cached(cache, "k")] }))
-      const cached = yield* Effect.fail("down").pipe(Fallback.serve({ chain: [Fallback.cached(cache, "k")] }))
+      yield* Effect.succeed("fresh").pipe(Fallback.serve({ fallback: [Fallback.cached(cache, "k")] }))
+      const cached = yield* Effect.fail("down").pipe(Fallback.serve({ fallback: [Fallback.cached(cache, "k")] }))
       expect(cached.servedBy._tag).toBe("Cache")
-      yield* Effect.fail("down").pipe(Fallback.serve({ chain: [Fallback.value("canned", "static")] }))
+      yield* Effect.fail("down").pipe(Fallback.serve({ fallback: [Fallback.value("canned", "static")] }))
       expect((yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "cache" })) - before.cache).toBe(1)
       expect((yield* counter(BreakerTelemetry.fallbacks, { breaker: "none", kind: "value" })) - before.value).toBe(1)
     }))

@@ -104,7 +104,7 @@ export const makePolicy = (options: PolicyOptions): Effect.Effect<DrillPolicy, I
   Effect.gen(function*() {
     const timeout = Duration.millis(options.timeoutMs)
     const breakers: Array<CircuitBreaker.CircuitBreaker> = []
-    const steps: Array<Policy.Step<string, string, AiError.AiError, never>> = []
+    const steps: Array<Fallback.Step<string, string, AiError.AiError, never>> = []
     for (const provider of options.providers) {
       const breaker = yield* CircuitBreaker.make({
         name: provider.name,

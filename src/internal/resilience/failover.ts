@@ -1,28 +1,25 @@
 /**
- * Provider failover: an ordered list of steps, each behind its own breaker.
+ * Failover: an ordered list of steps, each behind its own breaker (and retry)
+ * or its own policy (a `Resilience`, e.g. an LLM `Policy`). The one
+ * implementation behind `Fallback.failover` and `Policy.failover`.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
-import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
-import type { CircuitBreaker } from "../../CircuitBreaker.js"
-import { primary, type Served, type ServedBy } from "./fallback.js"
-import { isRetry, type Retry } from "./retry.js"
+import type { CallOptions } from "../../Resilience.js"
+import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
 import { asFailoverStep, sooner } from "../rejection.js"
+import { annotateAttributes, annotateFallback } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
-import type { Failover } from "../../Fallback.js"
+import { type Alternative, type LastGoodCache, primary, type Served, type ServedBy, serve as fallbackServe } from "./fallback.js"
+import { type Hedge, isHedge, type Trigger } from "./hedge.js"
+import { checkCall, isResilience } from "./policy.js"
+import { isRetry } from "./retry.js"
+import type { Failover, FailoverServeOptions, Step } from "../../Fallback.js"
 /** @internal */
 export type { Failover } from "../../Fallback.js"
-
-/** @internal */
-export interface Step<I, A, E, R> {
-  readonly name: string
-  readonly run: Effect.Effect<A, E, R> | ((input: I) => Effect.Effect<A, E, R>)
-  readonly breaker: CircuitBreaker
-  readonly retry?: Retry<E> | undefined
-}
 
 /** @internal */
 export interface Options<E> {
@@ -32,30 +29,48 @@ export interface Options<E> {
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Failover")
 
+type Call = (input: unknown) => Effect.Effect<unknown, unknown, unknown>
+
 interface Compiled {
   readonly name: string
   readonly served: ServedBy
-  readonly attempt: (input: unknown) => Effect.Effect<unknown, unknown, unknown>
+  readonly attributes: Readonly<Record<string, string | number>>
+  readonly attempt: (input: unknown, call: CallOptions) => Effect.Effect<unknown, unknown, unknown>
 }
+
+const noAttributes: Readonly<Record<string, string | number>> = Object.freeze({})
 
 const compileStep = (path: string, step: Step<any, any, any, any>, index: number): Compiled => {
   check.object(path, step)
-  const name = check.nonEmptyString(`${path}.name`, step.name)
-  if (!isCircuitBreaker(step.breaker)) check.invalid(`${path}.breaker`, step.breaker, "a CircuitBreaker (CircuitBreaker.make)")
-  if (step.retry !== undefined && !isRetry(step.retry)) check.invalid(`${path}.retry`, step.retry, "a Retry (Retry.make)")
-  if (!Effect.isEffect(step.run) && typeof step.run !== "function") {
-    check.invalid(`${path}.run`, step.run, "an Effect or a function from the input to an Effect")
+  const run = step.run
+  if (!Effect.isEffect(run) && typeof run !== "function") {
+    check.invalid(`${path}.run`, run, "an Effect or a function from the input to an Effect")
   }
-  const { breaker, retry, run } = step
-  const call: (input: unknown) => Effect.Effect<unknown, unknown, unknown> = Effect.isEffect(run)
-    ? () => run
-    : (input) => Effect.suspend(() => (run as (input: unknown) => Effect.Effect<unknown, unknown, unknown>)(input))
-  // retry OUTSIDE the breaker: each attempt goes through admission; an opening ends the retry at once
+  const call: Call = Effect.isEffect(run) ? () => run : (input) => Effect.suspend(() => (run as Call)(input))
+  const served = (name: string): ServedBy => index === 0 ? primary : { _tag: "Fallback", name }
   // a half-open rejection goes to the next step at once: the step's retry does not wait on the probe (internal/rejection.ts)
+  if ("policy" in step && step.policy !== undefined) {
+    const policy = step.policy
+    if (!isResilience(policy)) check.invalid(`${path}.policy`, policy, "a policy (Resilience.make or Policy.make)")
+    const name = check.nonEmptyString(`${path}.name`, step.name, policy.name)
+    return {
+      name,
+      served: served(name),
+      attributes: policy.attributes,
+      attempt: (input, options) => asFailoverStep(policy.with(options)(call(input)))
+    }
+  }
+  const { breaker, retry } = step as { readonly breaker: unknown; readonly retry?: unknown }
+  const name = check.nonEmptyString(`${path}.name`, step.name)
+  if (!isCircuitBreaker(breaker)) {
+    return check.invalid(`${path}.breaker`, breaker, "a CircuitBreaker (CircuitBreaker.make), or a `policy` instead")
+  }
+  if (retry !== undefined && !isRetry(retry)) return check.invalid(`${path}.retry`, retry, "a Retry (Retry.make)")
+  // retry OUTSIDE the breaker: each attempt goes through admission; an opening ends the retry at once
   const attempt = retry === undefined
     ? (input: unknown) => breaker(call(input))
     : (input: unknown) => asFailoverStep(retry(breaker(call(input)) as Effect.Effect<unknown, any, unknown>))
-  return { name, served: index === 0 ? primary : { _tag: "Fallback", name }, attempt }
+  return { name, served: served(name), attributes: noAttributes, attempt }
 }
 
 const Proto = {
@@ -64,6 +79,10 @@ const Proto = {
     return pipeArguments(this, arguments)
   }
 }
+
+type Caches = ReadonlyArray<{ readonly cache: LastGoodCache<any>; readonly key: string }>
+const noCaches: Caches = []
+const noCall: CallOptions = {}
 
 /** @internal */
 export const make = <I, A, E, R>(
@@ -85,36 +104,90 @@ export const make = <I, A, E, R>(
       }
     }
 
+    const succeeded = (i: number, value: unknown, caches: Caches): Effect.Effect<Served<unknown>> => {
+      const step = compiled[i]!
+      let done = annotateAttributes(step.attributes)
+      if (i > 0) done = Effect.zipRight(done, annotateFallback(step.name, "provider", names[0]))
+      for (const c of caches) c.cache.unsafeSet(c.key, value)
+      return Effect.as(done, { value, servedBy: step.served })
+    }
+
     const from = (
       i: number,
       input: unknown,
+      call: CallOptions,
+      caches: Caches,
       lastError: unknown,
       ran: boolean,
       soonest: CircuitOpenError | undefined
     ): Effect.Effect<Served<unknown>, unknown, unknown> => {
       if (i === compiled.length) {
-        if (ran) return Effect.fail(lastError)
+        if (ran || soonest === undefined) return Effect.fail(lastError)
         return Effect.zipRight(
           Effect.annotateCurrentSpan({ "failover.all_open": true, "failover.steps": names.join(",") }),
-          Effect.fail(soonest!)
+          Effect.fail(soonest)
         )
       }
-      const step = compiled[i]!
-      return Effect.matchEffect(step.attempt(input), {
-        onSuccess: (value): Effect.Effect<Served<unknown>> =>
-          i === 0 ? Effect.succeed({ value, servedBy: step.served }) : Effect.as(
-            Effect.annotateCurrentSpan({ "failover.served_by": step.name, "failover.step": i }),
-            { value, servedBy: step.served }
-          ),
+      return Effect.matchEffect(compiled[i]!.attempt(input, call), {
+        onSuccess: (value) => succeeded(i, value, caches),
         onFailure: (error) => {
-          if (error instanceof CircuitOpenError) return from(i + 1, input, lastError, ran, sooner(soonest, error))
+          if (error instanceof CircuitOpenError) return from(i + 1, input, call, caches, lastError, ran, sooner(soonest, error))
           if (stop(error)) return Effect.fail(error)
-          return from(i + 1, input, error, true, soonest)
+          return from(i + 1, input, call, caches, error, true, soonest)
         }
       })
     }
 
-    const serve = (input: I) => from(0, input, undefined, false, undefined)
-    const failover = (input: I) => Effect.map(serve(input), (s) => s.value)
-    return Object.assign(Object.setPrototypeOf(failover, Proto), { serve, names }) as unknown as Failover<I, A, E, R>
+    /**
+     * The first step hedged by the others: after the hedge's delay the rest of
+     * the failover starts beside it (at once if it fails first, e.g. an open
+     * circuit); the first success answers. The first step keeps running in the
+     * hedge's scope, so its breaker records its timeout or failure.
+     */
+    const hedged = (hedge: Hedge, input: unknown, call: CallOptions, caches: Caches, onFire: () => void) => {
+      const first = compiled[0]!
+      const rest = (trigger: Trigger<unknown>) => {
+        if (trigger._tag === "Slow") {
+          onFire()
+          return from(1, input, call, caches, undefined, false, undefined)
+        }
+        const e = trigger.error
+        return e instanceof CircuitOpenError
+          ? from(1, input, call, caches, undefined, false, e)
+          : from(1, input, call, caches, e, true, undefined)
+      }
+      return Effect.flatMap(
+        hedge.run(first.attempt(input, call), rest, (e) => !stop(e)),
+        (o): Effect.Effect<Served<unknown>> =>
+          o.winner === "primary"
+            ? Effect.map(succeeded(0, o.value, caches), (served) => ({ ...served, hedged: o.fired }))
+            : Effect.succeed({ ...(o.value as Served<unknown>), hedged: o.fired })
+      )
+    }
+
+    const run = (input: I) => from(0, input, noCall, noCaches, undefined, false, undefined)
+
+    const serve = (input: I, serveOptions: FailoverServeOptions<any, ReadonlyArray<Alternative<any, any, any, any>>> = {}) =>
+      Effect.flatMap(checkCall(serveOptions), (call) => {
+        const chain = serveOptions.fallback ?? []
+        const caches: Array<{ readonly cache: LastGoodCache<any>; readonly key: string }> = []
+        for (const alt of chain) if (alt._tag === "Cache") caches.push({ cache: alt.cache, key: alt.key })
+        const when = serveOptions.when
+        const fallBack = (error: unknown) => fallbackServe(Effect.fail(error), { fallback: chain, when })
+        const hedge = serveOptions.hedge
+        if (hedge !== undefined && !isHedge(hedge)) {
+          return check.validated(() => check.invalid("serve.hedge", hedge, "a Hedge (Fallback.makeHedge)"))
+        }
+        if (hedge !== undefined && compiled.length > 1) {
+          return Effect.suspend(() => {
+            let fired = false
+            return Effect.catchAll(hedged(hedge, input, call, caches, () => (fired = true)), (error) =>
+              Effect.map(fallBack(error), (served) => ({ ...served, hedged: fired })))
+          })
+        }
+        const answer = from(0, input, call, caches, undefined, false, undefined)
+        return chain.length === 0 ? answer : Effect.catchAll(answer, fallBack)
+      })
+
+    return Object.assign(Object.setPrototypeOf(run, Proto), { serve, names }) as Failover<I, A, E, R>
   })

@@ -4,10 +4,12 @@
  * @internal
  */
 import type * as Clock from "effect/Clock"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { InvalidOptionError } from "../errors.js"
+import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { Lru } from "./lru.js"
 import { countFallback, type FallbackKind } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
@@ -22,6 +24,8 @@ export type ServedBy =
 export interface Served<A> {
   readonly value: A
   readonly servedBy: ServedBy
+  /** Set when the call had a hedge: whether it fired (the primary outlived the delay). */
+  readonly hedged?: boolean | undefined
 }
 
 /** @internal */
@@ -93,8 +97,9 @@ export type Alternative<A, E, R, In> =
 
 /** @internal */
 export interface Options<E, Alts> {
-  readonly chain: Alts
+  readonly fallback: Alts
   readonly when?: ((error: E) => boolean) | undefined
+  readonly hedge?: { readonly name: string } | undefined
 }
 
 const tagOf = (u: unknown): string =>
@@ -138,34 +143,71 @@ const runFrom = <A, In>(
   return Effect.fail(lastError)
 }
 
+/** The input of an `Effect` alternative started by a hedge's delay (no error yet). @internal */
+export const slowInput = (trigger: Trigger<unknown>): unknown =>
+  trigger._tag === "Slow"
+    ? new Cause.TimeoutException(`no answer within the hedge delay of ${Duration.format(trigger.after)}`)
+    : trigger.error
+
 /** @internal */
 export const serve = <A, E, R, In>(
   self: Effect.Effect<A, E, R>,
   options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
 ): Effect.Effect<Served<A>, any, any> => {
-  const chain = options.chain
+  const chain = options.fallback
   const when = options.when
+  const hedge = options.hedge
   let caches: Array<{ readonly cache: LastGoodCache<A>; readonly key: string }> | undefined
   for (const alt of chain) if (alt._tag === "Cache") (caches ??= []).push(alt)
+  const store = (value: A) => {
+    if (caches !== undefined) for (const c of caches) c.cache.unsafeSet(c.key, value)
+  }
+  const accepts = (error: E): boolean => {
+    if (when === undefined) return true
+    try {
+      return when(error)
+    } catch {
+      return false // a predicate that throws does not decide to fall back
+    }
+  }
+  if (hedge !== undefined) {
+    if (!isHedge(hedge)) return check.validated(() => check.invalid("hedge", hedge, "a Hedge (Fallback.makeHedge)"))
+    // without `when`, the hedge's own `when` decides which early failures start the chain
+    return hedged(self, hedge, chain, when === undefined ? undefined : accepts, store)
+  }
   return Effect.matchEffect(self, {
     onSuccess: (value) => {
-      if (caches !== undefined) for (const c of caches) c.cache.unsafeSet(c.key, value)
+      store(value)
       return Effect.succeed<Served<A>>({ value, servedBy: primary })
     },
-    onFailure: (error) => {
-      if (when !== undefined) {
-        let fallBack = false
-        try {
-          fallBack = when(error)
-        } catch {
-          // a predicate that throws does not decide to fall back
-        }
-        if (!fallBack) return Effect.fail(error)
-      }
-      return runFrom(chain, 0, error as unknown as In, error)
-    }
+    onFailure: (error) => accepts(error) ? runFrom(chain, 0, error as unknown as In, error) : Effect.fail(error)
   })
 }
+
+/**
+ * `serve` with a hedge: after the hedge's delay (or at once when the primary
+ * fails with an error `when` accepts) the chain starts beside the primary,
+ * which is not cancelled; the first answer serves. An `Effect` alternative
+ * started by the delay receives a `TimeoutException` (there is no error yet).
+ */
+const hedged = <A, E, R, In>(
+  self: Effect.Effect<A, E, R>,
+  hedge: Hedge,
+  chain: ReadonlyArray<Alternative<A, any, any, In>>,
+  accepts: ((error: E) => boolean) | undefined,
+  store: (value: A) => void
+): Effect.Effect<Served<A>, any, any> =>
+  Effect.map(
+    hedge.run(self, (trigger) => {
+      const input = slowInput(trigger)
+      return runFrom(chain, 0, input as In, input)
+    }, accepts),
+    (o): Served<A> => {
+      if (o.winner === "fallback") return { ...(o.value as Served<A>), hedged: o.fired }
+      store(o.value as A)
+      return { value: o.value as A, servedBy: primary, hedged: o.fired }
+    }
+  )
 
 /** @internal */
 export const mapValue = <A, E, R>(self: Effect.Effect<Served<A>, E, R>): Effect.Effect<A, E, R> =>

@@ -18,9 +18,7 @@ import * as FiberId from "effect/FiberId"
 import * as MetricKey from "effect/MetricKey"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
-import type { Hedged } from "../../Fallback.js"
 import type { InvalidOptionError } from "../errors.js"
-import { primary } from "./fallback.js"
 import { update } from "../telemetry/metrics.js"
 import { acquireSeries, ownSeries } from "../telemetry/series.js"
 import * as check from "../validate.js"
@@ -284,18 +282,3 @@ export const make = (options: Options): Effect.Effect<Hedge, InvalidOptionError,
         }) as Hedge
       })
   )
-
-/** The public `Fallback.hedge`: runs `hedge.run` and says who served. @internal */
-export const after = <A, E, R, B, E2, R2>(
-  self: Effect.Effect<A, E, R>,
-  hedge: { readonly [TypeId]: typeof TypeId },
-  fallback: Effect.Effect<B, E2, R2> | ((trigger: Trigger<E>) => Effect.Effect<B, E2, R2>)
-): Effect.Effect<Hedged<A | B>, E | E2, R | R2> => {
-  const h = hedge as Hedge
-  const run = Effect.isEffect(fallback) ? () => fallback : fallback
-  const fallbackBy = { _tag: "Fallback" as const, name: h.name }
-  return Effect.map(h.run(self, run), (o): Hedged<A | B> =>
-    o.winner === "primary"
-      ? { value: o.value, servedBy: primary, hedged: o.fired }
-      : { value: o.value, servedBy: fallbackBy, hedged: o.fired })
-}

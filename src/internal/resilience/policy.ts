@@ -1,5 +1,8 @@
 /**
- * The composed policy: timeout → breaker → gate → retry → fallback.
+ * The composed policy: timeout → breaker → gate → retry → fallback. The LLM
+ * policy (`llm/Policy.make`) is this same policy, made with the extras below
+ * (its name, span attributes, the mapping of errors into the taxonomy, its
+ * timeout error).
  *
  * @internal
  */
@@ -9,12 +12,14 @@ import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../errors.js"
+import { annotateAttributes } from "../telemetry/annotate.js"
 import { type Alternative, type Served, serve as fallbackServe } from "./fallback.js"
 import { TypeId as GateTypeId } from "./gate.js"
 import * as retry from "./retry.js"
 import * as check from "../validate.js"
 import type { CallOptions, Options, ServeOptions } from "../../Resilience.js"
 import type { Resilience } from "../../Resilience.js"
+import type { RateLimitGate } from "../../RateLimitGate.js"
 /** @internal */
 export type { Resilience } from "../../Resilience.js"
 /** @internal */
@@ -29,20 +34,42 @@ export type Added<GErr> = Cause.TimeoutException | CircuitOpenError | GErr
 /** @internal */
 export const defaultTimeoutMs = 60_000
 
+const variance = { _E: (_: unknown) => _, _GErr: (_: never) => _, _Out: (_: never) => _ }
+
 const Proto = {
-  [TypeId]: TypeId,
+  [TypeId]: variance,
   pipe() {
     return pipeArguments(this, arguments)
   }
 }
 
+/** @internal */
+export const isResilience = (u: unknown): u is Resilience<never, unknown, unknown> => typeof u === "function" && TypeId in u
+
 type Transform = (self: Effect.Effect<any, any, any>) => Effect.Effect<any, any, any>
 const identity: Transform = (self) => self
 
+/** What a specialised policy (the LLM one) adds; validated by its own constructor. @internal */
+export interface Extras {
+  /** Default: the breaker's name. */
+  readonly name?: string | undefined
+  /** Span attributes of every call (e.g. GenAI attributes); annotated by `serve` and by failover. */
+  readonly attributes?: Readonly<Record<string, string | number>> | undefined
+  /** Maps each attempt's error before the breaker classifies it (inside the timeout). */
+  readonly mapError?: ((error: unknown) => unknown) | undefined
+  /** The error of an attempt that timed out. Default: `TimeoutException`. */
+  readonly onTimeout?: ((timeout: Duration.Duration) => unknown) | undefined
+  /** Own fields of the policy value (e.g. `provider`, `model`). */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+}
+
+const noAttributes: Readonly<Record<string, string | number>> = Object.freeze({})
+
 /** @internal */
-export const make = <E, GErr = never>(
-  options: Options<E, GErr>
-): Effect.Effect<Resilience<E, GErr>, InvalidOptionError> =>
+export const make = <E, GErr = never, Out = never>(
+  options: Options<E, GErr>,
+  extras: Extras = {}
+): Effect.Effect<Resilience<E, GErr, Out>, InvalidOptionError> =>
   check.validated(() => {
     check.object("options", options)
     const breaker = options.breaker
@@ -79,10 +106,17 @@ export const make = <E, GErr = never>(
       if (config.enabled) retrying = retry.fromConfig(composed) as unknown as Transform
     }
 
+    const { mapError, onTimeout } = extras
     const pipeline = (ms: number, key: string | undefined): Transform => {
       const timeout = ms === Infinity ? undefined : Duration.millis(ms)
       const guard: Transform = gate === undefined || key === undefined ? identity : gate.guard(key)
-      return (self) => retrying(guard(breaker(timeout === undefined ? self : Effect.timeout(self, timeout))))
+      const timed: Transform = timeout === undefined
+        ? identity
+        : onTimeout === undefined
+        ? (self) => Effect.timeout(self, timeout)
+        : (self) => Effect.timeoutFail(self, { duration: timeout, onTimeout: () => onTimeout(timeout) })
+      const mapped: Transform = mapError === undefined ? identity : (self) => Effect.mapError(self, mapError)
+      return (self) => retrying(guard(breaker(timed(mapped(self)))))
     }
     const base = pipeline(timeoutMs, gateOption?.key)
     const withOptions = (call: CallOptions): Transform => {
@@ -92,13 +126,49 @@ export const make = <E, GErr = never>(
       return (self) => Effect.flatMap(ms, (ms) => pipeline(ms, call.key ?? gateOption?.key)(self))
     }
     const policy = (self: Effect.Effect<any, any, any>) => base(self)
-    return Object.assign(Object.setPrototypeOf(policy, Proto), { with: withOptions, breaker }) as Resilience<E, GErr>
+    // a function's own `name` is read-only: define the fields
+    const fields: Record<string, unknown> = {
+      ...extras.fields,
+      with: withOptions,
+      name: extras.name ?? breaker.name,
+      breaker,
+      gate: gate as RateLimitGate<GErr> | undefined,
+      attributes: extras.attributes ?? noAttributes
+    }
+    for (const [key, value] of Object.entries(fields)) {
+      Object.defineProperty(policy, key, { value, enumerable: true, configurable: false, writable: false })
+    }
+    return Object.setPrototypeOf(policy, Proto) as Resilience<E, GErr, Out>
   })
+
+/**
+ * Checks a call's per-call options before anything runs: a bad timeout fails
+ * the call with `InvalidOptionError`, never caught by the fallback chain.
+ *
+ * @internal
+ */
+export const checkCall = (call: CallOptions): Effect.Effect<CallOptions, InvalidOptionError> =>
+  call.timeout === undefined && call.key === undefined
+    ? Effect.succeed(noCall)
+    : check.validated(() => {
+      check.millis("call.timeout", call.timeout, defaultTimeoutMs, { allowInfinite: true })
+      if (call.key !== undefined) check.nonEmptyString("call.key", call.key)
+      return { timeout: call.timeout, key: call.key }
+    })
+const noCall: CallOptions = {}
 
 /** @internal */
 export const serve = <A, E, R, In>(
   self: Effect.Effect<A, E, R>,
-  policy: Resilience<any, any>,
+  policy: Resilience<any, any, any>,
   options: ServeOptions<In, ReadonlyArray<Alternative<A, any, any, In>>>
 ): Effect.Effect<Served<A>, any, any> =>
-  fallbackServe(policy.with(options)(self), { chain: options.fallback, when: options.when as any })
+  Effect.flatMap(checkCall(options), (call) =>
+    Effect.zipRight(
+      annotateAttributes(policy.attributes),
+      fallbackServe(policy.with(call)(self), {
+        fallback: options.fallback,
+        when: options.when as ((error: E) => boolean) | undefined,
+        hedge: options.hedge
+      })
+    ))

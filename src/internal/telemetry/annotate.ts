@@ -73,3 +73,9 @@ export const annotateRateLimit = (decision: "admitted" | "delayed" | "rejected",
     span.attribute(ATTR_RATE_LIMIT_DECISION, decision)
     span.attribute(ATTR_RATE_LIMIT_WAIT_MS, waitMs)
   })
+
+/** Adds a policy's attributes (e.g. GenAI) to the current span; nothing when there are none. @internal */
+export const annotateAttributes = (attributes: Readonly<Record<string, string | number>>): Effect.Effect<void> => {
+  for (const _ in attributes) return Effect.annotateCurrentSpan(attributes)
+  return Effect.void
+}
