@@ -17,6 +17,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import OpossumBreaker from "opossum"
 import { CircuitBreaker, CircuitOpenError, Retry, TripPolicy } from "../src/index.js"
+import { effect4Cases } from "./effect4.js"
+import { setupFleet } from "./fleet.js"
 import { type Case, awaitLoop, awaitRejectLoop, fiberLoop, measure, ns, ratio, settledMemory, table } from "./harness.js"
 
 const quick = process.env["BENCH_QUICK"] === "1"
@@ -292,7 +294,11 @@ const heapOverCalls = async () => {
 
 const main = async (): Promise<void> => {
   await sanity()
-  const selected = only === undefined ? cases : cases.filter((c) => only.includes(c.key))
+  // The Redis store (its own redis-server when one is installed) and Effect 4.1's breaker, measured in the same rounds.
+  const fleet = await setupFleet(N)
+  const effect4 = await effect4Cases(N, fleet.url)
+  const all = [...cases, ...fleet.cases, ...effect4.cases]
+  const selected = only === undefined ? all : all.filter((c) => only.includes(c.key))
   const t0 = Date.now()
   const results = await measure(selected, { warmup: WARMUP, rounds: only === undefined ? ROUNDS : ROUNDS * 4 })
   opossumClosed.shutdown()
@@ -303,9 +309,14 @@ const main = async (): Promise<void> => {
       const r = results.get(c.key)!
       console.log(`${c.key}: cpu ${ns(r.cpu)} ns, wall ${ns(r.wall)} ns`)
     }
+    await fleet.close()
+    await effect4.close()
     return
   }
   checkCounted()
+  const fleetExtras = await fleet.extras()
+  await fleet.close()
+  await effect4.close()
   const m = (k: string) => results.get(k)!.cpu
   const w = (k: string) => results.get(k)!.wall
   const baselineOf: Record<string, string> = {
@@ -321,7 +332,11 @@ const main = async (): Promise<void> => {
     cockatielRejectNs: "awaitRejectBaselineNs",
     opossumRejectNs: "awaitRejectBaselineNs",
     concBreakerNs: "concBareNs",
-    concBreakerYieldNs: "concBareYieldNs"
+    concBreakerYieldNs: "concBareYieldNs",
+    redisClosedNs: "closedNs",
+    effect4ClosedNs: "closedNs",
+    effect4RejectNs: "rejectNs",
+    effect4RedisClosedNs: "redisClosedNs"
   }
   const rows = selected.map((c) => {
     const base = baselineOf[c.key]
@@ -346,6 +361,33 @@ const main = async (): Promise<void> => {
       ["opossum rejection / effect-breaker rejection", ratio(m("opossumRejectNs"), m("rejectNs")), "", "", ""]
     ].map((r) => r.slice(0, 2)))
   )
+
+  const has = (k: string) => results.has(k)
+  console.log(`\nshared state in Redis, and Effect 4.1's own breaker (same process, same rounds):`)
+  console.log(table(["comparison", "value"], [
+    ...(has("redisClosedNs")
+      ? [
+        ["closed path, Redis store / memory store", ratio(m("redisClosedNs"), m("closedNs"))],
+        ["Redis round trips a closed call waits for", `${fleetExtras!.roundTripsPerClosedCall} (over ${ns(fleetExtras!.closedCallsMeasured)} calls)`],
+        ["background flushes per second, one replica", `${fleetExtras!.flushesPerSecond}`],
+        ["Redis round trips of a probe admission", `${fleetExtras!.probeAdmitRoundTrips}`],
+        [
+          "probe admission, Redis store, p50 / p99 (loopback)",
+          `${fleetExtras!.probeRedisP50Us} / ${fleetExtras!.probeRedisP99Us} µs`
+        ],
+        ["probe admission, memory store, p50 / p99", `${fleetExtras!.probeMemoryP50Us} / ${fleetExtras!.probeMemoryP99Us} µs`],
+        ["added by Redis, p50 / p99", `${fleetExtras!.probeAddedP50Us} / ${fleetExtras!.probeAddedP99Us} µs`]
+      ]
+      : [["Redis store", "not measured: no redis-server"]]),
+    ["Effect 4.1 closed (memory store) / effect-breaker closed", ratio(m("effect4ClosedNs"), m("closedNs"))],
+    ["Effect 4.1 rejection (memory store) / effect-breaker rejection", ratio(m("effect4RejectNs"), m("rejectNs"))],
+    ...(has("effect4RedisClosedNs")
+      ? [[
+        "Effect 4.1 closed, Redis store (2 round trips per call) / effect-breaker closed, Redis store",
+        ratio(m("effect4RedisClosedNs"), m("redisClosedNs"))
+      ]]
+      : [])
+  ]))
 
   const perBreaker = heapPerBreaker(() =>
     run(CircuitBreaker.make({
@@ -407,7 +449,17 @@ const main = async (): Promise<void> => {
     wallClosedNs: Math.round(w("closedNs")),
     wallRejectNs: Math.round(w("rejectNs")),
     timeBase: "process cpu time per call (median of rounds)",
-    heapGrowthBytesOver1MCalls: flat.after.heap + flat.after.external - flat.before.heap - flat.before.external
+    heapGrowthBytesOver1MCalls: flat.after.heap + flat.after.external - flat.before.heap - flat.before.external,
+    redisClosedNs: has("redisClosedNs") ? Math.round(m("redisClosedNs")) : null,
+    redisClosedRatio: has("redisClosedNs") ? Number((m("redisClosedNs") / m("closedNs")).toFixed(3)) : null,
+    redisRoundTripsPerClosedCall: fleetExtras?.roundTripsPerClosedCall ?? null,
+    redisFlushesPerSecond: fleetExtras?.flushesPerSecond ?? null,
+    probeAdmitRoundTrips: fleetExtras?.probeAdmitRoundTrips ?? null,
+    probeAdmitAddedP50Us: fleetExtras?.probeAddedP50Us ?? null,
+    probeAdmitAddedP99Us: fleetExtras?.probeAddedP99Us ?? null,
+    effect4ClosedNs: Math.round(m("effect4ClosedNs")),
+    effect4RejectNs: Math.round(m("effect4RejectNs")),
+    effect4RedisClosedNs: has("effect4RedisClosedNs") ? Math.round(m("effect4RedisClosedNs")) : null
   }
   console.log(JSON.stringify(json))
 }

@@ -54,6 +54,8 @@ export class RedisCircuit implements Circuit {
   /** The last shared state seen. */
   shared: Summary | undefined = undefined
   mismatchReported = false
+  /** No window and no slow-call duration: a success's bit mask is always 0. */
+  private readonly untimed: boolean
 
   constructor(
     readonly fleet: Fleet,
@@ -65,6 +67,7 @@ export class RedisCircuit implements Circuit {
     this.onStoreError = fleet.onStoreError
     this.key = fleet.keyOf(config.name)
     this.cfgJson = cfg.encode(config)
+    this.untimed = config.rates.length === 0 && !(config.slowMs < Infinity)
   }
 
   // --- the synchronous steps ---------------------------------------------------------------------------------
@@ -142,15 +145,17 @@ export class RedisCircuit implements Circuit {
       this.pendingGen = generation
     }
     const failed = outcome === core.OFailure
-    const m = cfg.mask(this.config, failed, durationMs)
+    const m = !failed && this.untimed ? 0 : cfg.mask(this.config, failed, durationMs)
     const hint = failed ? Math.round(retryAfterMs) : 0
     const p = this.pending
     const n = p.length
     if (n > 0 && p[n - 3] === m && p[n - 1] === hint) p[n - 2]!++
     else p.push(m, 1, hint)
-    this.pendingCalls++
-    if (failed) return this.fleet.flushFailure(this)
-    this.fleet.dirty(this)
+    if (failed) {
+      this.pendingCalls++
+      return this.fleet.flushFailure(this)
+    }
+    if (this.pendingCalls++ === 0) this.fleet.dirty(this)
     return undefined
   }
 

@@ -245,6 +245,22 @@ while i <= #batch and transition == nil do
   local hint = batch[i + 2]
   local failed = bit.band(mask, 1) ~= 0
   local slow = bit.band(mask, 2) ~= 0
+  if #W == 0 then
+    -- no window: a run is counted at once, up to the call that reaches the consecutive threshold
+    local n = count
+    if failed and cfg.ct > 0 and tag ~= 'MetricsOnly' then n = math.min(count, math.max(1, cfg.ct - get('cf', 0))) end
+    recorded = recorded + n
+    set('calls', get('calls', 0) + n); set('tc', get('tc', 0) + n)
+    if failed then set('fails', get('fails', 0) + n); set('tf', get('tf', 0) + n); set('cf', get('cf', 0) + n) else set('cf', 0) end
+    if slow then set('slow', get('slow', 0) + n) end
+    if tag ~= 'MetricsOnly' then
+      local reason = tripReason()
+      if reason ~= nil then
+        if failed then open(hint, reason) else open(0, reason) end
+      end
+    end
+    count = 0
+  end
   for _ = 1, count do
     recorded = recorded + 1
     set('calls', get('calls', 0) + 1); set('tc', get('tc', 0) + 1)
