@@ -59,6 +59,7 @@
  * @since 0.2.0
  */
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -116,7 +117,7 @@ export interface Status extends internal.Status {}
 export interface RedisStore {
   /** Whether Redis is reachable, and counts: flushes, round trips callers waited for, resyncs, errors, outages. */
   readonly status: Effect.Effect<Status>
-  /** Flushes every buffered outcome now. */
+  /** Flushes every buffered outcome now, and waits for every command this replica has in flight. */
   readonly flush: Effect.Effect<void>
   /** Rereads every breaker's shared state now. */
   readonly resync: Effect.Effect<void>
@@ -148,7 +149,9 @@ export const make: (options?: Options) => Effect.Effect<RedisStore & internal.Re
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options?: Options): Layer.Layer<RedisFleet, InvalidOptionError> =>
+export const layer = (
+  options?: Options
+): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError> =>
   Layer.scopedContext(Effect.map(internal.make(options), (s) =>
     Context.make(RedisFleet, s).pipe(
       Context.add(CircuitBreakerStore, s.store),
@@ -163,5 +166,5 @@ export const layer = (options?: Options): Layer.Layer<RedisFleet, InvalidOptionE
  */
 export const layerConfig = (
   options: Config.Config.Wrap<Omit<Options, "client" | "redis">>
-): Layer.Layer<RedisFleet, InvalidOptionError | import("effect/ConfigError").ConfigError> =>
+): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(options), (o) => layer(o)))

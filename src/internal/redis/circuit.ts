@@ -22,6 +22,7 @@ import * as core from "../core.js"
 import { type BreakerState, toData } from "../state.js"
 import { CircuitStoreError, type Circuit, type RemoteAdmission, type StoreErrorPolicy } from "../store/types.js"
 import * as cfg from "./config.js"
+import { describe } from "./connection.js"
 import type { Fleet, Reply, Summary } from "./fleet.js"
 
 /** @internal */
@@ -49,6 +50,10 @@ export class RedisCircuit implements Circuit {
   synced = false
   initial: Promise<void> = Promise.resolve()
   private aliasGen = -1
+  /** Probe admissions this replica is asking Redis for. */
+  private asking = 0
+  /** Probes this replica holds: ticket → when admitted (local clock). A lease older than the probe timeout no longer counts. */
+  private readonly holds = new Map<number, number>()
   /** Why the local breaker last moved (sent when reconciling); a probe's failure when the breaker recorded it directly. */
   localReason: core.Reason = { _tag: "ProbeFailed", slow: false }
   /** The last shared state seen. */
@@ -93,7 +98,7 @@ export class RedisCircuit implements Circuit {
           s.outRetryAfterMs = s.openUntil - t
           return core.Reject
         }
-        return core.Remote
+        return this.remote(now)
       }
       case "HalfOpen":
         if (now < this.busyUntil) {
@@ -101,8 +106,35 @@ export class RedisCircuit implements Circuit {
           s.outRetryAfterMs = this.busyUntil - now
           return core.Reject
         }
-        return core.Remote
+        return this.remote(now)
     }
+  }
+
+  /**
+   * Asks Redis, unless this replica already asks for or holds as many probes as
+   * there are permits fleet-wide: then no answer could admit the call, and it is
+   * rejected here (a burst of callers sends at most `permits` round trips).
+   */
+  private remote(now: number): number {
+    const s = this.state
+    // The open time has passed: the circuit is half-open for everyone (Redis moves it on the first admission).
+    if (s.tag === "Open") s.tag = "HalfOpen"
+    let held = 0
+    let soonest = Infinity
+    for (const [ticket, at] of this.holds) {
+      if (now - at >= this.config.probeTimeoutMs) this.holds.delete(ticket)
+      else {
+        held++
+        soonest = Math.min(soonest, at + this.config.probeTimeoutMs - now)
+      }
+    }
+    if (this.asking + held >= this.config.permits) {
+      s.rejected++
+      s.outRetryAfterMs = this.asking > 0 ? 1 : Math.max(1, soonest)
+      return core.Reject
+    }
+    this.asking++
+    return core.Remote
   }
 
   private admitDown(now: number): number {
@@ -170,6 +202,7 @@ export class RedisCircuit implements Circuit {
   ): Effect.Effect<void, CircuitStoreError> | undefined {
     const s = this.state
     s.outTransition = undefined
+    this.holds.delete(ticket)
     if (!this.fleet.up) {
       if (this.onStoreError === "local") core.recordProbe(s, now, generation, slot, ticket, outcome, durationMs, retryAfterMs)
       return undefined
@@ -187,34 +220,134 @@ export class RedisCircuit implements Circuit {
       return undefined
     }
     // The breaker reports the local transition; the shared one (the same move, same generation) is not reported twice.
-    return this.script("control", "ebManual", now, [action], () => undefined)
+    return this.script("control", "ebManual", now, [action], () => undefined, true)
   }
 
+  /**
+   * One round trip: Redis moves Open → HalfOpen (once, fleet-wide) and takes a
+   * permit lease, or says why not. If the caller is interrupted while asking,
+   * a lease granted meanwhile is given back as soon as the answer arrives.
+   */
   admitRemote(now: number): Effect.Effect<RemoteAdmission, CircuitStoreError> {
-    return this.script("admit", "ebAdmit", now, [], (reply, t) => {
-      const s = this.state
-      const decision = reply.d ?? core.Reject
-      const retryAfterMs = reply.ra === undefined || reply.ra < 0 ? Infinity : reply.ra
-      if (decision === core.Reject && reply.s.tag === "HalfOpen") this.busyUntil = now + retryAfterMs
-      if (decision === core.Reject) s.rejected++
-      return {
-        decision: decision as core.Decision,
-        admittedIn: reply.s.tag,
-        generation: reply.s.gen,
-        slot: reply.sl ?? -1,
-        ticket: reply.tk ?? -1,
-        retryAfterMs,
-        transition: t
+    return Effect.suspend(() => {
+      if (!this.fleet.up) {
+        this.asking = Math.max(0, this.asking - 1)
+        return Effect.fail(storeError(this.config.name, "admit", "Redis is unreachable"))
       }
-    }, true)
+      const answered = this.fleet.send(this, "ebAdmit", this.args(now)).then((reply) => {
+        this.asking = Math.max(0, this.asking - 1)
+        this.noteTime(reply.s.now, now)
+        return reply
+      }, (e) => {
+        this.asking = Math.max(0, this.asking - 1)
+        throw e
+      })
+      return Effect.tryPromise({
+        try: () => answered,
+        catch: (e) => storeError(this.config.name, "admit", describe(e))
+      }).pipe(
+        Effect.map((reply) => this.admitted(reply, now)),
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            answered.then((reply) => {
+              this.adopt(reply.s, reply.t)
+              if (reply.d !== core.Probe) return
+              // nobody runs this probe: give its lease back (as an Ignored outcome)
+              const release = [...this.args(now), reply.s.gen, reply.sl ?? -1, reply.tk ?? -1, core.OIgnored, 0, 0]
+              this.fleet.send(this, "ebProbe", release).then((r) => void this.adopt(r.s, r.t), () => {})
+            }, () => {})
+          })
+        )
+      )
+    })
+  }
+
+  private admitted(reply: Reply, now: number): RemoteAdmission {
+    const s = this.state
+    const t = this.adopt(reply.s, reply.t, false)
+    const decision = (reply.d ?? core.Reject) as core.Decision
+    const retryAfterMs = reply.ra === undefined || reply.ra < 0 ? Infinity : reply.ra
+    if (decision === core.Probe) this.holds.set(reply.tk ?? -1, now)
+    if (decision === core.Reject) {
+      s.rejected++
+      if (reply.s.tag === "HalfOpen") this.busyUntil = now + retryAfterMs
+    }
+    return {
+      decision,
+      admittedIn: reply.s.tag,
+      generation: reply.s.gen,
+      slot: reply.sl ?? -1,
+      ticket: reply.tk ?? -1,
+      retryAfterMs,
+      transition: t
+    }
   }
 
   export(now: number): Effect.Effect<BreakerState, CircuitStoreError> {
     if (!this.fleet.up) return Effect.sync(() => toData(this.state))
     return Effect.flatMap(
       this.fleet.flushNow(this),
-      () => this.script("export", "ebRead", now, ["", 0, 0], () => toData(this.state))
+      () => this.script("export", "ebExport", now, [], (reply) => ({ ...toData(this.state), windows: this.windowsData(reply) }))
     )
+  }
+
+  /** The restored state, as the seed script takes it (a count window's calls oldest first). */
+  seedData(): unknown {
+    const d = toData(this.state)
+    return {
+      tag: d.tag,
+      gen: d.generation,
+      entered: d.enteredAt,
+      until: d.openUntil,
+      openings: d.openings,
+      cf: d.consecutiveFailures,
+      ps: d.probeSuccesses,
+      ticket: d.ticket,
+      calls: d.calls,
+      fails: d.failures,
+      slow: d.slowCalls,
+      w: d.windows.map((w) => {
+        if (w._tag === "LastDuration") return { e: w.epoch, c: w.calls, b: w.bad }
+        const oldest = w.calls < w.size ? 0 : w.next
+        let l = ""
+        for (let k = 0; k < w.calls; k++) {
+          const slot = (oldest + k) % w.size
+          l += (w.bits[Math.floor(slot / 30)]! >>> (slot % 30)) & 1 ? "1" : "0"
+        }
+        return { l }
+      })
+    }
+  }
+
+  /** The shared windows as the core's window data. */
+  private windowsData(reply: Reply): BreakerState["windows"] {
+    const wd = Array.isArray(reply.wd) ? reply.wd : []
+    return this.config.rates.map((r, i) => {
+      const d = wd[i] ?? {}
+      if (r.window._tag === "LastCalls") {
+        const size = r.window.size
+        const last = (Array.isArray(d.l) ? d.l as ReadonlyArray<string> : []).slice(-size)
+        const bits = new Array<number>(Math.ceil(size / 30)).fill(0)
+        let bad = 0
+        last.forEach((bit, slot) => {
+          if (bit === "1") {
+            bits[Math.floor(slot / 30)] = bits[Math.floor(slot / 30)]! | (1 << (slot % 30))
+            bad++
+          }
+        })
+        return { _tag: "LastCalls", size, next: last.length % size, calls: last.length, bad, bits }
+      }
+      const buckets = r.window.buckets
+      const list = (xs: unknown) => Array.from({ length: buckets }, (_, k) => Array.isArray(xs) ? Number(xs[k] ?? 0) : 0)
+      return {
+        _tag: "LastDuration",
+        durationMs: r.window.durationMs,
+        buckets,
+        epoch: typeof d.e === "number" ? d.e : -1,
+        calls: list(d.c),
+        bad: list(d.b)
+      }
+    })
   }
 
   release(): void {
@@ -239,7 +372,7 @@ export class RedisCircuit implements Circuit {
    */
   script<A>(
     operation: CircuitStoreError["operation"],
-    name: "ebAdmit" | "ebProbe" | "ebManual" | "ebRead",
+    name: "ebAdmit" | "ebProbe" | "ebManual" | "ebRead" | "ebExport",
     now: number,
     extra: ReadonlyArray<string | number>,
     f: (reply: Reply, own: core.Transition | undefined) => A,
@@ -293,6 +426,17 @@ export class RedisCircuit implements Circuit {
       this.busyUntil = 0
       this.aliasGen = -1
       if (sum.tag === s.tag) {
+        // e.g. the mirror already showed half-open (the open time passed here too): the move is still reported
+        if (t !== undefined && t.to === sum.tag && t.from !== t.to) {
+          transition = {
+            breaker: this.config.name,
+            from: t.from,
+            to: t.to,
+            at: t.at,
+            reason: t.reason,
+            openUntil: t.to === "Open" ? t.openUntil : undefined
+          }
+        }
         s.generation = sum.gen
         s.enteredAt = sum.entered
       } else {
@@ -316,6 +460,11 @@ export class RedisCircuit implements Circuit {
     s.calls = sum.calls
     s.failures = sum.fails
     s.slowCalls = sum.slow
+    // the fleet's live probe leases, as the mirror's permits (what `stats` counts as probes in flight)
+    const permits = s.permits
+    for (let i = 0, k = 0; i < permits.length; i += 2, k++) {
+      permits[i] = sum.tag === "HalfOpen" && k < sum.pi ? sum.now - this.offset : NaN
+    }
     for (let i = 0; i < s.windows.length; i++) {
       const w = s.windows[i]!
       const c = sum.w[i]
@@ -334,6 +483,8 @@ export class RedisCircuit implements Circuit {
     for (const w of s.windows) w.reset()
     this.local = true
     this.busyUntil = 0
+    this.asking = 0
+    this.holds.clear()
     if (this.onStoreError !== "local") {
       this.takeBatch()
       return

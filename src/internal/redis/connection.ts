@@ -14,7 +14,17 @@ import { Redis, type RedisOptions } from "ioredis"
 import * as scripts from "./scripts.js"
 
 /** @internal */
-export type ScriptName = "ebFlush" | "ebAdmit" | "ebProbe" | "ebManual" | "ebRead" | "ebGateClose" | "ebGateOpen" | "ebGateRead"
+export type ScriptName =
+  | "ebFlush"
+  | "ebAdmit"
+  | "ebProbe"
+  | "ebManual"
+  | "ebRead"
+  | "ebExport"
+  | "ebSeed"
+  | "ebGateClose"
+  | "ebGateOpen"
+  | "ebGateRead"
 
 /** Where to connect: an ioredis client to copy (duplicate), a URL, or ioredis options. @internal */
 export interface ConnectOptions {
@@ -56,6 +66,8 @@ const define = (redis: Redis): void => {
     ebProbe: scripts.probe,
     ebManual: scripts.manual,
     ebRead: scripts.read,
+    ebExport: scripts.exportWindows,
+    ebSeed: scripts.seed,
     ebGateClose: scripts.gateClose,
     ebGateOpen: scripts.gateOpen,
     ebGateRead: scripts.gateRead

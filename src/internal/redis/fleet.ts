@@ -50,6 +50,8 @@ export interface Reply {
   readonly x?: number
   readonly m?: number
   readonly r?: number
+  /** `ebExport`: each window's contents. */
+  readonly wd?: ReadonlyArray<{ readonly l?: ReadonlyArray<string>; readonly e?: number; readonly c?: ReadonlyArray<number>; readonly b?: ReadonlyArray<number> }>
 }
 
 /** @internal */
@@ -212,6 +214,19 @@ export class Fleet {
     })
   }
 
+  /** A restored breaker: its whole state seeds the shared circuit if the fleet has none yet (else the fleet's wins). */
+  private seed(c: RedisCircuit): Promise<void> {
+    const now = this.now()
+    return this.connection.run("ebSeed", c.key, [...c.args(now, c.state.generation), JSON.stringify(c.seedData())]).then(
+      (raw) => {
+        const reply = JSON.parse(raw as string) as Reply
+        c.noteTime(reply.s.now, now)
+        this.checkMismatch(c, reply)
+        c.adopt(reply.s, reply.t)
+      }
+    )
+  }
+
   private checkMismatch(c: RedisCircuit, reply: Reply): void {
     if (reply.m === 1 && !c.mismatchReported) {
       c.mismatchReported = true
@@ -233,19 +248,50 @@ export class Fleet {
   ): Effect.Effect<Reply, CircuitStoreError> {
     return Effect.suspend(() => {
       if (!this.up) return Effect.fail(storeError(c.config.name, operation, "Redis is unreachable"))
-      this.counters.callerRoundTrips++
+      const sent = this.send(c, script, args)
       return Effect.tryPromise({
-        try: () => this.connection.run(script, c.key, args),
-        catch: (e) => {
-          this.failed(e)
-          return storeError(c.config.name, operation, conn.describe(e))
-        }
-      }).pipe(Effect.map((raw) => {
+        try: () => sent,
+        catch: (e) => storeError(c.config.name, operation, conn.describe(e))
+      })
+    })
+  }
+
+  /**
+   * Sends a script for a caller now (the command leaves in this step) and
+   * returns the decoded reply; a failure puts the store down.
+   */
+  send(c: RedisCircuit, script: conn.ScriptName, args: ReadonlyArray<string | number>): Promise<Reply> {
+    this.counters.callerRoundTrips++
+    return this.track(this.connection.run(script, c.key, args)).then(
+      (raw) => {
         const reply = JSON.parse(raw as string) as Reply
         this.checkMismatch(c, reply)
         return reply
-      }))
-    })
+      },
+      (e) => {
+        this.failed(e)
+        throw e
+      }
+    )
+  }
+
+  /** Commands a caller is waiting for (admissions, probe outcomes, manual control): `settled` waits for them. */
+  private readonly inflight = new Set<Promise<unknown>>()
+
+  private track<A>(p: Promise<A>): Promise<A> {
+    this.inflight.add(p)
+    const done = () => {
+      this.inflight.delete(p)
+    }
+    p.then(done, done)
+    return p
+  }
+
+  /** Flushes everything buffered and waits for every command in flight: what this replica did is in Redis. */
+  async settled(): Promise<void> {
+    // a reply can send another command (an interrupted admission gives its lease back): wait until none is left
+    for (let i = 0; i < 10 && this.inflight.size > 0; i++) await Promise.allSettled([...this.inflight])
+    await this.flushAll()
   }
 
   // --- flushing --------------------------------------------------------------------------------------------------
@@ -279,7 +325,7 @@ export class Fleet {
     this.counters.flushes++
     this.counters.flushedCalls += taken.calls
     const now = this.now()
-    return this.connection.run("ebFlush", c.key, [...c.args(now), taken.gen, taken.batch]).then(
+    return this.track(this.connection.run("ebFlush", c.key, [...c.args(now), taken.gen, taken.batch])).then(
       (raw) => {
         const reply = JSON.parse(raw as string) as Reply
         c.noteTime(reply.s.now, now)
@@ -351,7 +397,8 @@ export class Fleet {
       const synced = () => {
         c.synced = true
       }
-      c.initial = this.read(c, options.restore !== undefined).then(synced, (e) => {
+      const first = options.restore !== undefined ? this.seed(c) : this.read(c, false)
+      c.initial = first.then(synced, (e) => {
         synced()
         this.failed(e)
       })

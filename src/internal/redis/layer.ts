@@ -138,7 +138,7 @@ export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOp
         up: fleet.up,
         breakers: [...fleet.circuits.values()].reduce((n, s) => n + s.size, 0)
       })),
-      flush: Effect.promise(() => fleet.flushAll()),
+      flush: Effect.promise(() => fleet.settled()),
       resync: Effect.promise(() => fleet.resyncAll())
     }
     return store

@@ -204,6 +204,8 @@ local function summary()
 end
 
 local function finish(result)
+  -- time windows are brought to now, as a snapshot of the in-memory core does
+  for i = 1, #W do if W[i].w == 1 then advance(i, W[i], now) end end
   local hset = {}
   local hdel = {}
   for f, _ in pairs(D) do
@@ -422,4 +424,69 @@ for i = 1, #a, 2 do
   if u == nil or u <= now then redis.call('HDEL', KEYS[1], a[i]) else out[#out + 1] = a[i]; out[#out + 1] = a[i + 1] end
 end
 return out
+`
+
+/**
+ * The shared windows as data, for `export`: a count window's last calls
+ * (oldest first, "1" = bad), a time window's newest epoch and buckets.
+ */
+export const exportWindows = prelude + `
+local wd = {}
+for i = 1, #W do
+  local w = W[i]
+  if w.w == 0 then
+    wd[i] = { l = redis.call('LRANGE', key .. ':w' .. i, 0, -1) }
+  else
+    advance(i, w, now)
+    local c = {}
+    local b = {}
+    for k = 0, w.n - 1 do c[k + 1] = get('wc' .. i .. '_' .. k, 0); b[k + 1] = get('wb' .. i .. '_' .. k, 0) end
+    wd[i] = { e = get('wE' .. i, -1), c = c, b = b }
+  end
+end
+return finish({ wd = wd })
+`
+
+/**
+ * Seeds a new shared circuit from a restored breaker's state (ARGV[7], JSON:
+ * tag, gen, entered, until, openings, cf, ps, ticket, calls, fails, slow, and
+ * per window `l` (a count window's calls, oldest first, as "0"/"1") or `e`,
+ * `c`, `b` (a time window's epoch and buckets)). An existing shared circuit
+ * wins: nothing is written.
+ */
+export const seed = prelude + `
+if created then
+  local d = cjson.decode(ARGV[7])
+  set('tag', d.tag); set('gen', d.gen); set('entered', d.entered); set('until', d['until'])
+  set('openings', d.openings); set('cf', d.cf); set('ps', d.ps); set('ticket', d.ticket)
+  set('calls', d.calls); set('fails', d.fails); set('slow', d.slow)
+  for i = 1, #W do
+    local w = W[i]
+    local x = d.w[i]
+    if x ~= nil then
+      if w.w == 0 then
+        local c = 0
+        local b = 0
+        for k = 1, string.len(x.l) do
+          local bit = string.sub(x.l, k, k)
+          redis.call('RPUSH', key .. ':w' .. i, bit)
+          c = c + 1
+          if bit == '1' then b = b + 1 end
+        end
+        set('wC' .. i, c); set('wB' .. i, b)
+      else
+        set('wE' .. i, x.e)
+        local c = 0
+        local b = 0
+        for k = 0, w.n - 1 do
+          set('wc' .. i .. '_' .. k, x.c[k + 1] or 0); set('wb' .. i .. '_' .. k, x.b[k + 1] or 0)
+          c = c + (x.c[k + 1] or 0); b = b + (x.b[k + 1] or 0)
+        end
+        set('wC' .. i, c); set('wB' .. i, b)
+      end
+    end
+  end
+  changed = true
+end
+return finish({})
 `
