@@ -24,6 +24,7 @@ import type { MetricReader } from "@opentelemetry/sdk-metrics"
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import { loadEffectOtel, tracerLayer } from "../internal/otel/load.js"
 import type { MissingPeerError } from "../internal/peer.js"
 
@@ -45,16 +46,27 @@ const SUBPATH = "effect-breaker/otel"
  * over an `InMemorySpanExporter` in tests), without the Node SDK. The provider
  * is flushed and shut down when the layer is released.
  *
+ * Every ended span (the library's, `@effect/ai`'s own `LanguageModel.*` spans,
+ * yours) reaches `processor` scrubbed: the `exception` events and error status
+ * the Effect tracer records for a failure (the error's message and stack, which
+ * for a client error may quote the provider's echo of the API key), and
+ * attributes that hold headers, URLs, messages or bodies, lose key shapes and
+ * the `secrets` you give; credential header attributes become `[redacted]`.
+ *
  * @since 0.1.0
  * @category layers
  */
 export const layerTracer = (
   processor: SpanProcessor,
-  options: { readonly serviceName: string }
+  options: {
+    readonly serviceName: string
+    /** API keys to remove from exported spans (besides key shapes), e.g. `[apiKey]`. */
+    readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  }
 ): Layer.Layer<never, MissingPeerError> =>
   Layer.unwrapEffect(
     Effect.map(loadEffectOtel(SUBPATH), (otel) =>
-      tracerLayer(SUBPATH, otel, processor).pipe(Layer.provide(otel.Resource.layer({ serviceName: options.serviceName }))))
+      tracerLayer(SUBPATH, otel, processor, options.secrets).pipe(Layer.provide(otel.Resource.layer({ serviceName: options.serviceName }))))
   )
 
 /**

@@ -8,7 +8,10 @@
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import { importPeer, type MissingPeerError } from "../peer.js"
+import { makeScrubber, scrubShapes } from "../secrets.js"
+import { redactingProcessor } from "./redact.js"
 
 /** `@effect/opentelemetry`'s modules. @internal */
 export const loadEffectOtel = (subpath: string) =>
@@ -23,14 +26,16 @@ export type EffectOtel = Effect.Effect.Success<ReturnType<typeof loadEffectOtel>
 
 /**
  * The Effect tracer over a `BasicTracerProvider` with `processor`, flushed and
- * shut down when the layer is released. Needs the resource layer.
+ * shut down when the layer is released. Needs the resource layer. Ended spans
+ * reach `processor` scrubbed (see `redact.ts`) of key shapes and `secrets`.
  *
  * @internal
  */
 export const tracerLayer = (
   subpath: string,
   otel: EffectOtel,
-  processor: SpanProcessor
+  processor: SpanProcessor,
+  secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 ): Layer.Layer<never, MissingPeerError, import("@effect/opentelemetry/Resource").Resource> =>
   Layer.unwrapEffect(
     Effect.map(importPeer(subpath, () => import("@opentelemetry/sdk-trace-base")), ({ BasicTracerProvider }) =>
@@ -39,7 +44,13 @@ export const tracerLayer = (
           otel.Tracer.OtelTracerProvider,
           Effect.flatMap(otel.Resource.Resource, (resource) =>
             Effect.acquireRelease(
-              Effect.sync(() => new BasicTracerProvider({ resource, spanProcessors: [processor] })),
+              Effect.sync(() =>
+                new BasicTracerProvider({
+                  resource,
+                  // every span (ours, @effect/ai's, the caller's) is scrubbed before any exporter sees it
+                  spanProcessors: [redactingProcessor(processor, secrets === undefined ? scrubShapes : makeScrubber(secrets))]
+                })
+              ),
               (provider) =>
                 Effect.promise(() => provider.forceFlush().then(() => provider.shutdown())).pipe(
                   Effect.ignoreLogged,

@@ -49,6 +49,12 @@ export interface OtlpOptions {
   readonly exportInterval?: Duration.DurationInput | undefined
   readonly traces?: boolean | undefined
   readonly metrics?: boolean | undefined
+  /**
+   * API keys to remove from exported spans, besides key shapes (every span is
+   * scrubbed before export: exception events, error status, header/URL/message
+   * attributes). The collector `headers` are removed too.
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 const validUrl = (option: string, value: string): Effect.Effect<string, InvalidOptionError> =>
@@ -87,7 +93,8 @@ export const layerOtlp = (options: OtlpOptions): Layer.Layer<never, InvalidOptio
     if (options.traces !== false) {
       const { OTLPTraceExporter } = yield* importPeer(SUBPATH, () => import("@opentelemetry/exporter-trace-otlp-http"))
       const { BatchSpanProcessor } = yield* importPeer(SUBPATH, () => import("@opentelemetry/sdk-trace-base"))
-      traces = tracerLayer(SUBPATH, otel, new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers })))
+      traces = tracerLayer(SUBPATH, otel, new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers })),
+        [...(options.secrets ?? []), ...Object.values(options.headers ?? {})])
     }
     let metrics: Layer.Layer<never, never, import("@effect/opentelemetry/Resource").Resource> = Layer.empty
     if (options.metrics !== false) {

@@ -1,0 +1,61 @@
+/**
+ * A span processor that scrubs what a span may quote of a request before any
+ * exporter sees it: the `exception` events and the error status that the
+ * Effect tracer records for a failed span (the error's message and stack: an
+ * `@effect/ai` error's message quotes the provider's answer, which may echo the
+ * API key), and attributes that hold headers, URLs, messages or bodies.
+ * Other attributes (names, ids, figures) pass unchanged.
+ *
+ * @internal
+ */
+import type { Context } from "@opentelemetry/api"
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { REDACTED, type Scrubber, SECRET_HEADERS } from "../secrets.js"
+
+type Attributes = ReadableSpan["attributes"]
+
+/** Attribute keys whose string values are scrubbed (or replaced, for credential headers). */
+const TEXT_KEY = /exception|error|message|description|body|url|uri|query|header|authorization|cookie|prompt|detail/i
+
+const scrubAttributes = (attributes: Attributes, scrubber: Scrubber, all: boolean): Attributes => {
+  let out: Record<string, unknown> | undefined
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!(all || TEXT_KEY.test(key))) continue
+    const header = /header\.([a-z0-9_-]+)$/i.exec(key)?.[1]?.replace(/_/g, "-").toLowerCase()
+    let clean: unknown = value
+    if (header !== undefined && SECRET_HEADERS.has(header)) clean = REDACTED
+    else if (typeof value === "string") clean = scrubber(value)
+    else if (Array.isArray(value)) clean = value.map((v) => typeof v === "string" ? scrubber(v) : v)
+    if (clean !== value) (out ??= { ...attributes })[key] = clean
+  }
+  return (out ?? attributes) as Attributes
+}
+
+/** The span as exporters see it, scrubbed; the span itself when nothing changes. @internal */
+export const redactSpan = (span: ReadableSpan, scrubber: Scrubber): ReadableSpan => {
+  const attributes = scrubAttributes(span.attributes, scrubber, false)
+  let eventsChanged = false
+  const events = span.events.map((event) => {
+    if (event.attributes === undefined) return event
+    const scrubbed = scrubAttributes(event.attributes, scrubber, event.name === "exception")
+    if (scrubbed === event.attributes) return event
+    eventsChanged = true
+    return { ...event, attributes: scrubbed }
+  })
+  const message = span.status.message === undefined ? undefined : scrubber(span.status.message)
+  const statusChanged = message !== span.status.message
+  if (attributes === span.attributes && !eventsChanged && !statusChanged) return span
+  return Object.create(span, {
+    attributes: { value: attributes, enumerable: true },
+    events: { value: eventsChanged ? events : span.events, enumerable: true },
+    status: { value: statusChanged ? { ...span.status, message } : span.status, enumerable: true }
+  }) as ReadableSpan
+}
+
+/** Wraps `inner`: every ended span reaches it scrubbed. @internal */
+export const redactingProcessor = (inner: SpanProcessor, scrubber: Scrubber): SpanProcessor => ({
+  onStart: (span: Span, context: Context) => inner.onStart(span, context),
+  onEnd: (span: ReadableSpan) => inner.onEnd(redactSpan(span, scrubber)),
+  forceFlush: () => inner.forceFlush(),
+  shutdown: () => inner.shutdown()
+})
