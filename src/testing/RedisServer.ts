@@ -76,7 +76,7 @@ export interface Options {
  */
 export const installHint =
   "install Redis 7 (Debian/Ubuntu: `sudo apt-get install -y redis-server`; macOS: `brew install redis`; " +
-  "or set REDIS_SERVER to the binary's path). .ci/run installs it on CI."
+  "or set REDIS_SERVER to the binary's path; .ci/run installs it on CI)"
 
 /**
  * Whether a redis-server binary can be run here.

@@ -52,7 +52,14 @@ export const flags = {
   quick: Options.boolean("quick").pipe(d("a 2s outage (healthy 1s, recovery 2s); other flags win over it")),
   json: Flags.path("json").pipe(d("JSON report (default .reports/drill.json)"), opt),
   svg: Flags.path("svg").pipe(d("SVG timeline (default .reports/drill.svg)"), opt),
-  noMetrics: Options.boolean("no-metrics").pipe(d("do not serve Prometheus metrics while running"))
+  noMetrics: Options.boolean("no-metrics").pipe(d("do not serve Prometheus metrics while running")),
+  fleet: Flags.integer("fleet", 1, 16).pipe(
+    d("replicas sharing their breakers through Redis in the run with the breaker (starts a local redis-server)"),
+    opt
+  ),
+  redisUrl: Flags.parsed("redis-url", "url", (flag, v) =>
+    /^rediss?:\/\//.test(v) ? Either.right(v) : Either.left(Flags.invalid(flag, "<redacted>", "a redis:// or rediss:// URL"))
+  ).pipe(d("with --fleet: use this Redis instead of starting one"), opt)
 }
 
 /** What the flags parse to. @internal */
@@ -89,6 +96,8 @@ export const toOptions = (f: Parsed, base: DrillOptions = defaults): Either.Eith
   if (f.noBreaker) explicit.variants = ["no-breaker"]
   if (f.breakerOnly) explicit.variants = ["breaker"]
   if (f.noMetrics) explicit.prometheus = false
+  set("fleet", f.fleet)
+  if (Option.isSome(f.redisUrl)) explicit.redisUrl = f.redisUrl.value
   return Either.right({ ...base, ...(f.quick ? quick : {}), ...explicit })
 }
 

@@ -63,6 +63,14 @@ export interface DrillOptions {
   readonly svgPath: string
   /** Serve the breaker metrics on a Prometheus endpoint on 127.0.0.1 while the drill runs. */
   readonly prometheus: boolean
+  /**
+   * Replicas sharing their breakers through Redis (`effect-breaker/redis`) in
+   * the run with the breaker; the traffic is spread over them. 0: one process,
+   * memory store.
+   */
+  readonly fleet: number
+  /** The Redis of the fleet; `null`: a redis-server the drill starts on a free loopback port. */
+  readonly redisUrl: string | null
 }
 
 /**
@@ -89,7 +97,9 @@ export const defaults: DrillOptions = {
   intervalMs: 500,
   jsonPath: ".reports/drill.json",
   svgPath: ".reports/drill.svg",
-  prometheus: true
+  prometheus: true,
+  fleet: 0,
+  redisUrl: null
 }
 
 /**

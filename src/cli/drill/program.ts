@@ -9,11 +9,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { BreakerTelemetry, type InvalidOptionError } from "../../index.js"
 import { layerPrometheus } from "../../otel/prometheus/index.js"
-import { FakeProvider } from "../../testing/index.js"
+import { FakeProvider, RedisServer } from "../../testing/index.js"
 import type { DrillOptions } from "./options.js"
 import { writeReports } from "./output.js"
 import { renderText } from "./report.js"
 import { runDrill } from "./run.js"
+import * as Flags from "../flags.js"
 
 /** Breaker metrics on a Prometheus endpoint on a free loopback port, or nothing (with a note) if it cannot start. */
 const metrics = (options: DrillOptions) =>
@@ -30,9 +31,28 @@ const metrics = (options: DrillOptions) =>
     })
   )
 
-/** Runs the drill with `options`, printing as it goes. @internal */
-export const run = (options: DrillOptions): Effect.Effect<void, InvalidOptionError> =>
+/**
+ * With `--fleet`: the Redis the replicas share. A redis-server on a free
+ * loopback port when none is given (and one is installed); otherwise a clear
+ * error saying how to get one.
+ */
+const fleetRedis = (options: DrillOptions) =>
   Effect.gen(function*() {
+    if (options.fleet === 0 || options.redisUrl !== null) return options
+    if (!RedisServer.available()) {
+      return yield* Effect.fail(
+        Flags.invalid("--fleet", String(options.fleet), `a redis-server to share the breakers through: ${RedisServer.installHint}, or --redis-url redis://host:port`)
+      )
+    }
+    const server = yield* Effect.orDie(RedisServer.make())
+    yield* Console.log(`fleet: ${options.fleet} replicas share their breakers through a redis-server on ${server.url} (stopped at the end)`)
+    return { ...options, redisUrl: server.url }
+  })
+
+/** Runs the drill with `options`, printing as it goes. @internal */
+export const run = (given: DrillOptions): Effect.Effect<void, InvalidOptionError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const options = yield* fleetRedis(given)
     const { layer, note } = yield* metrics(options)
     yield* Console.log(`effect-breaker outage drill — fake OpenAI + Anthropic on 127.0.0.1, ${options.rps} rps, real @effect/ai clients`)
     yield* Console.log(note)
@@ -41,5 +61,5 @@ export const run = (options: DrillOptions): Effect.Effect<void, InvalidOptionErr
     yield* Console.log(renderText(report))
     const paths = yield* writeReports(report)
     yield* Console.log(`\nreport: ${paths.json}\ntimeline: ${paths.svg}\nwall time: ${(report.wallTimeMs / 1000).toFixed(1)} s`)
-  }).pipe(Effect.onInterrupt(() => Console.error("\ninterrupted: servers closed, traffic stopped")))
+  })).pipe(Effect.onInterrupt(() => Console.error("\ninterrupted: servers closed, traffic stopped")))
 

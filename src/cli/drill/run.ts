@@ -22,7 +22,9 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import * as ContextModule from "effect/Context"
 import { CircuitBreaker, type InvalidOptionError } from "../../index.js"
+import { RedisStore } from "../../redis/index.js"
 import { FakeProvider } from "../../testing/index.js"
 import { formatLine } from "./live.js"
 import type { DrillOptions, Variant } from "./options.js"
@@ -120,7 +122,16 @@ export const runOnce = (
       }),
       (h) => Effect.sync(() => h.disable())
     )
-    const policy = yield* makePolicy({
+    // With --fleet, the run with the breaker has N replicas, each with its own Redis store (its own connections and
+    // mirrors), sharing one circuit per provider; the traffic is spread over them.
+    const shared = variant === "breaker" && options.fleet > 0 && options.redisUrl !== null
+    const prefix = `drill-${Date.now()}:`
+    const stores = !shared ? [ContextModule.empty()] : yield* Effect.forEach(
+      Array.from({ length: options.fleet }),
+      () => Layer.build(RedisStore.layer({ url: options.redisUrl!, prefix })).pipe(Effect.map((c) => c as ContextModule.Context<never>))
+    )
+    if (shared) yield* hooks.print(`  ${options.fleet} replicas, each breaker shared through Redis (keys ${prefix}*)`)
+    const policies = yield* Effect.forEach(stores, (store) => makePolicy({
       providers: [
         { name: "openai", call: generate("openai", recorder, openaiModel) },
         { name: "anthropic", call: generate("anthropic", recorder, anthropicModel) }
@@ -133,13 +144,14 @@ export const runOnce = (
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
       hedgeMs: options.hedgeMs
-    }).pipe(Effect.provide(CircuitBreaker.layerObserver(recorder.observer)))
+    }).pipe(Effect.provide(CircuitBreaker.layerObserver(recorder.observer)), Effect.provide(store)))
 
     // Open-loop traffic: a request every 1/rps seconds, whatever the latency of the others.
     const requests = yield* FiberSet.make<void>()
     let n = 0
     const request = Effect.suspend(() => {
       const record = recorder.begin()
+      const policy = policies[n % policies.length]!
       return Effect.matchCause(policy.ask(`question ${n++ % PROMPTS}`), {
         onSuccess: (answer) => recorder.end(record, answer.servedBy, undefined, answer.hedged),
         onFailure: (cause) => recorder.end(record, "error", tagOf(cause))
