@@ -142,3 +142,17 @@ describe("secrets options are validated and never echoed", () => {
     expect(scrub(text, 500, [Redacted.make("abc"), Redacted.make("a")])).toBe(text)
   })
 })
+
+describe("the Policy scrubs every ProviderError it returns", () => {
+  it.effect("one made by the call itself (no adapter), with the policy's secrets", () =>
+    Effect.gen(function*() {
+      const key = "opaqueKEYzyxwvut9876543210"
+      const policy = yield* Policy.make({ provider: "p", retry: false, gate: false, secrets: [Redacted.make(key)] })
+      const error = yield* Effect.flip(
+        Effect.fail(new ProviderError.ServerError({ status: 500, detail: `upstream echoed ${key}` })).pipe(policy)
+      )
+      assert.strictEqual(error._tag, "ServerError")
+      assert.notInclude(JSON.stringify(error) + error.message, key)
+      assert.include(error.message, "[redacted]")
+    }))
+})

@@ -104,6 +104,26 @@ describe("stream time limits (TestClock)", () => {
       assert.strictEqual((yield* breaker.stats).failures, 0)
     }))
 
+  it.effect("a half-open probe that stalls after its first element: a failure, permit freed, circuit reopened", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.make({
+        name: "probe",
+        policy: TripPolicy.consecutiveFailures(1),
+        openDuration: "10 seconds",
+        halfOpen: { permits: 1 }
+      })
+      const guard = yield* CircuitBreaker.makeStream(breaker, { idleTimeout: "5 seconds" })
+      yield* Effect.flip(Stream.runDrain(guard(Stream.fail("boom"))))
+      assert.strictEqual((yield* breaker.stats).state, "Open")
+      yield* TestClock.adjust("10 seconds")
+      const probe = yield* stalling.pipe(guard, Stream.runDrain, Effect.fork)
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(timeoutOf(yield* Fiber.await(probe)).kind, "idle")
+      const stats = yield* breaker.stats
+      assert.strictEqual(stats.state, "Open")
+      assert.strictEqual(stats.probesInFlight, 0)
+    }))
+
   it.effect("Duration.infinity turns each limit off; bad limits name their option", () =>
     Effect.gen(function*() {
       const breaker = yield* breakerOf()

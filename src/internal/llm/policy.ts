@@ -194,7 +194,12 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
           }, {
             name,
             attributes,
-            mapError: toError === undefined ? undefined : normalize,
+            // without an adapter, other errors pass as they are; provider errors still lose the known secrets
+            mapError: toError !== undefined
+              ? normalize
+              : secrets.length === 0
+              ? undefined
+              : (e: unknown) => isProviderError(e) ? scrubProviderError(e, scrubber) : e,
             onTimeout: (timeout) => new ProviderTimeout({ provider, timeout }, { disableValidation: true }),
             fields: { provider, model: c.model }
           })
