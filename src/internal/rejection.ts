@@ -19,9 +19,23 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { CircuitOpenError } from "./errors.js"
 
+/**
+ * The breaker's rejection a failure is or carries: the error itself, or its
+ * `cause` (how the `LanguageModel` wrappers report a rejection inside an
+ * `AiError`, and how a caller's own error class may wrap one). Retry and
+ * failover act on it the same way however it arrives.
+ *
+ * @internal
+ */
+export const rejectionOf = (u: unknown): CircuitOpenError | undefined =>
+  u instanceof CircuitOpenError
+    ? u
+    : typeof u === "object" && u !== null && (u as { readonly cause?: unknown }).cause instanceof CircuitOpenError
+    ? (u as { readonly cause: CircuitOpenError }).cause
+    : undefined
+
 /** A rejection because every half-open probe permit is taken. @internal */
-export const isHalfOpenRejection = (u: unknown): boolean =>
-  u instanceof CircuitOpenError && u.state === "HalfOpen"
+export const isHalfOpenRejection = (u: unknown): boolean => rejectionOf(u)?.state === "HalfOpen"
 
 /**
  * Whether a retry may retry a half-open rejection in this fiber: true by

@@ -2,8 +2,9 @@
  * Issue 9 finding 9: what a half-open rejection says, and what retry and
  * failover do with it (semantics in src/internal/rejection.ts).
  */
+import { AiError } from "@effect/ai"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, TestClock } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, TripPolicy } from "effect-breaker"
 import { Policy } from "effect-breaker/llm"
 import { counted, Fallback, Retry, Unavailable } from "./lib.js"
@@ -147,5 +148,40 @@ describe("half-open rejections (issue 9 finding 9)", () => {
       yield* Fiber.join(probe)
       yield* TestClock.adjust("100 millis")
       assert.strictEqual(yield* Fiber.join(alone), "openai")
+    }))
+
+  /** How the LanguageModel wrappers report a rejection: an AiError whose cause is the CircuitOpenError. */
+  const asAiError = (e: unknown) => new AiError.UnknownError({ module: "LanguageModel", method: "generateText", cause: e })
+
+  it.effect("a rejection carried as an AiError's cause: Retry stops at once on Open, waits its backoff on HalfOpen", () =>
+    Effect.gen(function*() {
+      const { breaker, release, probe } = yield* probing()
+      const retry = yield* Retry.make({ times: 3, base: "1 second", jitter: 0 })
+      const call = yield* Effect.fork(Effect.succeed("ok").pipe(breaker, Effect.mapError(asAiError), retry))
+      yield* Effect.yieldNow()
+      assert.isNull(call.unsafePoll(), "half-open: waiting its backoff")
+      yield* Deferred.fail(release, new Unavailable({})) // the probe fails: Open for 10 s
+      yield* Effect.flip(Fiber.join(probe))
+      yield* TestClock.adjust("1 second") // the retry is rejected as Open, inside an AiError
+      yield* Effect.yieldNow()
+      const exit = call.unsafePoll()
+      assert.isNotNull(exit, "stopped at once on the Open rejection, no further backoff")
+      if (exit !== null && exit._tag === "Failure") {
+        const e = Cause.failureOption(exit.cause)
+        assert.strictEqual(e._tag === "Some" && e.value instanceof AiError.UnknownError && (e.value.cause as CircuitOpenError).state, "Open")
+      }
+    }))
+
+  it.effect("a rejection carried as a cause moves a failover on, even when `while` would stop on the error", () =>
+    Effect.gen(function*() {
+      const { breaker } = yield* probing("primary")
+      const secondary = yield* CircuitBreaker.make({ name: "secondary" })
+      const outer = yield* Fallback.failover([
+        { name: "primary", breaker: yield* CircuitBreaker.make({ name: "p2" }), run: breaker(Effect.succeed("p")).pipe(Effect.mapError(asAiError)) },
+        { name: "secondary", breaker: secondary, run: Effect.succeed("secondary") }
+      ], { while: () => false })
+      assert.strictEqual((yield* outer()).value, "secondary", "the wrapped half-open rejection is a rejection, not an error to stop on")
+      yield* breaker.forceOpen
+      assert.strictEqual((yield* outer()).value, "secondary", "so is a wrapped ForcedOpen one")
     }))
 })

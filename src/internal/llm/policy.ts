@@ -28,6 +28,7 @@ import type { Settings } from "../../BreakerRegistry.js"
 import * as RateLimitGate from "../../RateLimitGate.js"
 import { make as failoverMake } from "../resilience/failover.js"
 import { make as makeResilience } from "../resilience/policy.js"
+import { rejectionOf } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { makeScrubber } from "../secrets.js"
 import * as check from "../validate.js"
@@ -160,7 +161,9 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
           // Every error the caller sees is in the taxonomy: the adapter's mapping, then a safe catch-all.
           // Whatever made it (the adapter, the call itself), a provider error leaves with the known secrets removed.
           const normalize = (e: unknown): unknown => {
-            if (e instanceof CircuitOpenError) return e
+            // a nested breaker's rejection (e.g. inside an AiError) stays a rejection
+            const rejection = rejectionOf(e)
+            if (rejection !== undefined) return rejection
             if (isProviderError(e)) return scrubProviderError(e, scrubber)
             if (toError !== undefined) {
               try {

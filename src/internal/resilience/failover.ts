@@ -10,7 +10,7 @@ import { pipeArguments } from "effect/Pipeable"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CallOptions } from "../../Resilience.js"
 import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
-import { asFailoverStep, sooner } from "../rejection.js"
+import { asFailoverStep, rejectionOf, sooner } from "../rejection.js"
 import { annotateAttributes, annotateFallback } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import { type Alternative, type LastGoodCache, primary, type Served, type ServedBy, serve as fallbackServe } from "./fallback.js"
@@ -131,7 +131,8 @@ export const make = <I, A, E, R>(
       return Effect.matchEffect(compiled[i]!.attempt(input, call), {
         onSuccess: (value) => succeeded(i, value, caches),
         onFailure: (error) => {
-          if (error instanceof CircuitOpenError) return from(i + 1, input, call, caches, lastError, ran, sooner(soonest, error))
+          const rejection = rejectionOf(error) // also one carried as a cause (an AiError from the LanguageModel wrappers)
+          if (rejection !== undefined) return from(i + 1, input, call, caches, lastError, ran, sooner(soonest, rejection))
           if (stop(error)) return Effect.fail(error)
           return from(i + 1, input, call, caches, error, true, soonest)
         }
@@ -152,8 +153,9 @@ export const make = <I, A, E, R>(
           return from(1, input, call, caches, undefined, false, undefined)
         }
         const e = trigger.error
-        return e instanceof CircuitOpenError
-          ? from(1, input, call, caches, undefined, false, e)
+        const rejection = rejectionOf(e)
+        return rejection !== undefined
+          ? from(1, input, call, caches, undefined, false, rejection)
           : from(1, input, call, caches, e, true, undefined)
       }
       return Effect.flatMap(

@@ -18,7 +18,7 @@ import * as Interval from "effect/ScheduleInterval"
 import * as Intervals from "effect/ScheduleIntervals"
 import { type CircuitBreaker, isCircuitBreaker } from "../../CircuitBreaker.js"
 import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
-import { isHalfOpenRejection, retryHalfOpen } from "../rejection.js"
+import { isHalfOpenRejection, rejectionOf, retryHalfOpen } from "../rejection.js"
 import { annotateAttempt } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../Retry.js"
@@ -136,15 +136,17 @@ interface StepState {
  * fails with its own error) rather than crashing the fiber.
  */
 const judge = <E>(c: Config<E>, error: E | CircuitOpenError, halfOpen: boolean): number | StopReason => {
-  if (error instanceof CircuitOpenError) {
+  const rejection = rejectionOf(error) // also one carried as a cause (an AiError from the LanguageModel wrappers)
+  if (rejection !== undefined) {
     // Open/ForcedOpen: known to be failing, stop. HalfOpen: a probe decides now; try again after the backoff
     // (its retryAfter is zero), unless `halfOpen` is false (a failover step: the next step serves instead).
-    return error.state === "HalfOpen" && halfOpen ? 0 : "CircuitOpen"
+    return rejection.state === "HalfOpen" && halfOpen ? 0 : "CircuitOpen"
   }
   let hintMs = 0
   try {
-    if (c.retryable !== undefined && !c.retryable(error)) return "NotRetryable"
-    const hint = c.hint?.(error)
+    // not a rejection, so one of the caller's own failures
+    if (c.retryable !== undefined && !c.retryable(error as E)) return "NotRetryable"
+    const hint = c.hint?.(error as E)
     if (hint !== undefined) hintMs = Duration.toMillis(hint)
   } catch {
     return "NotRetryable"
