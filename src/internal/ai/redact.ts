@@ -49,10 +49,16 @@ const safeCause = (cause: unknown, scrubber: Scrubber): unknown => {
   return undefined
 }
 
+/** Texts kept on a redacted error are cut to this many characters: the scrub of a huge body stays cheap. */
+const MAX_TEXT = 64 * 1024
+const cut = (scrubber: Scrubber): Scrubber => (text) =>
+  scrubber(text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (cut by effect-breaker)` : text)
+
 const opt = <A>(key: string, value: A | undefined): Record<string, A> => value === undefined ? {} : { [key]: value }
 
 /** @internal */
-export const redactAiError = (error: AiError.AiError, scrubber: Scrubber): AiError.AiError => {
+export const redactAiError = (error: AiError.AiError, fullScrubber: Scrubber): AiError.AiError => {
+  const scrubber = cut(fullScrubber)
   const noCheck = { disableValidation: true }
   const description = error.description === undefined ? undefined : scrubber(error.description)
   switch (error._tag) {
