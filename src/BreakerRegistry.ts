@@ -175,8 +175,10 @@ export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<R
   const fail = (value: string, expected: string) => new RegistryConfigError({ setting: path, value, expected })
   return Effect.tryPromise({
     try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
-    catch: (e) =>
-      fail("(unreadable)", `a readable ${yaml ? "YAML" : "JSON"} file${typeof (e as any)?.code === "string" ? ` (${(e as any).code})` : ""}`)
+    catch: (e) => {
+      const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? ` (${e.code})` : ""
+      return fail("(unreadable)", `a readable ${yaml ? "YAML" : "JSON"} file${code}`)
+    }
   }).pipe(
     Effect.flatMap((text) =>
       yaml

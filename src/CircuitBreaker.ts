@@ -53,6 +53,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Queue from "effect/Queue"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -82,7 +83,7 @@ export const TypeId: typeof internal.TypeId = internal.TypeId
  * @since 0.1.0
  * @category models
  */
-export interface CircuitBreaker {
+export interface CircuitBreaker extends Pipeable {
   readonly [TypeId]: typeof TypeId
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R>
   /** The breaker's name, as it appears in errors, events, spans and metrics. */
@@ -245,7 +246,7 @@ export interface Options extends Settings {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (options: Options) => Effect.Effect<CircuitBreaker, InvalidOptionError> = internal.make as any
+export const make: (options: Options) => Effect.Effect<CircuitBreaker, InvalidOptionError> = internal.make
 
 /**
  * Provides a breaker as the service `tag`.

@@ -143,7 +143,7 @@ export interface CacheOptions {
  * @category constructors
  */
 export const makeCache: <A>(options: CacheOptions) => Effect.Effect<LastGoodCache<A>, InvalidOptionError> =
-  internal.makeCache as any
+  internal.makeCache
 
 /**
  * A static fallback value.
@@ -408,7 +408,7 @@ export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, an
 ) => Effect.Effect<
   Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Error<Steps[number]>, Step.Context<Steps[number]>>,
   InvalidOptionError
-> = failoverInternal.make as any
+> = failoverInternal.make
 
 /**
  * @since 0.1.0
@@ -505,10 +505,10 @@ export interface HedgeOptions {
  * @category constructors
  */
 export const makeHedge: (options: HedgeOptions) => Effect.Effect<Hedge, InvalidOptionError, Scope.Scope> =
-  hedgeInternal.make as any
+  hedgeInternal.make
 
 /**
  * @since 0.1.0
  * @category guards
  */
-export const isHedge: (u: unknown) => u is Hedge = hedgeInternal.isHedge as any
+export const isHedge: (u: unknown) => u is Hedge = hedgeInternal.isHedge

@@ -127,7 +127,7 @@ export interface Options<Err = GateClosedError> {
 export const make: {
   (options?: Omit<Options, "onClosed">): Effect.Effect<RateLimitGate<GateClosedError>, InvalidOptionError>
   <Err>(options: Options<Err> & { readonly onClosed: (info: ClosedInfo) => Err }): Effect.Effect<RateLimitGate<Err>, InvalidOptionError>
-} = internal.make as any
+} = internal.make
 
 /**
  * Runs `self` through `gate` for `key`.

@@ -183,7 +183,8 @@ export interface BreakerOptions {
   readonly redactErrors?: boolean | undefined
 }
 
-const isErrorPart = (part: { readonly type: string }): part is Response.ErrorPart => part.type === "error"
+const isErrorPart = (part: unknown): part is Response.ErrorPart =>
+  typeof part === "object" && part !== null && "type" in part && part.type === "error"
 
 /**
  * The breaker's wrappers: `breaker(effect)` for single calls, `CircuitBreaker.makeStream`
@@ -213,20 +214,19 @@ export const wrappers = (
     ...(options?.provider === undefined ? {} : { provider: options.provider }),
     ...(secrets === undefined ? {} : { secrets })
   }
-  const redact = options?.redactErrors === false ? undefined : (e: unknown) =>
-    AiError.isAiError(e) ? redactAiError(e, secrets === undefined ? undefined : { secrets }) : e
+  // A redacted AiError is a copy of the same class, so the error keeps its type.
+  const redact = options?.redactErrors === false ? undefined : <X>(e: X): X =>
+    AiError.isAiError(e) ? redactAiError(e, secrets === undefined ? undefined : { secrets }) as X : e
   return Effect.map(
-    CircuitBreaker.makeStream<{ readonly type: string }>(breaker, {
+    CircuitBreaker.makeStream(breaker, {
       firstElementTimeout: options?.firstElementTimeout,
       idleTimeout: options?.idleTimeout,
       totalTimeout: options?.totalTimeout,
       itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, classifyOptions) : undefined
     }),
     (guard) => ({
-      effect: redact === undefined ? (self) => breaker(self) : (self) => Effect.mapError(breaker(self), redact) as any,
-      stream: redact === undefined
-        ? (self) => guard(self as Stream.Stream<any, any, any>) as any
-        : (self) => Stream.mapError(guard(self as Stream.Stream<any, any, any>), redact) as any
+      effect: redact === undefined ? (self) => breaker(self) : (self) => Effect.mapError(breaker(self), redact),
+      stream: redact === undefined ? (self) => guard(self) : (self) => Stream.mapError(guard(self), redact)
     })
   )
 }
@@ -257,12 +257,12 @@ export const toAiError = (error: unknown, method: Method): AiError.AiError =>
  */
 export const asAiErrors = <E>(wrappers: Wrappers<E>, isOwn: (u: unknown) => u is E): Wrappers<AiError.AiError> => ({
   effect: (self, method) =>
-    Effect.catchIf(wrappers.effect(self, method), isOwn, (e) => Effect.fail(toAiError(e, method))) as any,
-  stream: (self, method) =>
+    Effect.catchIf(wrappers.effect(self, method), isOwn, (e) => Effect.fail(toAiError(e, method))),
+  stream: <A, E0, R>(self: Stream.Stream<A, E0, R>, method: Method) =>
     Stream.catchAll(
       wrappers.stream(self, method),
-      (e): Stream.Stream<never, unknown> => Stream.fail(isOwn(e) ? toAiError(e, method) : e)
-    ) as any
+      (e): Stream.Stream<never, E0 | AiError.AiError> => isOwn(e) ? Stream.fail(toAiError(e, method)) : Stream.fail(e)
+    )
 })
 
 /**
@@ -351,7 +351,8 @@ export const policyWrappers = (
   Effect.map(
     wrappers(policy.breaker, { ...options, provider: policy.provider }),
     (ws) => ({
-      effect: (self) => policy(self as Effect.Effect<any, AiError.AiError, any>) as any,
+      // a LanguageModel call fails with AiError by its contract, which the generic wrapper type cannot state
+      effect: <A, E0, R>(self: Effect.Effect<A, E0, R>) => policy(self as Effect.Effect<A, unknown, R> as Effect.Effect<A, AiError.AiError, R>),
       stream: ws.stream
     })
   )

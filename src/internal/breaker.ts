@@ -20,7 +20,7 @@ import * as Effectable from "effect/Effectable"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import { pipeArguments } from "effect/Pipeable"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
@@ -43,7 +43,7 @@ import * as attrs from "./telemetry/attributes.js"
 export const TypeId: unique symbol = Symbol.for("effect-breaker/CircuitBreaker")
 
 /** @internal */
-export interface Breaker {
+export interface Breaker extends Pipeable {
   readonly [TypeId]: typeof TypeId
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R>
   readonly name: string
@@ -377,14 +377,23 @@ class Admission<A, E, R> extends Effectable.Class<A, E | CircuitOpenError, R> {
 
 const ShellKey: unique symbol = Symbol.for("effect-breaker/CircuitBreaker/Shell")
 
-/** The run-time part of a breaker (for internal/release.ts). @internal */
-export const shellOf = (breaker: Breaker): Shell | undefined => (breaker as any)[ShellKey]
+/** A breaker as `make` builds it: the callable, with its shell under `ShellKey`. */
+interface Shelled extends Breaker {
+  readonly [ShellKey]: Shell
+}
+
+/** The run-time part of a breaker (for internal/release.ts); `undefined` for a value `make` did not build. @internal */
+export const shellOf = (breaker: Breaker): Shell | undefined =>
+  ShellKey in breaker ? (breaker as Shelled)[ShellKey] : undefined
+
+/** Types `this` in the prototype's getters as the breaker they are read on. */
+const prototype = <P extends object>(proto: P & ThisType<Shelled>): P => proto
 
 /**
  * Everything but the call itself lives on the prototype and is built on access
  * (these are rare operations), so a breaker is one function and its shell.
  */
-const BreakerProto = {
+const BreakerProto = prototype({
   [TypeId]: TypeId,
   pipe() {
     return pipeArguments(this, arguments)
@@ -393,33 +402,33 @@ const BreakerProto = {
     return this
   },
   get stats(): Effect.Effect<core.Snapshot> {
-    const shell: Shell = (this as any)[ShellKey]
+    const shell = this[ShellKey]
     return Effect.sync(() => core.snapshot(shell.state, shell.clock.unsafeCurrentTimeMillis()))
   },
   get subscribe(): Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope> {
-    const shell: Shell = (this as any)[ShellKey]
+    const shell = this[ShellKey]
     return Effect.suspend(() => PubSub.subscribe(shell.transitions()))
   },
-  get events() {
-    return Stream.unwrapScoped(Effect.map((this as any).subscribe as Effect.Effect<Queue.Dequeue<core.Transition>, never, Scope.Scope>, (q) => Stream.fromQueue(q)))
+  get events(): Stream.Stream<core.Transition> {
+    return Stream.unwrapScoped(Effect.map(this.subscribe, (q) => Stream.fromQueue(q)))
   },
-  get forceOpen() {
-    return manual((this as any)[ShellKey], "forceOpen")
+  get forceOpen(): Effect.Effect<void> {
+    return manual(this[ShellKey], "forceOpen")
   },
-  get reset() {
-    return manual((this as any)[ShellKey], "reset")
+  get reset(): Effect.Effect<void> {
+    return manual(this[ShellKey], "reset")
   },
-  get disable() {
-    return manual((this as any)[ShellKey], "disable")
+  get disable(): Effect.Effect<void> {
+    return manual(this[ShellKey], "disable")
   },
-  get metricsOnly() {
-    return manual((this as any)[ShellKey], "metricsOnly")
+  get metricsOnly(): Effect.Effect<void> {
+    return manual(this[ShellKey], "metricsOnly")
   },
   get export(): Effect.Effect<BreakerState, CircuitStoreError> {
-    const shell: Shell = (this as any)[ShellKey]
+    const shell = this[ShellKey]
     return Effect.suspend(() => shell.circuit.export(shell.clock.unsafeCurrentTimeMillis()))
   }
-}
+})
 
 /**
  * The callable. Built outside `make` so its closure holds only the shell (not the

@@ -251,4 +251,4 @@ export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, an
 ) => Effect.Effect<
   Failover<Step.Input<Steps[number]>, Step.Success<Steps[number]>, Step.Error<Steps[number]>, Step.Context<Steps[number]>>,
   InvalidOptionError
-> = internal.failover as any
+> = internal.failover

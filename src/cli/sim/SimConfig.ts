@@ -33,6 +33,7 @@ interface PolicyJson {
   readonly [k: string]: unknown
 }
 
+// The one cast here: a recursive Schema (Any holds policies) cannot infer its own type; the annotation states it.
 const PolicyJson: Schema.Schema<PolicyJson, any> = Schema.Union(
   Schema.Struct({ _tag: Schema.Literal("ConsecutiveFailures"), threshold: Schema.Number }),
   Schema.Struct({

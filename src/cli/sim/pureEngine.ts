@@ -113,8 +113,8 @@ class Timers {
   private grow(): void {
     const n = this.at.length * 2
     const g = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => {
-      const b = new (a.constructor as any)(n) as T
-      b.set(a as any)
+      const b = new (a.constructor as new(length: number) => T)(n)
+      b.set(a)
       return b
     }
     this.at = g(this.at)

@@ -26,7 +26,7 @@ import {
 } from "../../llm/ProviderError.js"
 import type { Settings } from "../../BreakerRegistry.js"
 import * as RateLimitGate from "../../RateLimitGate.js"
-import { make as failoverMake } from "../resilience/failover.js"
+import { make as failoverMake, type Made } from "../resilience/failover.js"
 import { make as makeResilience } from "../resilience/policy.js"
 import { rejectionOf } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
@@ -216,10 +216,10 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
 const defaultKeepGoing = (e: unknown): boolean => !(isProviderError(e) && e._tag === "InvalidRequest")
 
 /** `Fallback.failover` with the taxonomy's default `while`. @internal */
-export const failover = (
-  steps: ReadonlyArray<Step<any, any, any, any>>,
+export const failover = <const Steps extends ReadonlyArray<Step<any, any, any, any>>>(
+  steps: Steps,
   options: FailoverOptions = {}
-) =>
+): Effect.Effect<Made<Steps>, InvalidOptionError> =>
   Effect.flatMap(
     check.validated(() => {
       check.object("options", options)

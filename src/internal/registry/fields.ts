@@ -107,7 +107,7 @@ export const fieldSpecs: ReadonlyArray<FieldSpec> = [
 /** @internal */
 export const fieldSpec: { readonly [K in Field]: FieldSpec } = Object.fromEntries(
   fieldSpecs.map((s) => [s.field, s])
-) as any
+) as Record<Field, FieldSpec>
 
 /** @internal */
 export const isField = (u: string): u is Field => Object.prototype.hasOwnProperty.call(fieldSpec, u)

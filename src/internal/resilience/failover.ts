@@ -17,14 +17,17 @@ import { type Alternative, type LastGoodCache, primary, type Served, type Served
 import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { checkCall, isResilience } from "./policy.js"
 import { isRetry } from "./retry.js"
-import type { Failover, FailoverServeOptions, Step } from "../../Fallback.js"
+import type { Failover, FailoverOptions, FailoverServeOptions, Step } from "../../Fallback.js"
 /** @internal */
 export type { Failover } from "../../Fallback.js"
 
-/** @internal */
-export interface Options<E> {
-  readonly while?: ((error: E) => boolean) | undefined
-}
+/** The failover made from `Steps`. @internal */
+export type Made<Steps extends ReadonlyArray<Step<any, any, any, any>>> = Failover<
+  Step.Input<Steps[number]>,
+  Step.Success<Steps[number]>,
+  Step.Error<Steps[number]>,
+  Step.Context<Steps[number]>
+>
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Failover")
@@ -85,20 +88,20 @@ const noCaches: Caches = []
 const noCall: CallOptions = {}
 
 /** @internal */
-export const make = <I, A, E, R>(
-  steps: ReadonlyArray<Step<I, A, E, R>>,
-  options: Options<E> = {}
-): Effect.Effect<Failover<I, A, E, R>, InvalidOptionError> =>
+export const make = <const Steps extends ReadonlyArray<Step<any, any, any, any>>>(
+  steps: Steps,
+  options: FailoverOptions<Step.Error<Steps[number]> | CircuitOpenError> = {}
+): Effect.Effect<Made<Steps>, InvalidOptionError> =>
   check.validated(() => {
     if (!Array.isArray(steps) || steps.length === 0) check.invalid("steps", steps, "a non-empty array of steps")
     check.object("options", options)
-    const keepGoing = check.func<(error: E) => boolean>("options.while", options.while, "a function from the error to boolean")
+    const keepGoing = check.func<(error: unknown) => boolean>("options.while", options.while, "a function from the error to boolean")
     const compiled = steps.map((s, i) => compileStep(`steps[${i}]`, s, i))
     const names = compiled.map((c) => c.name)
     const stop = (error: unknown): boolean => {
       if (keepGoing === undefined) return false
       try {
-        return !keepGoing(error as E)
+        return !keepGoing(error)
       } catch {
         return true // a predicate that throws does not send the request elsewhere
       }
@@ -167,9 +170,9 @@ export const make = <I, A, E, R>(
       )
     }
 
-    const run = (input: I) => from(0, input, noCall, noCaches, undefined, false, undefined)
+    const run = (input: unknown) => from(0, input, noCall, noCaches, undefined, false, undefined)
 
-    const serve = (input: I, serveOptions: FailoverServeOptions<any, ReadonlyArray<Alternative<any, any, any, any>>> = {}) =>
+    const serve = (input: unknown, serveOptions: FailoverServeOptions<any, ReadonlyArray<Alternative<any, any, any, any>>> = {}) =>
       Effect.flatMap(checkCall(serveOptions), (call) => {
         const chain = serveOptions.fallback ?? []
         const caches: Array<{ readonly cache: LastGoodCache<any>; readonly key: string }> = []
@@ -191,5 +194,6 @@ export const make = <I, A, E, R>(
         return chain.length === 0 ? answer : Effect.catchAll(answer, fallBack)
       })
 
-    return Object.assign(Object.setPrototypeOf(run, Proto), { serve, names }) as Failover<I, A, E, R>
+    // the step types are erased inside: the signature above states what the steps give
+    return Object.assign(Object.setPrototypeOf(run, Proto), { serve, names }) as Made<Steps>
   })

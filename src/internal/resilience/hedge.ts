@@ -18,6 +18,7 @@ import * as FiberId from "effect/FiberId"
 import * as MetricKey from "effect/MetricKey"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type { Hedge as PublicHedge, HedgeOptions } from "../../Fallback.js"
 import type { InvalidOptionError } from "../errors.js"
 import { update } from "../telemetry/metrics.js"
 import { acquireSeries, ownSeries } from "../telemetry/series.js"
@@ -39,19 +40,10 @@ export interface Outcome<A> {
 }
 
 /** @internal */
-export interface Options {
-  readonly delay: Duration.DurationInput
-  readonly name?: string | undefined
-  readonly when?: ((error: any) => boolean) | undefined
-}
+export type Options = HedgeOptions
 
-/** @internal */
-export interface Hedge {
-  readonly [TypeId]: typeof TypeId
-  readonly name: string
-  readonly delay: Duration.Duration
-  /** Primaries still running, including those whose caller the fallback already answered. */
-  readonly inFlight: Effect.Effect<number>
+/** The public `Hedge` and what the serve functions call. @internal */
+export interface Hedge extends PublicHedge {
   /** `accept`, when given, replaces the hedge's `when` for this call. */
   readonly run: <A, E, R, B, E2, R2>(
     self: Effect.Effect<A, E, R>,

@@ -72,7 +72,7 @@ const findCycle = (value: unknown, maxDepth = 64): { path: Array<PropertyKey>; r
       for (const key of Object.keys(v)) {
         let child: unknown
         try {
-          child = (v as any)[key]
+          child = (v as Record<string, unknown>)[key]
         } catch {
           continue
         }

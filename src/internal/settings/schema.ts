@@ -130,6 +130,7 @@ export const makeSchemas = <D>(duration: (positive: boolean) => Schema.Schema<D,
   }
 
   type Policy = T.TripPolicyOf<D>
+  // The cast below: a recursive Schema (Any holds policies) cannot infer its own type; the annotation states it.
   const TripPolicy: Schema.Schema<Policy, any> = Schema.Union(
     tagged("ConsecutiveFailures", { threshold: int(1, 1_000_000) }),
     tagged("FailureRate", rate),

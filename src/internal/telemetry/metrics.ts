@@ -81,10 +81,10 @@ class Instruments implements Observer {
     this.releaseSeries = series.releaseOnCollect(this, breaker)
     const tag = { breaker }
     this.state = this.own(keys.state, tag)
-    this.calls = [0, 1, 2].map((c) => this.own(keys.calls, { breaker, outcome: outcomeLabel[c as OutcomeCode] })) as any
-    this.durations = [0, 1, 2].map((c) =>
-      this.own(keys.callDuration, { breaker, outcome: outcomeLabel[c as OutcomeCode] })
-    ) as any
+    const call = (c: OutcomeCode) => this.own(keys.calls, { breaker, outcome: outcomeLabel[c] })
+    const duration = (c: OutcomeCode) => this.own(keys.callDuration, { breaker, outcome: outcomeLabel[c] })
+    this.calls = [call(0), call(1), call(2)]
+    this.durations = [duration(0), duration(1), duration(2)]
     this.slow = this.own(keys.slowCalls, tag)
     for (const s of ["Open", "HalfOpen", "ForcedOpen"] as const) {
       ;(this.rejected as Record<string, Bound>)[s] = this.own(keys.rejected, { breaker, state: stateLabel[s] })
