@@ -8,6 +8,8 @@
  */
 import type * as Clock from "effect/Clock"
 import type { CircuitBreaker } from "../../index.js"
+import { describeReason } from "../report/timeline.js"
+import type * as Timeline from "../report/timeline.js"
 import type { ServedBy } from "./policy.js"
 
 /**
@@ -30,12 +32,8 @@ export interface RequestRecord {
  * @since 0.1.0
  * @category models
  */
-export interface TransitionRecord {
-  readonly atMs: number
+export interface TransitionRecord extends Timeline.TransitionRecord {
   readonly breaker: string
-  readonly from: CircuitBreaker.State
-  readonly to: CircuitBreaker.State
-  readonly reason: string
 }
 
 /**
@@ -46,27 +44,6 @@ export interface PhaseRecord {
   readonly name: "healthy" | "outage" | "recovery"
   readonly startMs: number
   endMs: number
-}
-
-const reasonText = (t: CircuitBreaker.TransitionEvent): string => {
-  const r = t.reason
-  switch (r._tag) {
-    case "ConsecutiveFailures":
-      return `${r.failures} consecutive failures`
-    case "FailureRate":
-    case "SlowCallRate":
-      return `${r._tag} ${(r.rate * 100).toFixed(0)}% of ${r.calls}`
-    case "OpenDurationElapsed":
-      return "open duration elapsed"
-    case "ProbeFailed":
-      return r.slow ? "probe too slow" : "probe failed"
-    case "ProbesSucceeded":
-      return `${r.successes} probe(s) succeeded`
-    case "Manual":
-      return r.action
-    case "Resynced":
-      return "resynced"
-  }
 }
 
 /**
@@ -128,7 +105,7 @@ export class Recorder {
   /** The breaker observer that feeds this recording (synchronous, a push per event). */
   readonly observer: CircuitBreaker.Observer = {
     onTransition: (t) =>
-      this.transitions.push({ atMs: this.now(), breaker: t.breaker, from: t.from, to: t.to, reason: reasonText(t) }),
+      this.transitions.push({ atMs: this.now(), breaker: t.breaker, from: t.from, to: t.to, reason: describeReason(t.reason) }),
     onRejected: (breaker) => this.rejections.push({ atMs: this.now(), breaker }),
     onCall: (breaker, admittedIn) => {
       if (admittedIn === "HalfOpen") this.probes[breaker] = (this.probes[breaker] ?? 0) + 1

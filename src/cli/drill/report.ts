@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type { CircuitBreaker } from "../../index.js"
+import { formatMs, percent, table } from "../report/format.js"
 import type { DrillOptions, OutageMode, Variant } from "./options.js"
 import type { Recorder, TransitionRecord } from "./recorder.js"
 
@@ -323,8 +324,8 @@ export const intervalOf = (
   }
 }
 
-const ms = (n: number | null): string => n === null ? "—" : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(n < 10 ? 1 : 0)} ms`
-const pct = (n: number | null): string => n === null ? "—" : `${(n * 100).toFixed(1)}%`
+const ms = formatMs
+const pct = percent
 
 /**
  * The comparison table printed at the end of `npm start`.
@@ -361,13 +362,9 @@ export const renderText = (report: DrillReport): string => {
     ["rejected without calling (all breakers)", ...runs.map((r) => String(r.breakers.reduce((n, b) => n + b.rejected, 0)))],
     ["event-loop delay p99 / max (machine stalls)", ...runs.map((r) => `${ms(r.eventLoopDelay.p99Ms)} / ${ms(r.eventLoopDelay.maxMs)}`)]
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)))
-  const line = (row: ReadonlyArray<string>) =>
-    row.map((cell, i) => i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!)).join("   ")
   const head = `Outage drill: ${primary} ${o.mode === "hang" ? "hangs" : "answers 503"} for ${o.outageMs / 1000}s at ${o.rps} rps` +
     ` (timeout ${o.timeoutMs} ms, ${o.retries} retries, open ${o.openMs} ms after ${o.threshold} failures, failover to ${
       report.providers.slice(1).join(", ") || "nothing"
     }${o.hedgeMs === null ? "" : ` hedged after ${o.hedgeMs} ms`}, last-good cache)`
-  const rule = "─".repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1))
-  return [head, rule, line(rows[0]!), rule, ...rows.slice(1).map(line), rule].join("\n")
+  return [head, table(rows, { gap: 3, rule: "box" })].join("\n")
 }

@@ -29,13 +29,5 @@ export class SimInputError extends Data.TaggedError("SimInputError")<{
   }
 }
 
-/** Reading an input or writing a result failed at the file-system level. @internal */
-export class SimIoError extends Data.TaggedError("SimIoError")<{
-  readonly path: string
-  readonly operation: "read" | "write"
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `cannot ${this.operation} ${this.path}: ${this.reason}`
-  }
-}
+/** Reading an input or writing a result failed (the commands' one I/O error). @internal */
+export { IoError as SimIoError } from "../report/files.js"

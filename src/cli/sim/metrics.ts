@@ -10,6 +10,7 @@
  * @internal
  */
 import type { CircuitBreaker } from "../../index.js"
+import * as Timeline from "../report/timeline.js"
 import type { Scenario } from "./Scenario.js"
 import type { SimConfig } from "./SimConfig.js"
 import * as Latency from "./latency.js"
@@ -97,20 +98,9 @@ const mean = (xs: ReadonlyArray<number>): number | null =>
   xs.length === 0 ? null : round(xs.reduce((a, b) => a + b, 0) / xs.length)
 const max = (xs: ReadonlyArray<number>): number | null => (xs.length === 0 ? null : round(Math.max(...xs)))
 
-/** The circuit's state over the run as consecutive spans. @internal */
-export const stateSpans = (trace: Trace, durationMs: number): Array<StateSpan> => {
-  const spans: Array<StateSpan> = []
-  let state: CircuitBreaker.State = "Closed"
-  let from = 0
-  for (const t of trace.transitions) {
-    const at = Math.min(t.atMs, durationMs)
-    if (at > from) spans.push({ state, fromMs: round(from), toMs: round(at) })
-    state = t.to
-    from = at
-  }
-  if (durationMs > from) spans.push({ state, fromMs: round(from), toMs: round(durationMs) })
-  return spans
-}
+/** The circuit's state over the run as consecutive spans (whole milliseconds). @internal */
+export const stateSpans = (trace: Trace, durationMs: number): Array<StateSpan> =>
+  Timeline.stateSpans(trace.transitions, durationMs).map((s) => ({ state: s.state, fromMs: round(s.fromMs), toMs: round(s.toMs) }))
 
 const stateAt = (trace: Trace, atMs: number): CircuitBreaker.State => {
   let state: CircuitBreaker.State = "Closed"

@@ -10,18 +10,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Cause from "effect/Cause"
 import { type CircuitBreaker, CircuitOpenError } from "../../index.js"
+import type { TransitionRecord } from "../report/timeline.js"
 import * as Latency from "./latency.js"
 import type { ErrorKind, Scenario } from "./Scenario.js"
 import type { ProviderFailure } from "./SimConfig.js"
 import { type Arrival, retryAnswer } from "./traffic.js"
 
 /** A state change as the simulator keeps it. @internal */
-export interface TraceTransition {
-  readonly atMs: number
-  readonly from: CircuitBreaker.State
-  readonly to: CircuitBreaker.State
-  readonly reason: string
-}
+export type TraceTransition = TransitionRecord
 
 /** Everything a run of one configuration over one scenario produced. @internal */
 export interface Trace {

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { formatMs, share, table } from "../report/format.js"
 import type { ConfigReport } from "./metrics.js"
 import type { Scenario } from "./Scenario.js"
 
@@ -43,16 +44,7 @@ export const make = (scenario: Scenario, seed: number, configs: ReadonlyArray<Co
 /** @internal */
 export const toJson = (report: Report): string => `${JSON.stringify(report, null, 2)}\n`
 
-/** `1234` → `1.2 s`, `65000` → `1m05s`. @internal */
-export const formatMs = (ms: number | null): string => {
-  if (ms === null) return "—"
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
-  const s = Math.round(ms / 1000)
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
-}
-
-const pct = (n: number, of: number): string => (of === 0 ? "—" : `${((100 * n) / of).toFixed(1)}%`)
+const pct = share
 
 const columns: ReadonlyArray<readonly [string, (c: ConfigReport) => string]> = [
   ["config", (c) => c.config],
@@ -87,8 +79,5 @@ export const toTable = (report: Report): string => {
     ""
   ]
   const rows = [columns.map(([h]) => h), ...report.configs.map((c) => columns.map(([, f]) => f(c)))]
-  const widths = columns.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const line = (r: ReadonlyArray<string>) =>
-    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd()
-  return [...header, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n") + "\n"
+  return [...header, table(rows, { rule: "dashes" })].join("\n") + "\n"
 }

@@ -7,9 +7,9 @@
  */
 import * as Effect from "effect/Effect"
 import { presets } from "../../internal/settings/presets.js"
-import { readText, writeAllAtomic } from "../sim/files.js"
+import { readText, writeAllAtomic } from "../report/files.js"
 import * as Pure from "../sim/pureEngine.js"
-import { formatMs } from "../sim/report.js"
+import { formatMs, table as formatTable } from "../report/format.js"
 import * as Scenario from "../sim/Scenario.js"
 import { resolveScenario } from "../sim/scenarios.js"
 import { SimInputError, type SimIoError } from "../sim/SimError.js"
@@ -48,12 +48,9 @@ const ms = (n: number): string => (Number.isFinite(n) ? formatMs(n) : "never")
 export const settingsFile = (name: string, pick: Search.Candidate): string =>
   `${JSON.stringify({ breakers: { [name]: pick.settings } }, null, 2)}\n`
 
-const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const line = (r: ReadonlyArray<string>) =>
-    r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
-  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n")
-}
+/** Name first, figures right-aligned, description last. */
+const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string =>
+  formatTable(rows, { left: [0, rows[0]!.length - 1], rule: "dashes" })
 
 const figureCells = (c: Search.Candidate): Array<string> => [
   num(c.figures.reached),
