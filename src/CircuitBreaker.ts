@@ -61,6 +61,7 @@ import type * as Stream from "effect/Stream"
 import type * as Either from "effect/Either"
 import * as internal from "./internal/breaker.js"
 import * as observer from "./internal/observer.js"
+import { scopedBreaker } from "./internal/release.js"
 import * as internalMachine from "./internal/machine.js"
 import type * as core from "./internal/core.js"
 import type { CircuitOpenError, InvalidOptionError } from "./internal/errors.js"
@@ -251,6 +252,11 @@ export const make: (options: Options) => Effect.Effect<CircuitBreaker, InvalidOp
 /**
  * Provides a breaker as the service `tag`.
  *
+ * **Details**
+ *
+ * The breaker is released with the layer: its metric series leave Effect's
+ * registry and its `events` streams end.
+ *
  * **Example**
  *
  * ```ts
@@ -268,7 +274,9 @@ export const make: (options: Options) => Effect.Effect<CircuitBreaker, InvalidOp
 export const layer = <I>(
   tag: Context.Tag<I, CircuitBreaker>,
   options: Options
-): Layer.Layer<I, InvalidOptionError> => Layer.effect(tag, make(options))
+): Layer.Layer<I, InvalidOptionError> =>
+  // released with the layer: its metric series leave the registry, its subscriptions end
+  Layer.scoped(tag, scopedBreaker(make(options) as Effect.Effect<any, InvalidOptionError>))
 
 /**
  * Runs `self` through `breaker`.

@@ -14,6 +14,8 @@
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { type Breaker, shellOf } from "./breaker.js"
 
 /** @internal */
@@ -23,3 +25,7 @@ export const releaseBreaker = (breaker: Breaker): void => {
   for (const o of shell.observers) o.detach?.()
   shell.release()
 }
+
+/** Makes a breaker that is released when the current scope closes (its layer is released). @internal */
+export const scopedBreaker = <E, R>(make: Effect.Effect<Breaker, E, R>): Effect.Effect<Breaker, E, R | Scope.Scope> =>
+  Effect.tap(make, (breaker) => Effect.addFinalizer(() => Effect.sync(() => releaseBreaker(breaker))))

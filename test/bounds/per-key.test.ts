@@ -4,8 +4,8 @@
  * metric-series.test.ts; here the other per-key structures, at scale.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Metric, TestClock } from "effect"
-import { CircuitBreakerStore, Fallback, RateLimitGate } from "effect-breaker"
+import { Context, Effect, Layer, Metric, TestClock } from "effect"
+import { BreakerTelemetry, CircuitBreaker, CircuitBreakerStore, Fallback, RateLimitGate } from "effect-breaker"
 import { openMemory } from "../../src/internal/store/memory.js"
 import type { Store } from "../../src/internal/store/types.js"
 import { HttpBreakers } from "effect-breaker/http"
@@ -76,6 +76,20 @@ describe("per-key structures are bounded and released with their key", () => {
         assert.deepStrictEqual(released, ["s:a", "s:b"])
       }).pipe(Effect.provide(CircuitBreakerStore.layerStore(store)))
     }))
+
+  it.effect("a breaker provided by CircuitBreaker.layer is released with the layer", () =>
+    Effect.gen(function*() {
+      class Svc extends Context.Tag("bounds/Svc")<Svc, CircuitBreaker.CircuitBreaker>() {}
+      const name = `layered-${Date.now().toString(36)}`
+      const ours = () =>
+        Metric.unsafeSnapshot().filter((p) => p.metricKey.tags.some((t) => t.key === "breaker" && t.value === name)).length
+      yield* Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(CircuitBreaker.layer(Svc, { name }))
+        yield* Context.get(context, Svc)(Effect.void)
+        assert.strictEqual(ours(), 11)
+      }))
+      assert.strictEqual(ours(), 0)
+    }).pipe(Effect.provide(BreakerTelemetry.layerMetrics)))
 
   it.effect("HttpBreakers: a key of any length is held in at most 200 characters, distinct keys stay distinct", () =>
     Effect.gen(function*() {
