@@ -38,7 +38,7 @@ const cycle = (breaker: CircuitBreaker.CircuitBreaker) =>
     return rejected
   })
 
-describe("BreakerMetrics", () => {
+describe("BreakerTelemetry.layerMetrics", () => {
   it.effect("counts calls, rejections, transitions, durations, time in state and sets the state gauge", () =>
     Effect.gen(function*() {
       const name = unique("metrics")
@@ -121,7 +121,7 @@ const captureLogs = (lines: Array<Line>) =>
     })
   )
 
-describe("BreakerLogs", () => {
+describe("BreakerTelemetry.layerLogs", () => {
   it.effect("WARN on open with the figures, INFO on half-open and close, DEBUG on rejection, in the caller's fiber", () => {
     const lines: Array<Line> = []
     return Effect.gen(function*() {
@@ -176,7 +176,7 @@ const attrs = (s: ReadableSpan) => s.attributes
 const spansLayer = (exporter: InMemorySpanExporter) =>
   layerTracer(new SimpleSpanProcessor(exporter), { serviceName: "test" })
 
-describe("BreakerSpans", () => {
+describe("BreakerTelemetry.layerSpans", () => {
   it.effect("span mode: one child span per call with name, state and outcome; events for rejection and transitions", () => {
     const exporter = new InMemorySpanExporter()
     return Effect.gen(function*() {
