@@ -205,6 +205,25 @@ export const delay = (duration: Duration.DurationInput, behavior: Behavior): Beh
 })
 
 /**
+ * A good answer of `text` that takes `perToken` for each of its output tokens
+ * (its words: what the answer's usage reports), after `firstToken`: a provider
+ * that answers slowly per token (a brownout) or at its normal pace, as a
+ * slow-call policy with `perOutputToken` sees it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const perToken = (
+  perToken: Duration.DurationInput,
+  text: string,
+  firstToken: Duration.DurationInput = 0
+): Behavior => {
+  const tokens = text.split(/\s+/).filter((w) => w.length > 0).length
+  const millis = Duration.toMillis(Duration.decode(firstToken)) + tokens * Duration.toMillis(Duration.decode(perToken))
+  return delay(millis, ok(text))
+}
+
+/**
  * A raw answer: any status, headers and body (for garbage-header tests).
  *
  * @since 0.1.0

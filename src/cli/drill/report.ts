@@ -9,6 +9,7 @@ import type { CircuitBreaker } from "../../index.js"
 import { formatMs, percent, table } from "../report/format.js"
 import type { DrillOptions, OutageMode, Variant } from "./options.js"
 import type { Recorder, TransitionRecord } from "./recorder.js"
+import { renderTargets } from "./targets.js"
 
 /**
  * One interval of a run (the live view prints the same figures).
@@ -366,5 +367,6 @@ export const renderText = (report: DrillReport): string => {
     ` (timeout ${o.timeoutMs} ms, ${o.retries} retries, open ${o.openMs} ms after ${o.threshold} failures, failover to ${
       report.providers.slice(1).join(", ") || "nothing"
     }${o.hedgeMs === null ? "" : ` hedged after ${o.hedgeMs} ms`}, last-good cache)`
-  return [head, table(rows, { gap: 3, rule: "box" })].join("\n")
+  const targets = renderTargets(runs)
+  return [head, table(rows, { gap: 3, rule: "box" }), ...(targets === "" ? [] : [targets])].join("\n")
 }

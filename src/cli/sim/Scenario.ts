@@ -36,14 +36,16 @@ const Latency = Schema.Union(
 })
 
 /** How long answers are, in output tokens: a lognormal through its median and 99th percentile. */
-const OutputTokens = Schema.Struct({ median: positive(), p99: positive() }).pipe(
+const OutputTokens = Schema.Struct({ median: positive(), p99: positive() }).annotations({
+  description: "Answer lengths in output tokens: a lognormal through its median and 99th percentile."
+}).pipe(
   Schema.filter((t) => t.p99 >= t.median || { path: ["p99"], message: `expected a number ≥ median (${t.median}), got ${t.p99}` })
 )
 
 /** A fraction of the calls is slower by a factor (time to first token and per token alike). */
 const Slow = Schema.Struct({
-  fraction: numberIn(0, 1, "a fraction from 0 to 1"),
-  factor: numberIn(1, 1000, "a factor from 1 to 1000")
+  fraction: numberIn(0, 1, "a fraction from 0 to 1").annotations({ description: "The fraction of calls that are slow." }),
+  factor: numberIn(1, 1000, "a factor from 1 to 1000").annotations({ description: "How much slower they are (first token and per token)." })
 })
 
 /** @internal */
@@ -69,7 +71,7 @@ export type ErrorMix = typeof ErrorMix.Type
 
 const Behavior = {
   /** Fraction of calls that fail. */
-  errorRate: numberIn(0, 1, "a fraction from 0 to 1"),
+  errorRate: numberIn(0, 1, "a fraction from 0 to 1").annotations({ description: "Fraction of calls that fail." }),
   /** Relative weights of the error kinds (default: all `server`). */
   errors: Schema.optional(ErrorMix),
   latency: Schema.optional(Latency),
@@ -123,25 +125,41 @@ const Outage = Schema.Struct({
 )
 
 const ScenarioSchema = Schema.Struct({
+  /** The JSON Schema an editor checks the file against (ignored by the simulator). */
+  $schema: Schema.optional(Schema.String),
   name: expecting(Schema.String.pipe(Schema.minLength(1)), "a non-empty string"),
   description: Schema.optional(Schema.String),
-  durationSeconds: numberIn(1, 30 * 86_400, "a number of seconds from 1 to 2592000"),
-  seed: Schema.optional(expecting(Schema.Int, "an integer")),
+  durationSeconds: numberIn(1, 30 * 86_400, "a number of seconds from 1 to 2592000").annotations({
+    description: "How long the simulated run lasts, in seconds."
+  }),
+  seed: Schema.optional(expecting(Schema.Int, "an integer").annotations({
+    description: "The random seed (default 1): the same scenario and seed give the same run."
+  })),
   /** The timeout around each call (inside the breaker): a slower call fails as `timeout`. Default 30 s. */
-  callTimeoutMs: Schema.optional(positive()),
+  callTimeoutMs: Schema.optional(positive().annotations({
+    description: "The timeout around each call, inside the breaker (default 30000): a slower call fails as a timeout."
+  })),
   /** Width of one chart interval. Default: duration / 120. */
-  intervalSeconds: Schema.optional(positive()),
+  intervalSeconds: Schema.optional(positive().annotations({ description: "Width of one chart interval (default: duration / 120)." })),
   traffic: Schema.Struct({
-    rps: numberIn(0.001, 100_000, "a request rate from 0.001 to 100000"),
+    rps: numberIn(0.001, 100_000, "a request rate from 0.001 to 100000").annotations({
+      description: "Mean requests per second (a Poisson process, shaped by `shape`)."
+    }),
     shape: Schema.optional(Shape),
     /** Calls are streams: the breaker judges them by time to first token. Default false. */
-    stream: Schema.optional(expecting(Schema.Boolean, "true or false"))
+    stream: Schema.optional(expecting(Schema.Boolean, "true or false").annotations({
+      description: "Calls stream their answers: the breaker judges them by time to first token. Default false."
+    }))
   }),
   /** What callers do around the breaker: retries after a failure, and how long a fallback takes. */
   caller: Schema.optional(Schema.Struct({
-    retries: Schema.optional(numberIn(0, 10, "an integer from 0 to 10").pipe(Schema.filter(Number.isInteger))),
-    retryDelayMs: Schema.optional(numberIn(0, 600_000)),
-    fallbackMs: Schema.optional(numberIn(0, 600_000))
+    retries: Schema.optional(numberIn(0, 10, "an integer from 0 to 10").pipe(Schema.filter(Number.isInteger)).annotations({
+      description: "Retries after a failure (not after a rejection by the breaker, a 429 or a bad request). Default 0."
+    })),
+    retryDelayMs: Schema.optional(numberIn(0, 600_000).annotations({ description: "Wait before each retry (ms). Default 0." })),
+    fallbackMs: Schema.optional(numberIn(0, 600_000).annotations({
+      description: "How long the fallback takes when a configuration falls back (ms). Default 0."
+    }))
   })),
   provider: Schema.Struct({ ...Behavior, latency: Latency }),
   outages: Schema.optionalWith(Schema.Array(Outage), { default: () => [] })

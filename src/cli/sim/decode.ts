@@ -61,13 +61,15 @@ export const expecting = <A, I>(schema: Schema.Schema<A, I>, what: string): Sche
 /** @internal */
 export const numberIn = (min: number, max: number, what?: string): Schema.Schema<number> =>
   expecting(
-    Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) && n >= min && n <= max)),
+    Schema.Number.pipe(
+      Schema.filter((n) => Number.isFinite(n) && n >= min && n <= max, { jsonSchema: { minimum: min, maximum: max } })
+    ),
     what ?? `a number from ${min} to ${max}`
   )
 
 /** @internal */
 export const positive = (what = "a number > 0"): Schema.Schema<number> =>
-  expecting(Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) && n > 0)), what)
+  expecting(Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) && n > 0, { jsonSchema: { exclusiveMinimum: 0 } })), what)
 
 /** @internal */
 export const literals = <const L extends ReadonlyArray<string>>(...values: L): Schema.Schema<L[number]> =>

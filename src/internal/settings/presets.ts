@@ -24,7 +24,25 @@ export interface Preset extends Settings {
   readonly halfOpen: { readonly permits: number; readonly successesToClose: number; readonly probeTimeout: string }
 }
 
-/** @internal */
+/**
+ * The presets, re-tuned with the simulator against the shipped scenarios (the
+ * README's preset table is generated from the simulator: `npm run presets:table`).
+ * Each trips on a run of failures, a failure rate, or a slow-call rate judged
+ * per output token and time to first token (a long answer is not "slow"; calls
+ * that report no work are never judged slow), and caps its backoff so recovery
+ * is noticed within the cap.
+ *
+ * - `default`: 5 failures in a row, or half of ≥20 calls failing or slow in 30 s;
+ *   open 20 s doubling to 45 s (a 10-minute outage sees about 14 probes, and
+ *   recovery is noticed within 45 s); one good probe closes it.
+ * - `aggressive`: a path with a good fallback: 4 in a row, or 30% failing or slow
+ *   in 20 s with a tighter first-token allowance; stays away longer (30 s doubling
+ *   to 2 min) and closes after two good probes.
+ * - `lenient`: the only provider: 10 in a row, or 60% failing (50% slow) in 60 s;
+ *   probes again soon (5 s ×1.5 up to 20 s), two probes at once.
+ *
+ * @internal
+ */
 export const presets: { readonly [K in PresetName]: Preset } = {
   default: {
     policy: {
@@ -34,30 +52,46 @@ export const presets: { readonly [K in PresetName]: Preset } = {
         {
           _tag: "FailureRate",
           threshold: 0.5,
-          minimumCalls: 10,
-          window: { _tag: "LastDuration", duration: "60 seconds", buckets: 12 }
+          minimumCalls: 20,
+          window: { _tag: "LastDuration", duration: "30 seconds", buckets: 10 }
+        },
+        {
+          _tag: "SlowCallRate",
+          perOutputToken: "20 millis",
+          timeToFirstToken: "2 seconds",
+          threshold: 0.5,
+          minimumCalls: 20,
+          window: { _tag: "LastDuration", duration: "30 seconds", buckets: 10 }
         }
       ]
     },
-    openDuration: { _tag: "Exponential", base: "30 seconds", factor: 2 },
-    maxOpenDuration: "5 minutes",
-    halfOpen: { permits: 1, successesToClose: 1, probeTimeout: "90 seconds" }
+    openDuration: { _tag: "Exponential", base: "20 seconds", factor: 2 },
+    maxOpenDuration: "45 seconds",
+    halfOpen: { permits: 1, successesToClose: 1, probeTimeout: "60 seconds" }
   },
   aggressive: {
     policy: {
       _tag: "Any",
       policies: [
-        { _tag: "ConsecutiveFailures", threshold: 3 },
+        { _tag: "ConsecutiveFailures", threshold: 4 },
         {
           _tag: "FailureRate",
-          threshold: 0.25,
-          minimumCalls: 8,
-          window: { _tag: "LastDuration", duration: "30 seconds", buckets: 10 }
+          threshold: 0.3,
+          minimumCalls: 20,
+          window: { _tag: "LastDuration", duration: "20 seconds", buckets: 10 }
+        },
+        {
+          _tag: "SlowCallRate",
+          perOutputToken: "20 millis",
+          timeToFirstToken: "1500 millis",
+          threshold: 0.3,
+          minimumCalls: 20,
+          window: { _tag: "LastDuration", duration: "20 seconds", buckets: 10 }
         }
       ]
     },
-    openDuration: { _tag: "Exponential", base: "60 seconds", factor: 2 },
-    maxOpenDuration: "10 minutes",
+    openDuration: { _tag: "Exponential", base: "30 seconds", factor: 2 },
+    maxOpenDuration: "2 minutes",
     halfOpen: { permits: 1, successesToClose: 2, probeTimeout: "30 seconds" }
   },
   lenient: {
@@ -69,12 +103,20 @@ export const presets: { readonly [K in PresetName]: Preset } = {
           _tag: "FailureRate",
           threshold: 0.6,
           minimumCalls: 20,
-          window: { _tag: "LastDuration", duration: "2 minutes", buckets: 12 }
+          window: { _tag: "LastDuration", duration: "60 seconds", buckets: 12 }
+        },
+        {
+          _tag: "SlowCallRate",
+          perOutputToken: "30 millis",
+          timeToFirstToken: "3 seconds",
+          threshold: 0.5,
+          minimumCalls: 20,
+          window: { _tag: "LastDuration", duration: "60 seconds", buckets: 12 }
         }
       ]
     },
-    openDuration: "10 seconds",
-    maxOpenDuration: "2 minutes",
-    halfOpen: { permits: 3, successesToClose: 2, probeTimeout: "2 minutes" }
+    openDuration: { _tag: "Exponential", base: "5 seconds", factor: 1.5 },
+    maxOpenDuration: "20 seconds",
+    halfOpen: { permits: 2, successesToClose: 2, probeTimeout: "60 seconds" }
   }
 }
