@@ -224,6 +224,7 @@ export const conformance = <R>(label: string, store: StoreUnderTest<R>): void =>
           Effect.tap(() => Effect.gen(function*() {
             assert.strictEqual(yield* Ref.get(started), 3)
             assert.strictEqual((yield* statsOf(breaker)).probesInFlight, 3)
+            assert.strictEqual((yield* statsOf(breaker)).retryAfterMs, 0, "half-open: the probes decide, no time is known")
             yield* Deferred.succeed(release, undefined)
           })),
           Effect.flatMap(Effect.forEach(Fiber.await))
@@ -234,6 +235,8 @@ export const conformance = <R>(label: string, store: StoreUnderTest<R>): void =>
         for (const e of rejected) {
           const error = Exit.isFailure(e) ? Option.getOrThrow(Exit.causeOption(e).pipe(Option.flatMap((c) => Option.fromNullable(c._tag === "Fail" ? c.error : undefined)))) : undefined
           assert.strictEqual((error as CircuitOpenError).state, "HalfOpen")
+          // issue 9 finding 9: not the time until a probe's permit or lease expires
+          assert.strictEqual(Duration.toMillis((error as CircuitOpenError).retryAfter), 0)
         }
         assert.strictEqual((yield* statsOf(breaker)).state, "Closed")
       }))

@@ -103,7 +103,8 @@ export class RedisCircuit implements Circuit {
       case "HalfOpen":
         if (now < this.busyUntil) {
           s.rejected++
-          s.outRetryAfterMs = this.busyUntil - now
+          // a half-open rejection names no time: the probes decide (internal/rejection.ts, issue 9 finding 9)
+          s.outRetryAfterMs = 0
           return core.Reject
         }
         return this.remote(now)
@@ -120,17 +121,13 @@ export class RedisCircuit implements Circuit {
     // The open time has passed: the circuit is half-open for everyone (Redis moves it on the first admission).
     if (s.tag === "Open") s.tag = "HalfOpen"
     let held = 0
-    let soonest = Infinity
     for (const [ticket, at] of this.holds) {
       if (now - at >= this.config.probeTimeoutMs) this.holds.delete(ticket)
-      else {
-        held++
-        soonest = Math.min(soonest, at + this.config.probeTimeoutMs - now)
-      }
+      else held++
     }
     if (this.asking + held >= this.config.permits) {
       s.rejected++
-      s.outRetryAfterMs = this.asking > 0 ? 1 : Math.max(1, soonest)
+      s.outRetryAfterMs = 0 // half-open: the probes decide
       return core.Reject
     }
     this.asking++
@@ -268,9 +265,11 @@ export class RedisCircuit implements Circuit {
     const decision = (reply.d ?? core.Reject) as core.Decision
     const retryAfterMs = reply.ra === undefined || reply.ra < 0 ? Infinity : reply.ra
     if (decision === core.Probe) this.holds.set(reply.tk ?? -1, now)
+    const halfOpenReject = decision === core.Reject && reply.s.tag === "HalfOpen"
     if (decision === core.Reject) {
       s.rejected++
-      if (reply.s.tag === "HalfOpen") this.busyUntil = now + retryAfterMs
+      // the lease expiry only spares this replica round trips; the caller is told no time (the probes decide)
+      if (halfOpenReject) this.busyUntil = now + retryAfterMs
     }
     return {
       decision,
@@ -278,7 +277,7 @@ export class RedisCircuit implements Circuit {
       generation: reply.s.gen,
       slot: reply.sl ?? -1,
       ticket: reply.tk ?? -1,
-      retryAfterMs,
+      retryAfterMs: halfOpenReject ? 0 : retryAfterMs,
       transition: t
     }
   }
