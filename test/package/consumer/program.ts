@@ -23,6 +23,7 @@ import { Policy } from "effect-breaker/llm"
 import { layerTracer } from "effect-breaker/otel"
 import { layerOtlp } from "effect-breaker/otel/otlp"
 import { layerPrometheus } from "effect-breaker/otel/prometheus"
+import { RedisStore } from "effect-breaker/redis"
 import { Behavior, FakeProvider } from "effect-breaker/testing"
 import * as http from "node:http"
 
@@ -117,8 +118,12 @@ const adminAndHttp = Effect.gen(function*() {
   yield* check("http: HttpClient is the platform's", HttpClient.HttpClient.key.length > 0)
 }).pipe(Effect.scoped)
 
+/** redis: the fleet store's subpath loads (with ioredis installed); a real Redis is the fleet tests' business. */
+const redis = check("redis: RedisStore.layer is exported", typeof RedisStore.layer === "function")
+
 const program = Effect.gen(function*() {
   yield* breakerTrips
+  yield* redis
   yield* llmPolicy
   yield* otel
   yield* adminAndHttp
