@@ -8,7 +8,7 @@
  *
  * | group | modules |
  * |---|---|
- * | the breaker and its policies | `CircuitBreaker` (breaker, errors, streams), `TripPolicy`, `Outcome` |
+ * | the breaker and its policies | `CircuitBreaker` (breaker, errors, streams, state as data), `CircuitBreakerStore` (where the state lives; memory by default), `TripPolicy`, `Outcome` |
  * | composition | `Retry`, `Fallback` (values, caches, failover, hedging), `RateLimitGate`, `Resilience` (the composed policy) |
  * | telemetry | `BreakerTelemetry` (metrics, spans, logs layers) |
  * | configuration and operations | `BreakerRegistry` (named breakers from config, presets, health) |
@@ -25,7 +25,11 @@
  * | `effect-breaker/otel/prometheus` | a Prometheus `/metrics` endpoint | `@effect/opentelemetry`, `@opentelemetry/exporter-prometheus` |
  * | `effect-breaker/otel/otlp` | OTLP over HTTP to a collector | `@effect/opentelemetry`, `@opentelemetry/exporter-{trace,metrics}-otlp-http` |
  * | `effect-breaker/admin` | an HTTP admin API over a `BreakerRegistry` | `@effect/platform` |
+ * | `effect-breaker/redis` | `RedisStore`: breakers and rate-limit gates shared by a fleet of replicas | `ioredis` |
  * | `effect-breaker/testing` | scripted behaviours and a fake LLM provider for tests | `@effect/platform` |
+ *
+ * The package also ships the `effect-breaker` command line (drill, simulate,
+ * tune), built on this public API only.
  *
  * @since 0.1.0
  */

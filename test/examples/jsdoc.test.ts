@@ -110,4 +110,12 @@ describe("JSDoc examples", () => {
     assert.isAtLeast(files.length, 20)
     assert.deepStrictEqual(missing, [])
   })
+
+  it("src/index.ts documents every subpath the package exports", () => {
+    const index = Fs.readFileSync(Path.join(root, "src/index.ts"), "utf8")
+    const pkg = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> }
+    const subpaths = Object.keys(pkg.exports).filter((k) => k !== "." && k !== "./package.json")
+    assert.isAtLeast(subpaths.length, 7)
+    for (const sub of subpaths) assert.include(index, "`effect-breaker/" + sub.slice(2) + "`", sub)
+  })
 })
