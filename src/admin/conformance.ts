@@ -6,6 +6,7 @@
  * @internal
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
@@ -54,33 +55,39 @@ export class Unreadable {
 /**
  * Reads the body as UTF-8 text, keeping at most `limit` bytes, whatever its
  * framing (`content-length` or chunked). A body declared larger is refused
- * before reading (the server discards it after the answer); a chunked body that
- * grows past the limit is read to its end and discarded, up to `drainLimit`
- * bytes, so the client gets its 413 on a connection it can reuse. A body past
- * `drainLimit` is not read further (the connection is then closed by the server).
+ * before reading (Node discards it after the answer). A chunked body that grows
+ * past the limit is answered at once, while a background fiber keeps reading
+ * and discarding the rest: the client gets its 413 before it finishes sending,
+ * and the connection stays usable once the body ends. Nothing past the limit is
+ * kept; Node's `requestTimeout` (300 s by default) bounds a body that never ends.
  *
  * @internal
  */
 export const readBody = (
-  limit: number,
-  drainLimit: number
+  limit: number
 ): Effect.Effect<string | TooLarge | Unreadable, never, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const declared = request.headers["content-length"]
     if (declared !== undefined && Number(declared) > limit) return Effect.succeed(new TooLarge(limit))
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    return request.stream.pipe(
-      Stream.takeWhile(() => size <= drainLimit),
-      Stream.runForEach((chunk) =>
-        Effect.sync(() => {
+    return Effect.flatMap(Deferred.make<string | TooLarge | Unreadable>(), (decided) => {
+      const chunks: Array<Uint8Array> = []
+      let size = 0
+      const drain = request.stream.pipe(
+        Stream.runForEach((chunk) => {
           size += chunk.length
-          if (size <= limit) chunks.push(chunk)
+          if (size <= limit) {
+            chunks.push(chunk)
+            return Effect.void
+          }
+          chunks.length = 0
+          return Deferred.succeed(decided, new TooLarge(limit))
+        }),
+        Effect.matchEffect({
+          onFailure: () => Deferred.succeed(decided, new Unreadable()),
+          onSuccess: () => Deferred.succeed(decided, Buffer.concat(chunks).toString("utf8"))
         })
-      ),
-      Effect.match({
-        onFailure: (): string | TooLarge | Unreadable => new Unreadable(),
-        onSuccess: () => size > limit ? new TooLarge(limit) : Buffer.concat(chunks).toString("utf8")
-      })
-    )
+      )
+      // the drain outlives the answer on purpose (it ends with the body); completing `decided` twice does nothing
+      return Effect.zipRight(Effect.forkDaemon(drain), Deferred.await(decided))
+    })
   })

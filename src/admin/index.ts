@@ -25,8 +25,8 @@
  * time; it never appears in an answer or a log line. The API makes no spans of its
  * own; mounted under `HttpMiddleware.tracer`, the platform redacts the
  * `authorization` header in request spans. Bodies are read up to 4 KiB, whatever their
- * framing: a larger one is 413 (a chunked one is read to its end, up to 1 MiB, and
- * discarded, so the connection stays usable). A known path with a method it does not
+ * framing: a larger one is 413 (a chunked one as soon as it passes the limit, the rest
+ * discarded in the background so the connection stays usable). A known path with a method it does not
  * serve is 405 with `Allow` (RFC 9110); GET routes also answer HEAD. The server binds
  * `127.0.0.1` unless told otherwise. Reading routes need no token: keep the port off
  * public networks. Against DNS rebinding (a web page whose name is re-pointed at

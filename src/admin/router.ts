@@ -58,8 +58,6 @@ const describe = (entry: Entry, options: HealthOptions | undefined) =>
     Json.breaker(evaluateHealth(stats, thresholdsOf(entry.settings), options), entry.settings))
 
 const maxBody = 4096
-/** How much of an oversized chunked body is read (and discarded) so the 413 arrives on a usable connection. */
-const drainLimit = 1024 * 1024
 
 /** Reads an optional JSON body `{ "reason": "..." }` for the audit log. Pure. */
 const parseReason = (text: string): string | undefined | Error => {
@@ -85,12 +83,12 @@ const unreadable = new Error("the body could not be read")
 
 /**
  * The body's reason. A body larger than 4 KiB is refused: before it is read
- * when its length is declared, after reading (and discarding) it when it is
- * chunked, so the client gets the 413 either way.
+ * when its length is declared, as soon as it passes 4 KiB when it is chunked
+ * (the rest is discarded in the background), so the client gets the 413 either way.
  */
 const readReason: Effect.Effect<string | undefined | Error | TooLarge, never, HttpServerRequest.HttpServerRequest> =
   Effect.map(
-    readBody(maxBody, drainLimit),
+    readBody(maxBody),
     (body) => typeof body === "string" ? parseReason(body) : body instanceof TooLarge ? body : unreadable
   )
 

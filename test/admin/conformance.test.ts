@@ -108,6 +108,33 @@ describe("admin API HTTP conformance (real server on 127.0.0.1)", () => {
       assert.strictEqual((yield* registry.entry("anthropic")!.breaker.stats).state, "ForcedOpen")
     }))
 
+  it.scopedLive("a chunked body of 8 MiB: 413 as soon as it passes 4 KiB; the rest is discarded and the same connection answers the next request", () =>
+    Effect.gen(function*() {
+      const { port, registry } = yield* start()
+      const answers = yield* Effect.async<string, Error>((resume) => {
+        const socket = Net.connect(port, "127.0.0.1", () => {
+          socket.write(
+            `POST /breakers/anthropic/force-open HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${bearer}\r\n` +
+              "Transfer-Encoding: chunked\r\n\r\n"
+          )
+          const piece = "x".repeat(64 * 1024)
+          for (let i = 0; i < 128; i++) socket.write(`${piece.length.toString(16)}\r\n${piece}\r\n`)
+          socket.write("0\r\n\r\n")
+          // a second request on the same connection, after the whole oversized body
+          socket.write("GET /breakers/anthropic HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        })
+        let out = ""
+        socket.setEncoding("utf8")
+        socket.on("data", (d: string) => (out += d))
+        socket.on("end", () => resume(Effect.succeed(out)))
+        socket.on("error", (e) => resume(Effect.fail(e)))
+      })
+      const statuses = [...answers.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]))
+      assert.deepStrictEqual(statuses, [413, 200])
+      assert.include(answers, "payload_too_large")
+      assert.strictEqual((yield* registry.entry("anthropic")!.breaker.stats).state, "Closed")
+    }))
+
   it.scopedLive("a known path with a method it does not serve: 405 with Allow; unknown paths stay 404", () =>
     Effect.gen(function*() {
       const { port } = yield* start()
