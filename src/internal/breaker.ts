@@ -475,9 +475,10 @@ export const make = (options: Options): Effect.Effect<Breaker, InvalidOptionErro
           const attached = observers.length === 0
             ? observers
             : observers.map((o) => o.attach !== undefined ? o.attach(config.name, tag, now) : o)
+          // Nothing forked here may end with an unhandled failure (not even a defect in an observer's effect).
           const runDetached = rt === undefined
-            ? (effect: Effect.Effect<void>) => void Effect.runFork(effect)
-            : (effect: Effect.Effect<void>) => void Runtime.runFork(rt, effect)
+            ? (effect: Effect.Effect<void>) => void Effect.runFork(Effect.catchAllCause(effect, () => Effect.void))
+            : (effect: Effect.Effect<void>) => void Runtime.runFork(rt, Effect.catchAllCause(effect, () => Effect.void))
           shell = new Shell(circuit, clock, classify ?? defaultClassifier, attached, runDetached)
           const breaker = Object.setPrototypeOf(makeProtect(shell), BreakerProto)
           breaker[ShellKey] = shell
