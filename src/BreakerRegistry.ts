@@ -212,11 +212,15 @@ export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effe
   fromFile(path, options)
 
 /**
+ * Provides a registry. Its breakers are released with the layer (as with every
+ * `layer*` here): their metric series leave Effect's registry, their `events`
+ * streams end.
+ *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
-  Layer.effect(BreakerRegistry, make(options))
+  Layer.scoped(BreakerRegistry, internal.releasedWithScope(make(options)))
 
 /**
  * The registry from the current `ConfigProvider` (environment variables by default).
@@ -225,14 +229,14 @@ export const layer = (options: Options): Layer.Layer<BreakerRegistry, RegistryCo
  * @category layers
  */
 export const layerConfig = (options?: SourceOptions): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
-  Layer.effect(BreakerRegistry, fromConfig(options))
+  Layer.scoped(BreakerRegistry, internal.releasedWithScope(fromConfig(options)))
 
 /**
  * @since 0.1.0
  * @category layers
  */
 export const layerJson = (json: unknown, options?: SourceOptions): Layer.Layer<BreakerRegistry, RegistryConfigError> =>
-  Layer.effect(BreakerRegistry, fromJson(json, options))
+  Layer.scoped(BreakerRegistry, internal.releasedWithScope(fromJson(json, options)))
 
 /**
  * @since 0.1.0
@@ -241,7 +245,7 @@ export const layerJson = (json: unknown, options?: SourceOptions): Layer.Layer<B
 export const layerJsonFile = (
   path: string,
   options?: SourceOptions
-): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.effect(BreakerRegistry, fromJsonFile(path, options))
+): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.scoped(BreakerRegistry, internal.releasedWithScope(fromJsonFile(path, options)))
 
 /**
  * The registry from a JSON or YAML file (see {@link fromFile}).
@@ -252,7 +256,7 @@ export const layerJsonFile = (
 export const layerFile = (
   path: string,
   options?: SourceOptions
-): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.effect(BreakerRegistry, fromFile(path, options))
+): Layer.Layer<BreakerRegistry, RegistryConfigError> => Layer.scoped(BreakerRegistry, internal.releasedWithScope(fromFile(path, options)))
 
 /**
  * The breaker of this name from the registry in context.

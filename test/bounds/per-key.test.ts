@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Metric, TestClock } from "effect"
-import { BreakerTelemetry, CircuitBreaker, CircuitBreakerStore, Fallback, RateLimitGate } from "effect-breaker"
+import { BreakerRegistry, BreakerTelemetry, CircuitBreaker, CircuitBreakerStore, Fallback, RateLimitGate } from "effect-breaker"
 import { openMemory } from "../../src/internal/store/memory.js"
 import type { Store } from "../../src/internal/store/types.js"
 import { HttpBreakers } from "effect-breaker/http"
@@ -87,6 +87,19 @@ describe("per-key structures are bounded and released with their key", () => {
         const context = yield* Layer.build(CircuitBreaker.layer(Svc, { name }))
         yield* Context.get(context, Svc)(Effect.void)
         assert.strictEqual(ours(), 11)
+      }))
+      assert.strictEqual(ours(), 0)
+    }).pipe(Effect.provide(BreakerTelemetry.layerMetrics)))
+
+  it.effect("a BreakerRegistry layer's breakers are released with the layer", () =>
+    Effect.gen(function*() {
+      const prefix = `reg-${Date.now().toString(36)}-`
+      const ours = () =>
+        Metric.unsafeSnapshot().filter((p) => p.metricKey.tags.some((t) => t.key === "breaker" && t.value.startsWith(prefix))).length
+      yield* Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(BreakerRegistry.layer({ breakers: { [`${prefix}a`]: {}, [`${prefix}b`]: {} } }))
+        assert.strictEqual(Context.get(context, BreakerRegistry.BreakerRegistry).names.length, 2)
+        assert.strictEqual(ours(), 22)
       }))
       assert.strictEqual(ours(), 0)
     }).pipe(Effect.provide(BreakerTelemetry.layerMetrics)))

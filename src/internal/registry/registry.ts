@@ -9,6 +9,9 @@ import * as Either from "effect/Either"
 import type { CircuitBreaker, Stats } from "../../CircuitBreaker.js"
 import * as CB from "../../CircuitBreaker.js"
 import type { Classifier } from "../../Outcome.js"
+import type * as Scope from "effect/Scope"
+import type { Breaker } from "../breaker.js"
+import { releaseBreaker } from "../release.js"
 import type { Resolved } from "./presets.js"
 import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
 import { fromInvalidOption, type RawConfig, resolve } from "./resolve.js"
@@ -64,3 +67,18 @@ export const make = (
       fromEntries
     )
   })
+
+/**
+ * A registry whose breakers are released when the current scope closes (its
+ * layer is released): their metric series leave the registry, their
+ * subscriptions end.
+ *
+ * @internal
+ */
+export const releasedWithScope = <E, R>(
+  make: Effect.Effect<Registry, E, R>
+): Effect.Effect<Registry, E, R | Scope.Scope> =>
+  Effect.tap(make, (registry) =>
+    Effect.addFinalizer(() => Effect.sync(() => {
+      for (const b of registry.all) releaseBreaker(b as unknown as Breaker)
+    })))
