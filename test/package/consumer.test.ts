@@ -158,7 +158,7 @@ describe("the packed package, installed in a consumer project", () => {
     expect(root).toBeLessThan(5_000)
   }, 120_000)
 
-  it("npx effect-breaker simulate hard-outage, --help and a bad flag, from the install", async () => {
+  it("npx effect-breaker simulate hard-outage, --help, --version, --completions and a bad flag, from the install", async () => {
     const ran = ok(await run("npx", ["effect-breaker", "simulate", "hard-outage"], { cwd: installed.dir, timeoutMs: 180_000 }), "npx simulate")
     figures["npx simulate"] = `${(ran.ms / 1000).toFixed(1)} s`
     expect(ran.stdout).toContain("scenario hard-outage")
@@ -166,6 +166,11 @@ describe("the packed package, installed in a consumer project", () => {
     const help = ok(await run("npx", ["effect-breaker", "--help"], { cwd: installed.dir }), "npx --help")
     expect(help.stdout).toContain("simulate")
     expect(help.stdout).toContain("drill")
+    const version = ok(await run("npx", ["effect-breaker", "--version"], { cwd: installed.dir }), "npx --version")
+    expect(version.stdout.trim()).toBe(manifest.version)
+    const completions = ok(await run("npx", ["effect-breaker", "--completions", "bash"], { cwd: installed.dir }), "npx --completions")
+    expect(completions.stdout).toContain("complete -F")
+    expect(completions.stdout).toContain("simulate")
     const bad = await run("npx", ["effect-breaker", "simulate", "hard-outage", "--seed", "x"], { cwd: installed.dir })
     expect(bad.code).toBe(2)
     expect(bad.stderr + bad.stdout).toContain(`Invalid option "--seed": got "x"`)
