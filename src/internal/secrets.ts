@@ -71,6 +71,8 @@ const replaceShapes = (text: string): string => {
   for (const { needsDigit, pattern } of SHAPES) {
     out = out.replace(pattern, (match: string, at: number, whole: string) => {
       const glued = at > 0 && /[A-Za-z]/.test(whole[at - 1]!) && !/%(?:3[dD]|20|2[fF]|3[aA])$/.test(whole.slice(0, at))
+      // a request id (`req_` + 32 hex, as OpenAI quotes it for support) is not a key
+      if (needsDigit === true && /req[_-]$/i.test(whole.slice(Math.max(0, at - 4), at))) return match
       const check = needsDigit === true || (needsDigit === "glued" && glued)
       return check && !(hasDigit.test(match) && hasLetter.test(match)) ? match : REDACTED
     })

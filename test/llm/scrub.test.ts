@@ -70,7 +70,8 @@ describe("scrub: key shapes", () => {
         "Overloaded",
         "The engine is currently overloaded, please try again later.",
         "messages: field required",
-        "Invalid value for 'input'."
+        "Invalid value for 'input'.",
+        "(Please include the request ID req_5f2b3c8e9d1a4b6c7d8e9f0a1b2c3d4e in your message.)"
       ]
     ) expect(scrub(text)).toBe(text)
   })
