@@ -64,10 +64,12 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
+import { scopedBreaker } from "../internal/release.js"
 import { isSecrets } from "../internal/secrets.js"
 import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
@@ -319,12 +321,17 @@ const isOwnError = (u: unknown): u is CircuitOpenError | CircuitBreaker.StreamTi
 export const layer = (
   options: Options
 ): Layer.Layer<LanguageModel.LanguageModel, InvalidOptionError, LanguageModel.LanguageModel> =>
-  Layer.unwrapEffect(
+  Layer.unwrapScoped(
     Effect.map(
       Effect.flatMap(
         CircuitBreaker.isCircuitBreaker(options.breaker)
           ? Effect.succeed(options.breaker)
-          : makeBreaker(options.breaker),
+          // a breaker the layer makes is released with it (metric series, subscriptions)
+          : scopedBreaker(makeBreaker(options.breaker) as Effect.Effect<any, InvalidOptionError>) as Effect.Effect<
+            CircuitBreaker.CircuitBreaker,
+            InvalidOptionError,
+            Scope.Scope
+          >,
         (breaker) => wrappers(breaker, options)
       ),
       (ws) => layerWith(asAiErrors(ws, isOwnError))
