@@ -89,15 +89,17 @@ export const render = (args: Args, scenarioNames: ReadonlyArray<string>, hours: 
   const frontier = [...r.frontier].sort((a, b) => a.figures.reached - b.figures.reached || a.figures.recoverMs - b.figures.recoverMs)
   const shown = frontier.slice(0, args.rows)
   const rows = [
-    ["candidate", "reached in faults", "recover mean", "false opens", "p99 in faults", "caller errors", "missed", "settings"],
+    ["candidate", "reached in outages", "recover mean", "false opens", "p99 in faults", "caller errors", "missed", "settings"],
     ...shown.map((c) => [`${c.name}${c === r.pick ? " *" : ""}`, ...figureCells(c), Space.describe(c.settings)])
   ]
   const lines = [
     ...header,
     `Pareto frontier: ${frontier.length} of ${r.evaluated.length} candidates (lower is better in every column${
-      frontier.length > shown.length ? `; first ${shown.length} by requests into faults` : ""
+      frontier.length > shown.length ? `; first ${shown.length} by requests into outages` : ""
     }):`,
     table(rows),
+    "reached in outages: requests that reached the provider while it failed ≥50% of calls; recover mean: fault end → Closed;",
+    "p99 in faults: callers' latency (answers, errors, fallbacks, retries) for requests made during faults, worst scenario.",
     ""
   ]
   const constraints = describeConstraints(args.constraints)
@@ -107,7 +109,7 @@ export const render = (args: Args, scenarioNames: ReadonlyArray<string>, hours: 
     const p = r.pick
     lines.push(
       `pick: ${p.name} (meets ${constraints})`,
-      `  requests into faults ${num(p.figures.reached)}, recover mean ${ms(p.figures.recoverMs)}, false opens ${
+      `  requests into outages ${num(p.figures.reached)}, recover mean ${ms(p.figures.recoverMs)}, false opens ${
         num(p.figures.falseOpens)
       } of ${p.figures.opens} openings, p99 in faults ${ms(p.figures.p99Ms)}, caller errors ${num(p.figures.errors)}, slowest detection ${
         ms(p.figures.detectMaxMs)

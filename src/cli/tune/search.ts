@@ -23,7 +23,7 @@ import * as Space from "./space.js"
 
 /** What a candidate did, over every scenario. Lower is better for each. @internal */
 export interface Figures {
-  /** Requests that reached the provider during fault windows. */
+  /** Requests that reached the provider during outages: fault windows in which at least half the calls fail. */
   readonly reached: number
   /** Mean time from a fault's end to Closed (ms), over the detected faults; Infinity if one never recovered. */
   readonly recoverMs: number
@@ -132,7 +132,7 @@ export const evaluate = (
     const trace = Pure.run(p, config)
     if (Either.isLeft(trace)) throw new Error(`config ${config.name}: ${trace.left.message}`)
     const r = summarize(p.scenario, config, trace.right)
-    reached += r.reachedDuringFaults
+    for (const w of r.windows) if (w.fault && w.errorRate >= 0.5) reached += w.reached
     for (const w of r.windows) {
       if (!w.fault || w.detectMs === null) continue
       if (w.recoverMs === null) never++

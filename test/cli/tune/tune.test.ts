@@ -53,7 +53,7 @@ describe("tune", () => {
         reports.push(summarize(scenario, configs[0]!, yield* Engine.run(scenario, configs[0]!, { seed: 7 })))
       }
       const replayed = {
-        reached: reports.reduce((a, r) => a + r.reachedDuringFaults, 0),
+        reached: reports.reduce((a, r) => a + r.windows.filter((w) => w.fault && w.errorRate >= 0.5).reduce((b, w) => b + w.reached, 0), 0),
         falseOpens: reports.reduce((a, r) => a + r.falseOpens, 0),
         errors: reports.reduce((a, r) => a + r.callerErrors, 0),
         missed: reports.reduce((a, r) => a + r.missed, 0),
