@@ -6,33 +6,67 @@
  *
  * **Details**
  *
+ * One vocabulary everywhere (code, files, environment, the simulator, the admin
+ * API's reports): `preset`, `policy`, `openDuration`, `maxOpenDuration`,
+ * `halfOpen.{permits, successesToClose, probeTimeout}`, as in
+ * `CircuitBreaker.Options`, described once by {@link SettingsSchema}.
+ *
+ * A settings file (JSON, or YAML with the optional peer `yaml`; {@link fromFile}),
+ * checked by editors against the shipped `schema/settings.schema.json`:
+ *
+ * ```json
+ * {
+ *   "$schema": "./node_modules/effect-breaker/schema/settings.schema.json",
+ *   "defaults": { "preset": "lenient" },
+ *   "breakers": {
+ *     "openai/gpt-4o": {
+ *       "preset": "aggressive",
+ *       "policy": { "_tag": "FailureRate", "threshold": 0.5, "minimumCalls": 10,
+ *                   "window": { "_tag": "LastDuration", "duration": "60 seconds", "buckets": 12 } },
+ *       "openDuration": { "_tag": "Exponential", "base": "30 seconds", "factor": 2 },
+ *       "maxOpenDuration": "5 minutes",
+ *       "halfOpen": { "permits": 2, "probeTimeout": "30 seconds" }
+ *     }
+ *   }
+ * }
+ * ```
+ *
  * Environment variables (read through Effect `Config`, so any `ConfigProvider` works):
  *
  * ```
- * BREAKERS=openai/gpt-4o,anthropic          the breakers, comma-separated
- * BREAKERS_PRESET=default                   a setting for every breaker: BREAKERS_<FIELD>
- * BREAKER_OPENAI_GPT_4O_PRESET=aggressive   a setting for one breaker: BREAKER_<KEY>_<FIELD>
- * BREAKER_OPENAI_GPT_4O_FAILURE_RATE=0.5
+ * BREAKERS=openai/gpt-4o,anthropic            the breakers, comma-separated
+ * BREAKERS_PRESET=default                     a setting for every breaker: BREAKERS_<FIELD>
+ * BREAKER_OPENAI_GPT_4O_PRESET=aggressive     a setting for one breaker: BREAKER_<KEY>_<FIELD>
+ * BREAKER_OPENAI_GPT_4O_POLICY={"_tag":"ConsecutiveFailures","threshold":3}
  * BREAKER_ANTHROPIC_OPEN_DURATION=45 seconds
+ * BREAKER_ANTHROPIC_HALF_OPEN_PERMITS=2
  * ```
  *
  * `<KEY>` is the name upper-cased with every run of other characters than ASCII
  * letters and digits turned into one `_` (`openai/gpt-4o` → `OPENAI_GPT_4O`); two
- * names with the same key are an error. `<FIELD>` is the setting in CONSTANT_CASE:
- * `PRESET`, `CONSECUTIVE_FAILURES`, `FAILURE_RATE`, `MINIMUM_CALLS`, `WINDOW`,
- * `WINDOW_BUCKETS`, `SLOW_CALL_DURATION`, `SLOW_CALL_RATE`, `OPEN_DURATION`,
- * `OPEN_BACKOFF`, `OPEN_DURATION_MAX`, `HALF_OPEN_PERMITS`, `SUCCESSES_TO_CLOSE`,
- * `PROBE_TIMEOUT`. Durations are Effect's `"<n> <unit>"` text (`"30 seconds"`).
+ * names whose variables would coincide are an error. `<FIELD>` is the setting in
+ * CONSTANT_CASE: `PRESET`, `POLICY` (JSON), `OPEN_DURATION` (a duration, or a
+ * backoff as JSON), `MAX_OPEN_DURATION`, `HALF_OPEN_PERMITS`,
+ * `HALF_OPEN_SUCCESSES_TO_CLOSE`, `HALF_OPEN_PROBE_TIMEOUT`.
  *
- * A JSON or YAML file ({@link fromFile}; YAML needs the optional peer `yaml`) has
- * the same settings in camelCase:
- * `{ "defaults": { "preset": "lenient" }, "breakers": { "openai/gpt-4o": { "failureRate": 0.5 } } }`.
+ * **One rule for values outside code.** A duration is text with a unit
+ * (`"30 seconds"`, `"500 millis"`): a bare number (`30` in JSON or YAML, `30` in a
+ * variable) is refused everywhere, since it would be 30 ms to Effect and 30
+ * seconds to most readers. A count or a fraction is a plain decimal number: in a
+ * variable and in YAML (read with its failsafe schema, every scalar as text) the
+ * text must be plain decimal (`10`, `0.5`), so `0x10`, `1e3` and `1_000` are
+ * refused rather than guessed; in JSON it is a JSON number. A UTF-8 byte order
+ * mark at the start of a file is skipped. `null` is not a value: leave a field out
+ * to take it from the preset. (In code a duration is any `DurationInput`, where a
+ * number is millis, as everywhere in Effect.)
  *
- * A breaker takes each setting from its own entry, else from the defaults, else
- * from its preset. Any bad value fails the layer at start-up with a
- * `RegistryConfigError` naming the variable (or JSON path) and the value.
- * Breakers are made inside the layer, so they read the `Clock` and the telemetry
- * observers of the context the layer is built in, as `CircuitBreaker.make` does.
+ * A breaker starts from its preset (its own, else the defaults', else
+ * `"default"`); the defaults then its own settings replace fields of it
+ * (`halfOpen` is merged field by field). Any bad value fails the layer at
+ * start-up with a `RegistryConfigError` naming the variable (or JSON path) and
+ * the value. Breakers are made inside the layer, so they read the `Clock` and the
+ * telemetry observers of the context the layer is built in, as
+ * `CircuitBreaker.make` does.
  *
  * **Example**
  *
@@ -53,15 +87,21 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as JSONSchema from "effect/JSONSchema"
 import * as Layer from "effect/Layer"
+import type * as Schema from "effect/Schema"
 import type * as CircuitBreaker from "./CircuitBreaker.js"
 import { RegistryConfigError, type UnknownBreakerError } from "./internal/registry/errors.js"
 import { breakerVariable, envKey as envKeyOf, type Field, fieldSpec } from "./internal/registry/fields.js"
+import * as file from "./internal/registry/file.js"
+import * as health from "./internal/registry/health.js"
 import * as internal from "./internal/registry/registry.js"
 import { resolve } from "./internal/registry/resolve.js"
 import * as sources from "./internal/registry/sources.js"
-import * as health from "./internal/registry/health.js"
-import * as presetsInternal from "./internal/registry/presets.js"
+import { decode } from "./internal/settings/decode.js"
+import * as presetsInternal from "./internal/settings/presets.js"
+import * as S from "./internal/settings/schema.js"
+import type * as T from "./internal/settings/types.js"
 import type { Classifier } from "./Outcome.js"
 
 export {
@@ -131,14 +171,34 @@ export interface Options extends SourceOptions {
   readonly breakers: Readonly<Record<string, Settings>>
 }
 
+const checkClassify = (options: SourceOptions | undefined): Either.Either<void, RegistryConfigError> =>
+  options === undefined || options.classify === undefined || typeof options.classify === "function"
+    ? Either.void
+    : Either.left(
+      new RegistryConfigError({
+        setting: "classify",
+        value: typeof options.classify === "object" ? "an object" : String(options.classify),
+        expected: "a function from Exit to Outcome",
+        option: "classify"
+      })
+    )
+
+const fromSource = (
+  source: Effect.Effect<sources.RawConfig, RegistryConfigError>,
+  options: SourceOptions | undefined
+): Effect.Effect<Registry, RegistryConfigError> =>
+  Effect.flatMap(checkClassify(options), () => internal.make(source, options?.classify))
+
 /**
- * Makes a registry from settings in code.
+ * Makes a registry from settings in code. `defaults` and each breaker's
+ * settings are checked with the code flavour of the settings Schema (durations
+ * may be any `DurationInput`); errors name `breakers["openai"].halfOpen.permits`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Registry, RegistryConfigError> =>
-  internal.make(sources.fromSettings(options), options.classify)
+  fromSource(Effect.suspend(() => sources.fromSettings(options)), options)
 
 /**
  * Makes a registry from the current `ConfigProvider` (by default the environment),
@@ -148,20 +208,20 @@ export const make = (options: Options): Effect.Effect<Registry, RegistryConfigEr
  * @category constructors
  */
 export const fromConfig = (options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  internal.make(sources.fromConfig, options?.classify)
+  fromSource(sources.fromConfig, options)
 
 /**
- * Makes a registry from a parsed JSON value
- * (`{ "defaults": {...}, "breakers": { "<name>": {...} } }`).
+ * Makes a registry from a parsed settings file
+ * (`{ "defaults": {...}, "breakers": { "<name>": {...} } }`, see {@link SettingsFileSchema}).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  internal.make(sources.fromJson(json), options?.classify)
+  fromSource(Effect.suspend(() => sources.fromJson(json)), options)
 
 /**
- * Makes a registry from a configuration file: JSON (`.json`) or YAML (`.yaml`,
+ * Makes a registry from a settings file: JSON (`.json`) or YAML (`.yaml`,
  * `.yml`; needs the optional peer `yaml`), with the shape of {@link fromJson}.
  * An unreadable file, a parse error or a missing YAML parser fails with
  * `RegistryConfigError` naming the path (the file's text is never echoed); a
@@ -170,37 +230,8 @@ export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<
  * @since 0.1.0
  * @category constructors
  */
-export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> => {
-  const yaml = /\.ya?ml$/i.test(path)
-  const fail = (value: string, expected: string) => new RegistryConfigError({ setting: path, value, expected })
-  return Effect.tryPromise({
-    try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
-    catch: (e) => {
-      const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? ` (${e.code})` : ""
-      return fail("(unreadable)", `a readable ${yaml ? "YAML" : "JSON"} file${code}`)
-    }
-  }).pipe(
-    Effect.flatMap((text) =>
-      yaml
-        ? Effect.tryPromise({
-          try: () => import("yaml"),
-          catch: () => fail("(not read)", "the optional peer dependency `yaml` installed, to read YAML")
-        }).pipe(Effect.flatMap((parser) =>
-          Effect.try({ try: () => parser.parse(text) as unknown, catch: () => fail("(not shown)", "valid YAML") })
-        ))
-        : Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => fail("(not shown)", "valid JSON") })
-    ),
-    Effect.flatMap((json) => fromJson(json, options)),
-    Effect.mapError((e) =>
-      e.setting === path ? e : new RegistryConfigError({
-        setting: `${path}: ${e.setting}`,
-        value: e.value,
-        expected: e.expected,
-        ...(e.option === undefined ? {} : { option: e.option })
-      })
-    )
-  )
-}
+export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
+  Effect.flatMap(file.read(path), (json) => fromJson(json, options)).pipe(Effect.mapError(file.inFile(path)))
 
 /**
  * Makes a registry from a JSON file (see {@link fromFile}, which also reads YAML).
@@ -285,6 +316,19 @@ export const envKey: (name: string) => string = envKeyOf
 export const variable = (name: string, field: Field): string => breakerVariable(envKeyOf(name), fieldSpec[field])
 
 /**
+ * One breaker as a registry would make it: its name, the `CircuitBreaker.Options`
+ * and the resolved settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resolution {
+  readonly name: string
+  readonly options: CircuitBreaker.Options
+  readonly settings: Resolved
+}
+
+/**
  * The `CircuitBreaker.Options` a registry would make a breaker from, given its
  * settings (a preset plus overrides), and the resolved settings. For tools that
  * need the same breaker without a registry (the simulator, a single
@@ -296,7 +340,7 @@ export const variable = (name: string, field: Field): string => breakerVariable(
  * import { Effect, Either } from "effect"
  * import { BreakerRegistry, CircuitBreaker } from "effect-breaker"
  *
- * const resolved = BreakerRegistry.resolveOptions("openai", { preset: "aggressive", failureRate: 0.5 })
+ * const resolved = BreakerRegistry.resolveOptions("openai", { preset: "aggressive", maxOpenDuration: "2 minutes" })
  * if (Either.isRight(resolved)) Effect.runSync(CircuitBreaker.make(resolved.right.options))
  * ```
  *
@@ -308,15 +352,45 @@ export const resolveOptions = (
   settings: Settings,
   options?: SourceOptions
 ): Either.Either<{ readonly options: CircuitBreaker.Options; readonly settings: Resolved }, RegistryConfigError> =>
-  Either.flatMap(
-    Effect.runSync(Effect.either(sources.fromSettings({ breakers: { [name]: settings } }))),
-    (raw) =>
-      Either.map(resolve(raw, options?.classify), (specs) => ({ options: specs[0]!.options, settings: specs[0]!.resolved }))
+  Either.map(
+    resolveAll(Either.flatMap(checkClassify(options), () => sources.fromSettings({ breakers: { [name]: settings } })), options),
+    (all) => ({ options: all[0]!.options, settings: all[0]!.settings })
   )
 
-// ---------------------------------------------------------------------------
-// Settings and presets
-// ---------------------------------------------------------------------------
+const resolveAll = (
+  raw: Either.Either<sources.RawConfig, RegistryConfigError>,
+  options: SourceOptions | undefined
+): Either.Either<ReadonlyArray<Resolution>, RegistryConfigError> =>
+  Either.flatMap(raw, (config) =>
+    Either.map(resolve(config, options?.classify), (specs) =>
+      specs.map((s): Resolution => ({ name: s.name, options: s.options, settings: s.resolved }))))
+
+/**
+ * Every breaker of a parsed settings file, resolved and checked exactly as
+ * {@link fromJson} would make it, without making it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolveJson = (
+  json: unknown,
+  options?: SourceOptions
+): Either.Either<ReadonlyArray<Resolution>, RegistryConfigError> =>
+  resolveAll(Either.flatMap(checkClassify(options), () => sources.fromJson(json)), options)
+
+/**
+ * Every breaker of a settings file (JSON or YAML), resolved and checked exactly
+ * as {@link fromFile} would make it, without making it. The simulator reads
+ * its config files with this, so a file a registry accepts is one it accepts.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolveFile = (
+  path: string,
+  options?: SourceOptions
+): Effect.Effect<ReadonlyArray<Resolution>, RegistryConfigError> =>
+  Effect.flatMap(file.read(path), (json) => resolveJson(json, options)).pipe(Effect.mapError(file.inFile(path)))
 
 /**
  * The name of a preset.
@@ -335,20 +409,76 @@ export type PresetName = presetsInternal.PresetName
 export const presetNames: ReadonlyArray<PresetName> = presetsInternal.presetNames
 
 /**
- * A breaker's settings as the registry reads them: a preset plus any overrides.
+ * A breaker's settings, in code: the same as `CircuitBreaker.Settings`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Settings extends presetsInternal.Settings {}
+export type Settings = CircuitBreaker.Settings
 
 /**
- * Settings with every field decided (durations in millis).
+ * A breaker's settings as a file or an environment variable says them
+ * (durations are text with a unit). Every value of this type is also a
+ * {@link Settings}.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Resolved extends presetsInternal.Resolved {}
+export type SettingsJson = T.Settings
+
+/**
+ * A settings file: `{ "$schema"?, "defaults"?, "breakers"?: { "<name>": SettingsJson } }`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SettingsFile = T.SettingsFile
+
+/**
+ * The Schema of a breaker's settings in a file (see the module docs for the
+ * rule on numbers and durations).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SettingsSchema: Schema.Schema<SettingsJson, unknown> = S.Settings
+
+/**
+ * The Schema of a settings file, as {@link fromFile}, {@link fromJson} and the
+ * simulator read it. `schema/settings.schema.json` in the package is
+ * {@link jsonSchema} written out, for editors.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SettingsFileSchema: Schema.Schema<SettingsFile, unknown> = S.SettingsFile
+
+/**
+ * The JSON Schema of a settings file, generated from {@link SettingsFileSchema}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.SettingsFile)
+
+/**
+ * Checks settings from code on their own, naming a bad field by its path.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const validateSettings = (settings: Settings): Either.Either<Settings, CircuitBreaker.InvalidOptionError> =>
+  decode(S.SettingsInput, settings, { excess: "error" }) as Either.Either<Settings, CircuitBreaker.InvalidOptionError>
+
+/**
+ * Settings with every field decided, as a registry reports them (`Entry.settings`,
+ * the admin API's `GET /breakers`): the file form, so a report can be pasted
+ * into a settings file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resolved extends T.Resolved {}
 
 /**
  * The presets: `default` (a balanced start), `aggressive` (trips early, stays
@@ -358,7 +488,7 @@ export interface Resolved extends presetsInternal.Resolved {}
  * @since 0.1.0
  * @category constructors
  */
-export const presets: { readonly [K in PresetName]: Settings } = presetsInternal.presets
+export const presets: { readonly [K in PresetName]: SettingsJson } = presetsInternal.presets
 
 /**
  * @since 0.1.0

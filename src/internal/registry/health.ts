@@ -22,7 +22,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { Stats } from "../../CircuitBreaker.js"
-import type { Resolved } from "./presets.js"
+import type { Resolved } from "../settings/types.js"
 import type { Registry } from "./registry.js"
 
 /**
@@ -83,12 +83,30 @@ export interface Report {
  * @since 0.1.0
  * @category constructors
  */
-export const thresholdsOf = (settings: Resolved): Thresholds => ({
-  consecutiveFailures: settings.consecutiveFailures,
-  failureRate: settings.failureRate,
-  slowCallRate: settings.slowCallMs > 0 ? settings.slowCallRate : 0,
-  minimumCalls: settings.minimumCalls
-})
+export const thresholdsOf = (settings: Pick<Resolved, "policy">): Thresholds => {
+  let consecutiveFailures = 0
+  let failureRate = 0
+  let slowCallRate = 0
+  let minimumCalls: number | undefined
+  const walk = (p: Resolved["policy"]): void => {
+    switch (p._tag) {
+      case "ConsecutiveFailures":
+        consecutiveFailures = consecutiveFailures === 0 ? p.threshold : Math.min(consecutiveFailures, p.threshold)
+        return
+      case "FailureRate":
+      case "SlowCallRate":
+        // the stats' rates are over the first rate policy's window
+        minimumCalls ??= p.minimumCalls
+        if (p._tag === "FailureRate" && failureRate === 0) failureRate = p.threshold
+        if (p._tag === "SlowCallRate" && slowCallRate === 0) slowCallRate = p.threshold
+        return
+      case "Any":
+        p.policies.forEach(walk)
+    }
+  }
+  walk(settings.policy)
+  return { consecutiveFailures, failureRate, slowCallRate, minimumCalls: minimumCalls ?? 1 }
+}
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`
 

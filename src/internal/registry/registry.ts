@@ -12,9 +12,9 @@ import type { Classifier } from "../../Outcome.js"
 import type * as Scope from "effect/Scope"
 import type { Breaker } from "../breaker.js"
 import { releaseBreaker } from "../release.js"
-import type { Resolved } from "./presets.js"
+import type { Resolved } from "../settings/types.js"
 import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
-import { fromInvalidOption, type RawConfig, resolve } from "./resolve.js"
+import { type RawConfig, resolve } from "./resolve.js"
 
 /** @internal */
 export interface Entry {
@@ -61,7 +61,7 @@ export const make = (
     return Effect.map(
       Effect.forEach(specs.right, (spec) =>
         CB.make(spec.options).pipe(
-          Effect.mapError((e) => fromInvalidOption(spec, e)),
+          Effect.mapError(spec.errorOf),
           Effect.map((breaker): Entry => ({ name: spec.name, breaker, settings: spec.resolved }))
         )),
       fromEntries

@@ -1,187 +1,106 @@
 /**
- * From raw settings (whatever the source) to each breaker's resolved settings and
- * `CircuitBreaker.Options`, remembering which setting (variable, JSON path) every
- * value came from so an error can name it. Pure.
+ * From decoded settings (whatever the source) to each breaker's
+ * `CircuitBreaker.Options` and the settings it reports, remembering where every
+ * field came from (a variable, a JSON path, the preset) so an error the breaker
+ * raises names it. Pure.
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
-import * as Schedule from "effect/Schedule"
-import type { InvalidOptionError } from "../errors.js"
+import type * as CircuitBreaker from "../../CircuitBreaker.js"
 import type { Classifier } from "../../Outcome.js"
-import { type PresetName, presets, type Resolved } from "./presets.js"
-import * as TripPolicy from "../../TripPolicy.js"
-import type { Options } from "../options.js"
-import { show } from "../validate.js"
+import type { InvalidOptionError } from "../errors.js"
+import { compile, withDefaults } from "../options.js"
+import { show } from "../settings/decode.js"
+import { type PresetName, presets } from "../settings/presets.js"
+import { settingsText } from "../settings/text.js"
+import type { Resolved } from "../settings/types.js"
 import { RegistryConfigError } from "./errors.js"
-import { type Field, fieldSpec, fieldSpecs } from "./fields.js"
+import { type Field, fieldSpecs } from "./fields.js"
+import { joinPath, type Layer, type Origin, type RawConfig } from "./sources.js"
 
-/** A value as a source gave it, and the name of the setting it came from. @internal */
-export interface RawValue {
-  readonly raw: unknown
-  readonly setting: string
-}
-
-/** @internal */
-export type RawFields = { readonly [K in Field]?: RawValue | undefined }
-
-/** @internal */
-export interface RawBreaker {
-  readonly name: string
-  /** Where the name came from (`BREAKERS`, `breakers`). */
-  readonly setting: string
-  readonly fields: RawFields
-}
-
-/** @internal */
-export interface RawConfig {
-  readonly defaults: RawFields
-  readonly breakers: ReadonlyArray<RawBreaker>
-}
+export type { RawConfig } from "./sources.js"
 
 /** One breaker, ready to make. @internal */
 export interface Spec {
   readonly name: string
   readonly resolved: Resolved
-  readonly options: Options
-  /** The setting behind a breaker option path (`halfOpen.permits` → `BREAKER_X_HALF_OPEN_PERMITS`). */
-  readonly settingOf: (optionPath: string) => string | undefined
+  readonly options: CircuitBreaker.Options
   /** Where the breaker's name came from. */
   readonly setting: string
+  /** Names the setting behind an option the breaker rejected. */
+  readonly errorOf: (error: InvalidOptionError) => RegistryConfigError
 }
 
-class Failed {
-  constructor(readonly error: RegistryConfigError) {}
-}
+/** The fields, longest first, so `halfOpen.permits` wins over a shorter match. */
+const byLength = [...fieldSpecs].map((s) => s.field).sort((a, b) => b.length - a.length)
 
-const fail = (setting: string, value: string, expected: string): never => {
-  throw new Failed(new RegistryConfigError({ setting, value, expected }))
-}
-
-/** A value and where it came from; `user` is false when it came from the preset. */
-interface Sourced {
-  readonly value: any
-  readonly setting: string
-  readonly user: boolean
-}
-
-const resolveOne = (defaults: RawFields, breaker: RawBreaker, classify: Classifier<any, any> | undefined): Spec => {
-  const { name } = breaker
-  if (name.length === 0 || name.length > 200) fail(breaker.setting, show(name), "a breaker name of 1 to 200 characters")
-  const read = (field: Field, raw: RawValue): Sourced => {
-    const parsed = fieldSpec[field].parse(raw.raw)
-    if (Either.isLeft(parsed)) return fail(raw.setting, parsed.left.value, parsed.left.expected)
-    return { value: parsed.right, setting: raw.setting, user: true }
-  }
-  const presetRaw = breaker.fields.preset ?? defaults.preset
-  const preset: PresetName = presetRaw === undefined ? "default" : read("preset", presetRaw).value
-  const base = presets[preset]
-  const got = {} as Record<Field, Sourced | undefined>
-  for (const spec of fieldSpecs) {
-    const raw = spec.field === "preset" ? undefined : breaker.fields[spec.field] ?? defaults[spec.field]
-    if (raw !== undefined) got[spec.field] = read(spec.field, raw)
-    else if (base[spec.field] !== undefined) {
-      const parsed = spec.parse(base[spec.field])
-      // Presets are valid by construction (a test checks every one).
-      got[spec.field] = { value: Either.getOrThrow(parsed), setting: `preset ${JSON.stringify(preset)}`, user: false }
+const fieldOfOption = (option: string): { readonly field: Field; readonly rest: string } | undefined => {
+  for (const field of byLength) {
+    if (option === field) return { field, rest: "" }
+    if (option.startsWith(`${field}.`) || option.startsWith(`${field}[`)) {
+      return { field, rest: option.slice(field.length + (option[field.length] === "." ? 1 : 0)) }
     }
   }
-  const v = (f: Field): any => got[f]?.value ?? 0
-  const blame = (...fields: ReadonlyArray<Field>): Sourced => {
-    const sourced = fields.map((f) => got[f]).filter((s): s is Sourced => s !== undefined)
-    return sourced.find((s) => s.user) ?? sourced[0]!
-  }
-  if (v("openDurationMax") < v("openDuration")) {
-    const at = blame("openDurationMax", "openDuration")
-    fail(
-      at.setting,
-      Duration.format(at === got.openDurationMax ? v("openDurationMax") : v("openDuration")),
-      `openDurationMax (${Duration.format(v("openDurationMax"))}) at least openDuration (${Duration.format(v("openDuration"))})`
-    )
-  }
-  if (v("consecutiveFailures") === 0 && v("failureRate") === 0 && v("slowCallDuration") === 0) {
-    const at = blame("consecutiveFailures", "failureRate")
-    fail(at.setting, "0", "at least one trip policy on: consecutiveFailures, failureRate or slowCallDuration above 0")
-  }
+  return undefined
+}
 
-  const optionSettings = new Map<string, string>()
-  const policies: Array<TripPolicy.TripPolicy> = []
-  const paths: Array<Array<[string, Field]>> = []
-  const window = TripPolicy.lastDuration(Duration.millis(v("window")), v("windowBuckets"))
-  const windowPaths: Array<[string, Field]> = [
-    [".minimumCalls", "minimumCalls"],
-    [".window.duration", "window"],
-    [".window.buckets", "windowBuckets"],
-    [".window.size", "window"]
-  ]
-  if (v("consecutiveFailures") > 0) {
-    policies.push(TripPolicy.consecutiveFailures(v("consecutiveFailures")))
-    paths.push([[".threshold", "consecutiveFailures"]])
+const merge = (base: CircuitBreaker.Settings, over: CircuitBreaker.Settings): CircuitBreaker.Settings => ({
+  ...base,
+  ...Object.fromEntries(Object.entries(over).filter(([k, v]) => v !== undefined && k !== "halfOpen")),
+  halfOpen: {
+    ...base.halfOpen,
+    ...Object.fromEntries(Object.entries(over.halfOpen ?? {}).filter(([, v]) => v !== undefined))
   }
-  if (v("failureRate") > 0) {
-    policies.push(TripPolicy.failureRate({ threshold: v("failureRate"), minimumCalls: v("minimumCalls"), window }))
-    paths.push([[".threshold", "failureRate"], ...windowPaths])
-  }
-  if (v("slowCallDuration") > 0) {
-    policies.push(TripPolicy.slowCallRate({
-      duration: Duration.millis(v("slowCallDuration")),
-      threshold: v("slowCallRate"),
-      minimumCalls: v("minimumCalls"),
-      window
-    }))
-    paths.push([[".threshold", "slowCallRate"], [".duration", "slowCallDuration"], ...windowPaths])
-  }
-  policies.forEach((_, i) => {
-    const prefix = policies.length === 1 ? "policy" : `policy.policies[${i}]`
-    for (const [suffix, field] of paths[i]!) optionSettings.set(prefix + suffix, got[field]!.setting)
-  })
-  const setOption = (option: string, field: Field) => optionSettings.set(option, got[field]!.setting)
-  setOption("openDuration", "openDuration")
-  setOption("maxOpenDuration", "openDurationMax")
-  setOption("halfOpen.permits", "halfOpenPermits")
-  setOption("halfOpen.successesToClose", "successesToClose")
-  setOption("halfOpen.probeTimeout", "probeTimeout")
-  optionSettings.set("name", breaker.setting)
+})
 
-  const openMs: number = v("openDuration")
-  const maxMs: number = v("openDurationMax")
-  const options: Options = {
-    name,
-    policy: policies.length === 1 ? policies[0]! : TripPolicy.any(...policies),
-    openDuration: v("openBackoff") === "exponential"
-      ? Schedule.exponential(Duration.millis(openMs)).pipe(Schedule.union(Schedule.spaced(Duration.millis(maxMs))))
-      : Duration.millis(openMs),
-    maxOpenDuration: Duration.millis(maxMs),
-    halfOpen: {
-      permits: v("halfOpenPermits"),
-      successesToClose: v("successesToClose"),
-      probeTimeout: Duration.millis(v("probeTimeout"))
-    },
-    classify
+const resolveOne = (
+  defaults: Layer,
+  breaker: { readonly name: string; readonly setting: string; readonly layer: Layer },
+  classify: Classifier<any, any> | undefined
+): Spec => {
+  const preset: PresetName = breaker.layer.settings.preset ?? defaults.settings.preset ?? "default"
+  const settings = merge(merge(presets[preset] as CircuitBreaker.Settings, defaults.settings), breaker.layer.settings)
+  const origin = (field: Field): Origin | undefined => breaker.layer.origin(field) ?? defaults.origin(field)
+  const options: CircuitBreaker.Options = { ...settings, preset, name: breaker.name, classify }
+  const errorOf = (e: InvalidOptionError): RegistryConfigError => {
+    if (e.option === "name") {
+      return new RegistryConfigError({ setting: breaker.setting, value: e.value, expected: e.expected, option: "name" })
+    }
+    const at = fieldOfOption(e.option)
+    const from = at === undefined ? undefined : origin(at.field)
+    if (from === undefined) {
+      return new RegistryConfigError({
+        setting: at === undefined ? breaker.setting : `preset ${JSON.stringify(preset)}`,
+        value: e.value,
+        expected: e.expected,
+        option: e.option
+      })
+    }
+    if (from._tag === "Variable") {
+      return new RegistryConfigError({ setting: from.name, value: e.value, expected: e.expected, option: e.option })
+    }
+    return new RegistryConfigError({ setting: joinPath(from.path, at!.rest), value: e.value, expected: e.expected })
   }
-  const resolved: Resolved = {
-    preset,
-    consecutiveFailures: v("consecutiveFailures"),
-    failureRate: v("failureRate"),
-    minimumCalls: v("minimumCalls"),
-    windowMs: v("window"),
-    windowBuckets: v("windowBuckets"),
-    slowCallMs: v("slowCallDuration"),
-    slowCallRate: v("slowCallRate"),
-    openDurationMs: openMs,
-    openBackoff: v("openBackoff"),
-    openDurationMaxMs: maxMs,
-    halfOpenPermits: v("halfOpenPermits"),
-    successesToClose: v("successesToClose"),
-    probeTimeoutMs: v("probeTimeout")
+  const full = withDefaults(options)
+  return {
+    name: breaker.name,
+    options,
+    setting: breaker.setting,
+    errorOf,
+    resolved: (() => {
+      const text = settingsText(full) as Resolved
+      const halfOpen = { ...text.halfOpen, successesToClose: text.halfOpen.successesToClose ?? text.halfOpen.permits }
+      return { ...text, preset, halfOpen }
+    })()
   }
-  return { name, resolved, options, setting: breaker.setting, settingOf: (path) => optionSettings.get(path) }
 }
 
 /**
- * Resolves every breaker: preset, then the settings for all breakers, then the
- * breaker's own. Fails on the first bad value, naming its setting.
+ * Resolves every breaker: its preset, then the settings for all breakers, then
+ * its own (a field given replaces the one below it; `halfOpen` is merged field
+ * by field), and checks it as `CircuitBreaker.make` will. Fails on the first bad
+ * value, naming its setting.
  *
  * @internal
  */
@@ -189,28 +108,17 @@ export const resolve = (
   config: RawConfig,
   classify: Classifier<any, any> | undefined
 ): Either.Either<ReadonlyArray<Spec>, RegistryConfigError> => {
-  try {
-    const seen = new Set<string>()
-    for (const b of config.breakers) {
-      if (seen.has(b.name)) fail(b.setting, show(b.name), "each breaker name once")
-      seen.add(b.name)
+  const seen = new Set<string>()
+  const specs: Array<Spec> = []
+  for (const b of config.breakers) {
+    if (seen.has(b.name)) {
+      return Either.left(new RegistryConfigError({ setting: b.setting, value: show(b.name), expected: "each breaker name once" }))
     }
-    return Either.right(config.breakers.map((b) => resolveOne(config.defaults, b, classify)))
-  } catch (e) {
-    if (e instanceof Failed) return Either.left(e.error)
-    throw e
+    seen.add(b.name)
+    const spec = resolveOne(config.defaults, b, classify)
+    const checked = compile(spec.options)
+    if (Either.isLeft(checked)) return Either.left(spec.errorOf(checked.left))
+    specs.push(spec)
   }
+  return Either.right(specs)
 }
-
-/**
- * Names the setting behind an option the breaker rejected.
- *
- * @internal
- */
-export const fromInvalidOption = (spec: Spec, error: InvalidOptionError): RegistryConfigError =>
-  new RegistryConfigError({
-    setting: spec.settingOf(error.option) ?? spec.setting,
-    value: error.value,
-    expected: error.expected,
-    option: error.option
-  })

@@ -114,14 +114,16 @@ const issuesOf = (c: ParseResult.Composite): ReadonlyArray<ParseResult.ParseIssu
 const firstLeaf = (
   issue: ParseResult.ParseIssue,
   path: ReadonlyArray<PropertyKey>,
-  unionMessage: string | undefined
-): { path: ReadonlyArray<PropertyKey>; issue: ParseResult.ParseIssue; expected: string | undefined } => {
+  unionMessage: string | undefined,
+  parent?: AST.AST
+): { path: ReadonlyArray<PropertyKey>; issue: ParseResult.ParseIssue; expected: string | undefined; parent?: AST.AST | undefined } => {
   switch (issue._tag) {
     case "Pointer":
       return firstLeaf(
         issue.issue,
         [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path as PropertyKey])],
-        unionMessage
+        unionMessage,
+        parent
       )
     case "Composite": {
       const issues = issuesOf(issue).filter((i) => !isUndefinedMember(i))
@@ -135,7 +137,9 @@ const firstLeaf = (
         if (structural.length === 1) return firstLeaf(structural[0]!, path, message)
         return { path, issue, expected: message }
       }
-      return issues.length === 0 ? { path, issue, expected: messageOf(issue) } : firstLeaf(issues[0]!, path, unionMessage)
+      return issues.length === 0
+        ? { path, issue, expected: messageOf(issue) }
+        : firstLeaf(issues[0]!, path, unionMessage, issue.ast)
     }
     case "Refinement":
       return issue.kind === "From" && annotated(issue)?.override !== true
@@ -158,6 +162,54 @@ export interface DecodeOptions {
   readonly excess?: "error" | "ignore" | undefined
 }
 
+/** The first problem found: where (a path into the value), the bad value, and what was expected. @internal */
+export interface Problem {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly value: string
+  readonly expected: string
+}
+
+/**
+ * Decodes `value` with `schema`; the first problem is reported with its path
+ * into the value.
+ *
+ * @internal
+ */
+export const decodeProblem = <A, I>(
+  schema: Schema.Schema<A, I>,
+  value: unknown,
+  excess: "error" | "ignore" = "ignore"
+): Either.Either<A, Problem> => {
+  const cycle = findCycle(value)
+  if (cycle !== undefined) {
+    const bad = at(value, cycle.path)
+    return Either.left({
+      path: cycle.path,
+      value: typeof bad === "object" ? "(a cyclic or too deeply nested value)" : show(bad),
+      expected: cycle.reason
+    })
+  }
+  const result = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: excess })(value)
+  if (Either.isRight(result)) return Either.right(result.right)
+  const leaf = firstLeaf(result.left.issue, [], undefined)
+  let expected: string
+  switch (leaf.issue._tag) {
+    case "Unexpected": {
+      const known = leaf.parent !== undefined && AST.isTypeLiteral(leaf.parent)
+        ? leaf.parent.propertySignatures.map((p) => String(p.name))
+        : []
+      expected = known.length === 0 ? "no such option (a typo?)" : `a known option (${known.join(", ")})`
+      break
+    }
+    case "Missing":
+      expected = "a value (it is required)"
+      break
+    default:
+      expected = leaf.expected ?? ParseResult.ArrayFormatter.formatIssueSync(leaf.issue)[0]?.message ?? "a valid value"
+  }
+  return Either.left({ path: leaf.path, value: show(at(value, leaf.path)), expected })
+}
+
 /**
  * Decodes `value` with `schema`; the first problem becomes an
  * `InvalidOptionError` with the option path, the bad value and what was expected.
@@ -168,38 +220,15 @@ export const decode = <A, I>(
   schema: Schema.Schema<A, I>,
   value: unknown,
   options: DecodeOptions = {}
-): Either.Either<A, InvalidOptionError> => {
-  const prefix = options.prefix ?? ""
-  const cycle = findCycle(value)
-  if (cycle !== undefined) {
-    return Either.left(
-      new InvalidOptionError({
-        option: formatPath(cycle.path, prefix) || "options",
-        value: typeof at(value, cycle.path) === "object" ? "(a cyclic or too deeply nested value)" : show(at(value, cycle.path)),
-        expected: cycle.reason
-      })
-    )
-  }
-  const result = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: options.excess ?? "ignore" })(
-    value
-  )
-  if (Either.isRight(result)) return Either.right(result.right)
-  const leaf = firstLeaf(result.left.issue, [], undefined)
-  const option = formatPath(leaf.path, prefix) || (prefix === "" ? "options" : prefix)
-  const bad = at(value, leaf.path)
-  let expected: string
-  switch (leaf.issue._tag) {
-    case "Unexpected":
-      expected = "no such option (a typo?)"
-      break
-    case "Missing":
-      expected = "a value (it is required)"
-      break
-    default:
-      expected = leaf.expected ?? ParseResult.ArrayFormatter.formatIssueSync(leaf.issue)[0]?.message ?? "a valid value"
-  }
-  return Either.left(new InvalidOptionError({ option, value: show(bad), expected }))
-}
+): Either.Either<A, InvalidOptionError> =>
+  Either.mapLeft(decodeProblem(schema, value, options.excess), (p) => {
+    const prefix = options.prefix ?? ""
+    return new InvalidOptionError({
+      option: formatPath(p.path, prefix) || (prefix === "" ? "options" : prefix),
+      value: p.value,
+      expected: p.expected
+    })
+  })
 
 /** As {@link decode}, throwing nothing: for code that must never see a defect from an option. @internal */
 export const decodeSync = <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) => (value: unknown) =>

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { Settings } from "./types.js"
+import type { DurationText, Settings } from "./types.js"
 
 /** @internal */
 export type PresetName = "default" | "aggressive" | "lenient"
@@ -20,8 +20,8 @@ export const isPresetName = (u: unknown): u is PresetName => u === "default" || 
 export interface Preset extends Settings {
   readonly policy: NonNullable<Settings["policy"]>
   readonly openDuration: NonNullable<Settings["openDuration"]>
-  readonly maxOpenDuration: string
-  readonly halfOpen: { readonly permits: number; readonly successesToClose: number; readonly probeTimeout: string }
+  readonly maxOpenDuration: DurationText
+  readonly halfOpen: { readonly permits: number; readonly successesToClose: number; readonly probeTimeout: DurationText }
 }
 
 /**

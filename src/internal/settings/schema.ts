@@ -44,7 +44,7 @@ export const durationPattern = new RegExp(`^\\d+(\\.\\d+)?\\s+(${units})$`)
  *
  * @internal
  */
-export const durationText = (positive: boolean): Schema.Schema<string> => {
+export const durationText = (positive: boolean): Schema.Schema<T.DurationText, string> => {
   const expected = `a duration with a unit such as "30 seconds" or "500 millis"${positive ? ", greater than zero" : ""}`
   const text = Schema.String.pipe(Schema.pattern(durationPattern))
   return expecting(
@@ -54,7 +54,7 @@ export const durationText = (positive: boolean): Schema.Schema<string> => {
     expected
   ).annotations({
     description: `${expected}. Units: nanos, micros, millis, seconds, minutes, hours, days, weeks.`
-  })
+  }) as unknown as Schema.Schema<T.DurationText, string>
 }
 
 const isNegative = (u: unknown): boolean =>
@@ -229,18 +229,27 @@ export const SettingsFile: Schema.Schema<T.SettingsFile, any> = Schema.Struct({
 })
 
 /**
- * `CircuitBreaker.make`'s options: the same settings, in code.
+ * A breaker's settings in code (`BreakerRegistry.make`'s `defaults` and `breakers`).
  *
  * @internal
  */
-export const Options = Schema.Struct({
-  name,
+export const SettingsInput = Schema.Struct({
   ...settingsFields(code, durationInput),
   openDuration: Schema.optional(
     expecting(
       Schema.Union(durationInput(false), code.Backoff, schedule),
       "a finite duration such as 500, \"2 seconds\" or Duration.seconds(2), an Exponential backoff, or a Schedule"
     )
-  ),
+  )
+})
+
+/**
+ * `CircuitBreaker.make`'s options: the same settings, in code.
+ *
+ * @internal
+ */
+export const Options = Schema.Struct({
+  name,
+  ...SettingsInput.fields,
   classify: Schema.optional(func<(...args: Array<any>) => any>("a function from Exit to Outcome"))
 })

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type * as Duration from "effect/Duration"
 
 /** @internal */
 export type WindowOf<D> =
@@ -55,12 +56,34 @@ export interface SettingsOf<D> {
   readonly halfOpen?: HalfOpenOf<D> | undefined
 }
 
+/** Duration text with a unit, as Effect reads it: `"30 seconds"`. @internal */
+export type DurationText = Extract<Duration.DurationInput, string>
+
 /** Settings as a file or the environment says them: durations are text with a unit. @internal */
-export type Settings = SettingsOf<string>
+export type Settings = SettingsOf<DurationText>
 
 /** A settings file for the registry and the simulator. @internal */
 export interface SettingsFile {
   readonly $schema?: string | undefined
   readonly defaults?: Settings | undefined
   readonly breakers?: { readonly [name: string]: Settings } | undefined
+}
+
+/**
+ * Settings with every field decided, as a registry reports them (`Entry.settings`,
+ * the admin API): the file form, so it can be written back to a settings file.
+ * An `openDuration` given in code as a `Schedule` reads `"(a Schedule)"`.
+ *
+ * @internal
+ */
+export interface Resolved {
+  readonly preset: "default" | "aggressive" | "lenient"
+  readonly policy: TripPolicyOf<DurationText>
+  readonly openDuration: DurationText | BackoffOf<DurationText> | "(a Schedule)"
+  readonly maxOpenDuration: DurationText
+  readonly halfOpen: {
+    readonly permits: number
+    readonly successesToClose: number
+    readonly probeTimeout: DurationText
+  }
 }
