@@ -34,7 +34,7 @@ export const program = (print: (line: string) => Effect.Effect<void> = Console.l
       provider: "openai",
       model: "gpt-4o",
       timeout: "30 seconds",
-      breaker: { preset: "default", consecutiveFailures: 2 },
+      breaker: { preset: "default", policy: { _tag: "ConsecutiveFailures", threshold: 2 } },
       retry: { times: 1, base: "50 millis" },
       toProviderError: fromAiError
     })

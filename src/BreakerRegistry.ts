@@ -379,6 +379,17 @@ export const resolveJson = (
   resolveAll(Either.flatMap(checkClassify(options), () => sources.fromJson(json)), options)
 
 /**
+ * Reads and parses a settings file (JSON, or YAML with the optional peer
+ * `yaml`) by the rule in the module docs (a byte order mark is skipped; YAML
+ * scalars are text, plain decimals become numbers), without checking its
+ * settings. Errors name the file and never echo its text.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const readSettingsFile = (path: string): Effect.Effect<unknown, RegistryConfigError> => file.read(path)
+
+/**
  * Every breaker of a settings file (JSON or YAML), resolved and checked exactly
  * as {@link fromFile} would make it, without making it. The simulator reads
  * its config files with this, so a file a registry accepts is one it accepts.
@@ -459,7 +470,7 @@ export const SettingsFileSchema: Schema.Schema<SettingsFile, unknown> = S.Settin
  * @since 0.1.0
  * @category schemas
  */
-export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.SettingsFile)
+export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.SettingsFile, { target: "jsonSchema2019-09" })
 
 /**
  * Checks settings from code on their own, naming a bad field by its path.

@@ -34,7 +34,7 @@
  * (the trip threshold) it opens, and from then on every attempt is rejected with
  * `CircuitOpenError` without reaching the provider. That error is never retried
  * and a retry whose next attempt would land while the circuit is still open
- * stops at once. When the open duration ends, only `halfOpenPermits` probes are
+ * stops at once. When the open duration ends, only `halfOpen.permits` probes are
  * admitted; a failed probe reopens the circuit. So during an outage the
  * provider receives at most: trip threshold + half-open probes per opening +
  * the requests already in flight when it tripped (admitted before the opening,
@@ -143,7 +143,7 @@ export interface Options<In = ProviderError> {
   readonly name?: string | undefined
   /**
    * A breaker (e.g. from a `BreakerRegistry`; classify it with `llmClassifier`), or
-   * settings for one (`{ preset: "aggressive", consecutiveFailures: 3 }`). Default: the `default` preset.
+   * settings for one (`{ preset: "aggressive", halfOpen: { permits: 2 } }`). Default: the `default` preset.
    */
   readonly breaker?: CircuitBreaker | Settings | undefined
   /** Per attempt. Default 60 seconds; `Duration.infinity` for none. */

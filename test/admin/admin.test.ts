@@ -7,7 +7,7 @@ import { BreakerRegistry } from "effect-breaker"
 const token = "adm1n-T0KEN-that-must-never-leak"
 
 const registryLayer = BreakerRegistry.layer({
-  breakers: { "openai/gpt-4o": { preset: "aggressive" }, anthropic: { consecutiveFailures: 2 } }
+  breakers: { "openai/gpt-4o": { preset: "aggressive" }, anthropic: { policy: { _tag: "ConsecutiveFailures", threshold: 2 } } }
 })
 
 interface Answer {

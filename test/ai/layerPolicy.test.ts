@@ -12,7 +12,7 @@ const generate = LanguageModel.generateText({ prompt: "hi" })
 const policyFor = Policy.make({
   provider: "openai",
   model: "gpt-4o-mini",
-  breaker: { preset: "default", consecutiveFailures: 2, failureRate: 0 },
+  breaker: { preset: "default", policy: { _tag: "ConsecutiveFailures", threshold: 2 } },
   retry: { times: 2, base: "5 millis", jitter: 0 },
   toProviderError: fromAiError
 })

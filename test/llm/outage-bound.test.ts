@@ -44,12 +44,9 @@ const drive = (withBreaker: boolean) =>
       toProviderError: fromHttpClientError,
       timeout: Duration.infinity,
       breaker: {
-        consecutiveFailures: THRESHOLD,
-        failureRate: 0,
+        policy: { _tag: "ConsecutiveFailures", threshold: THRESHOLD },
         openDuration: "10 seconds",
-        openBackoff: "fixed",
-        halfOpenPermits: PERMITS,
-        successesToClose: 1
+        halfOpen: { permits: PERMITS, successesToClose: 1 }
       },
       retry: { times: RETRIES, base: "100 millis", jitter: 0 }
     })

@@ -42,7 +42,7 @@ const policyFor = (flavor: Flavor, extra?: Partial<Policy.Options<any>>) =>
     provider: flavor,
     model: MODEL[flavor],
     toProviderError: fromAiError,
-    breaker: { consecutiveFailures: 10, failureRate: 0, openDuration: "30 seconds", openBackoff: "fixed" },
+    breaker: { policy: { _tag: "ConsecutiveFailures", threshold: 10 }, openDuration: "30 seconds" },
     timeout: "5 seconds",
     retry: { times: 2, base: "5 millis", jitter: 0, maxWait: "5 seconds" },
     ...extra
@@ -165,7 +165,7 @@ describe("Policy failover across the real providers", () => {
       const openaiFake = yield* FakeProvider.make({ flavor: "openai", behavior: Behavior.unavailable })
       const anthropicFake = yield* FakeProvider.make({ flavor: "anthropic", behavior: Behavior.ok("claude here") })
       const openai = yield* policyFor("openai", {
-        breaker: { preset: "aggressive", consecutiveFailures: 2, failureRate: 0 },
+        breaker: { preset: "aggressive", policy: { _tag: "ConsecutiveFailures", threshold: 2 } },
         retry: false
       })
       const anthropic = yield* policyFor("anthropic")
@@ -201,11 +201,11 @@ describe("Policy failover across the real providers", () => {
       const openaiFake = yield* FakeProvider.make({ flavor: "openai", behavior: Behavior.ok("first answer") })
       const anthropicFake = yield* FakeProvider.make({ flavor: "anthropic", behavior: Behavior.unavailable })
       const openai = yield* policyFor("openai", {
-        breaker: { consecutiveFailures: 1, failureRate: 0, openDuration: "60 seconds", openBackoff: "fixed" },
+        breaker: { policy: { _tag: "ConsecutiveFailures", threshold: 1 }, openDuration: "60 seconds" },
         retry: false
       })
       const anthropic = yield* policyFor("anthropic", {
-        breaker: { consecutiveFailures: 1, failureRate: 0, openDuration: "10 seconds", openBackoff: "fixed" },
+        breaker: { policy: { _tag: "ConsecutiveFailures", threshold: 1 }, openDuration: "10 seconds" },
         retry: false
       })
       const failover = yield* Policy.failover([
@@ -257,7 +257,7 @@ describe("Policy options", () => {
         [{ provider: "openai", timeout: "soon" }, "timeout"],
         [{ provider: "openai", gate: "yes" }, "gate"],
         [{ provider: "openai", toProviderError: 42 }, "toProviderError"],
-        [{ provider: "openai", breaker: { consecutiveFailures: -1 } }, "breaker"],
+        [{ provider: "openai", breaker: { policy: { _tag: "ConsecutiveFailures", threshold: -1 } } }, "breaker"],
         [{ provider: "openai", retry: { times: -1 } }, "retry.times"]
       ]
       for (const [options, option] of cases) {

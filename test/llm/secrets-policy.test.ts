@@ -47,7 +47,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
             provider: flavor,
             model: "m",
             toProviderError: fromAiError,
-            breaker: { consecutiveFailures: 3, failureRate: 0 },
+            breaker: { policy: { _tag: "ConsecutiveFailures", threshold: 3 } },
             retry: { times: 1, base: "5 millis", maxWait: "1 second" }
           })
           const call = LanguageModel.generateText({ prompt: "hi" }).pipe(Effect.provide(layerFor(flavor, fake.url)))

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, TestClock } from "effect"
+import { ConfigProvider, Effect, FastCheck as fc, TestClock } from "effect"
 import type { CircuitBreaker } from "effect-breaker"
 import { BreakerRegistry } from "effect-breaker"
 import { envKey, fieldSpecs } from "../../src/internal/registry/fields.js"
@@ -58,7 +58,7 @@ describe("BreakerRegistry.checkHealth over a registry", () => {
   it.effect("reads each breaker's thresholds from its settings", () =>
     Effect.gen(function*() {
       const layer = BreakerRegistry.layer({
-        breakers: { openai: { consecutiveFailures: 4 }, anthropic: { consecutiveFailures: 2 } }
+        breakers: { openai: { policy: { _tag: "ConsecutiveFailures", threshold: 4 } }, anthropic: { policy: { _tag: "ConsecutiveFailures", threshold: 2 } } }
       })
       yield* Effect.gen(function*() {
         assert.strictEqual((yield* BreakerRegistry.checkHealth()).status, "healthy")
@@ -83,13 +83,18 @@ describe("BreakerRegistry.checkHealth over a registry", () => {
 })
 
 describe("the variable naming scheme", () => {
-  it("no field's variable part is a `_`-suffix of another's, so two breakers' variables never coincide", () => {
-    for (const a of fieldSpecs) {
-      for (const b of fieldSpecs) {
-        if (a !== b) assert.isFalse(a.env.endsWith(`_${b.env}`), `${a.env} ends with _${b.env}`)
-      }
-    }
-  })
+  it.effect("two breakers whose variables would coincide are refused (x and x-max: BREAKER_X_MAX_OPEN_DURATION)", () =>
+    Effect.gen(function*() {
+      // OPEN_DURATION is a `_`-suffix of MAX_OPEN_DURATION, so the check is at start-up
+      assert.isTrue(fieldSpecs.some((a) => fieldSpecs.some((b) => a !== b && a.env.endsWith(`_${b.env}`))))
+      const error = yield* Effect.flip(
+        BreakerRegistry.fromConfig().pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["BREAKERS", "x,x-max"]])))
+        )
+      )
+      assert.strictEqual(error.setting, "BREAKERS")
+      assert.include(error.expected, "BREAKER_X_MAX_OPEN_DURATION")
+    }))
 
   it.prop("envKey yields only A-Z, 0-9 and single inner underscores, and is idempotent", [fc.string()], ([name]) => {
     const key = envKey(name)

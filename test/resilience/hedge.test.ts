@@ -242,7 +242,7 @@ describe("Policy.failover(...).serve with a hedge", () => {
       timeout: "1 second",
       retry: false,
       gate: false,
-      breaker: { preset: "default", consecutiveFailures: 1 }
+      breaker: { preset: "default", policy: { _tag: "ConsecutiveFailures", threshold: 1 } }
     })
     const anthropic = yield* Policy.make({ provider: "anthropic", retry: false, gate: false })
     const sent = { openai: 0, anthropic: 0 }

@@ -1,87 +1,58 @@
 /**
- * A breaker configuration as the simulator takes it: the `CircuitBreaker.make`
- * options written as JSON (trip policies are already plain data), plus how the
- * simulated caller treats rate limiting and whether it has a fallback.
+ * A breaker configuration as the simulator takes it: a breaker's settings in
+ * the one vocabulary (`BreakerRegistry.SettingsSchema`), resolved exactly as a
+ * `BreakerRegistry` resolves them, plus how the simulated caller treats rate
+ * limiting and whether it has a fallback.
  *
- * The schema checks the shape; the ranges are checked by the breaker's own
- * option compiler, so the simulator accepts exactly what production accepts.
+ * A config file is either a settings file (`{ "defaults"?, "breakers": {...} }`,
+ * JSON or YAML: read by `BreakerRegistry.resolveFile`, so a file a registry
+ * accepts is one the simulator accepts), or a list of named configurations
+ * (`[{ "name": "x", "rateLimited": "failure", ...settings }]`) whose settings go
+ * through the same resolution.
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
-import * as Either from "effect/Either"
-import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import * as Effect from "effect/Effect"
-import { CircuitBreaker, Outcome, type TripPolicy } from "../../index.js"
-import { decodeJson, decodeValue, expecting, literals } from "./decode.js"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { BreakerRegistry, type CircuitBreaker, Outcome } from "../../index.js"
+import { decodeValue, expecting, literals } from "./decode.js"
 import type { ErrorKind } from "./Scenario.js"
 import { SimInputError } from "./SimError.js"
 
-const DurationJson = expecting(
-  Schema.Union(Schema.Number, Schema.String),
-  "a duration: millis, or a string such as \"30 seconds\""
-)
-
-const WindowJson = Schema.Union(
-  Schema.Struct({ _tag: Schema.Literal("LastCalls"), size: Schema.Number }),
-  Schema.Struct({ _tag: Schema.Literal("LastDuration"), duration: DurationJson, buckets: Schema.optional(Schema.Number) })
-)
-
-interface PolicyJson {
-  readonly _tag: "ConsecutiveFailures" | "FailureRate" | "SlowCallRate" | "Any"
-  readonly [k: string]: unknown
-}
-
-// The one cast here: a recursive Schema (Any holds policies) cannot infer its own type; the annotation states it.
-const PolicyJson: Schema.Schema<PolicyJson, any> = Schema.Union(
-  Schema.Struct({ _tag: Schema.Literal("ConsecutiveFailures"), threshold: Schema.Number }),
-  Schema.Struct({
-    _tag: Schema.Literal("FailureRate"),
-    threshold: Schema.Number,
-    minimumCalls: Schema.optional(Schema.Number),
-    window: Schema.optional(WindowJson)
-  }),
-  Schema.Struct({
-    _tag: Schema.Literal("SlowCallRate"),
-    duration: Schema.optional(DurationJson),
-    perOutputToken: Schema.optional(DurationJson),
-    timeToFirstToken: Schema.optional(DurationJson),
-    threshold: Schema.Number,
-    minimumCalls: Schema.optional(Schema.Number),
-    window: Schema.optional(WindowJson)
-  }),
-  Schema.Struct({ _tag: Schema.Literal("Any"), policies: Schema.Array(Schema.suspend(() => PolicyJson)) })
-) as any
-
-const OpenDurationJson = Schema.Union(
-  DurationJson,
-  Schema.Struct({ exponential: DurationJson, factor: Schema.optional(Schema.Number), max: DurationJson }),
-  /** The settings vocabulary's backoff (capped by `maxOpenDuration`), passed to the breaker as is. */
-  Schema.Struct({ _tag: Schema.Literal("Exponential"), base: DurationJson, factor: Schema.optional(Schema.Number) })
-)
-
-/** @internal */
-export const SimConfigSchema = Schema.Struct({
+/** What the simulator adds to a breaker's settings. */
+const SimFields = Schema.Struct({
   name: expecting(Schema.String.pipe(Schema.minLength(1)), "a non-empty string"),
   description: Schema.optional(Schema.String),
-  preset: Schema.optional(literals("default", "aggressive", "lenient")),
-  policy: Schema.optional(PolicyJson),
-  openDuration: Schema.optional(OpenDurationJson),
-  maxOpenDuration: Schema.optional(DurationJson),
-  halfOpen: Schema.optional(Schema.Struct({
-    permits: Schema.optional(Schema.Number),
-    successesToClose: Schema.optional(Schema.Number),
-    probeTimeout: Schema.optional(DurationJson)
-  })),
   /** How a 429 counts: `ignored` (back-pressure, default) or `failure`. */
   rateLimited: Schema.optional(literals("ignored", "failure")),
   /** Whether callers fall back (then they see no errors). Default false. */
   fallback: Schema.optional(expecting(Schema.Boolean, "true or false"))
 })
 
-/** A configuration as written. @internal */
-export type SimConfig = typeof SimConfigSchema.Type
+/**
+ * A configuration: settings in the one vocabulary (as resolved from a preset or
+ * a file, or as the tuner proposes them; durations as text) plus the
+ * simulator's own fields.
+ *
+ * @internal
+ */
+export interface SimConfig {
+  readonly name: string
+  readonly preset?: BreakerRegistry.PresetName | undefined
+  /** A TripPolicy as data (`BreakerRegistry.Resolved["policy"]`). */
+  readonly policy?: { readonly _tag: string } | undefined
+  readonly openDuration?: string | { readonly _tag: "Exponential"; readonly base: string; readonly factor?: number | undefined } | undefined
+  readonly maxOpenDuration?: string | undefined
+  readonly halfOpen?: {
+    readonly permits?: number | undefined
+    readonly successesToClose?: number | undefined
+    readonly probeTimeout?: string | undefined
+  } | undefined
+  readonly description?: string | undefined
+  readonly rateLimited?: "ignored" | "failure" | undefined
+  readonly fallback?: boolean | undefined
+}
 
 /** What a failed simulated call fails with. @internal */
 export interface ProviderFailure {
@@ -89,24 +60,9 @@ export interface ProviderFailure {
   readonly retryAfterMs: number
 }
 
-/**
- * A good answer's outcome: with the work it did when the scenario models it
- * (output tokens; time to first token for streams), else a plain success.
- *
- * @internal
- */
-export const successOutcome = (a: { readonly outputTokens: number; readonly firstTokenMs: number } | undefined): Outcome.Outcome =>
-  a === undefined || (!(a.outputTokens > 0) && !(a.firstTokenMs >= 0))
-    ? Outcome.success
-    : Outcome.successWith({
-      outputTokens: a.outputTokens > 0 ? a.outputTokens : undefined,
-      firstTokenMs: a.firstTokenMs >= 0 ? a.firstTokenMs : undefined
-    })
-
 /** The sim's classifier: the scenario's error kinds mapped to outcomes. @internal */
 export const classifierFor = (rateLimited: "ignored" | "failure"): Outcome.Classifier<unknown, ProviderFailure> =>
   Outcome.classifier<unknown, ProviderFailure>({
-    onSuccess: (a) => successOutcome(a as { readonly outputTokens: number; readonly firstTokenMs: number }),
     onFailure: (e) => {
       switch (e.kind) {
         case "invalid":
@@ -121,101 +77,101 @@ export const classifierFor = (rateLimited: "ignored" | "failure"): Outcome.Class
     }
   })
 
-const openDuration = (o: SimConfig["openDuration"]): CircuitBreaker.Options["openDuration"] =>
-  o === undefined || typeof o !== "object"
-    ? (o as Duration.DurationInput | undefined)
-    : "_tag" in o
-    ? (o as CircuitBreaker.Backoff)
-    : Schedule.exponential(o.exponential as Duration.DurationInput, o.factor ?? 2).pipe(
-      Schedule.union(Schedule.spaced(o.max as Duration.DurationInput))
-    )
-
 /** The `CircuitBreaker.make` options for a configuration. @internal */
 export const toOptions = (c: SimConfig): CircuitBreaker.Options => ({
   name: c.name,
   ...(c.preset === undefined ? {} : { preset: c.preset }),
-  policy: c.policy as TripPolicy.TripPolicy | undefined,
-  openDuration: openDuration(c.openDuration),
-  maxOpenDuration: c.maxOpenDuration as Duration.DurationInput | undefined,
+  policy: c.policy as CircuitBreaker.Options["policy"],
+  openDuration: c.openDuration as CircuitBreaker.Options["openDuration"],
+  maxOpenDuration: c.maxOpenDuration as CircuitBreaker.Options["maxOpenDuration"],
   halfOpen: c.halfOpen as CircuitBreaker.Options["halfOpen"],
   classify: classifierFor(c.rateLimited ?? "ignored")
 })
 
+const issue = (source: string, at: string, e: BreakerRegistry.RegistryConfigError) =>
+  new SimInputError({ source, issues: [{ path: at + e.setting, message: `expected ${e.expected}, got ${e.value}` }] })
+
+/** `breakers["x"].policy.threshold` → `policy.threshold`. */
+const withinBreaker = (setting: string): string => setting.replace(/^breakers\[("(?:[^"\\]|\\.)*")\]\.?/, "")
+
 /**
- * Checks a decoded configuration with the breaker's own option compiler and
- * reports a bad option by its path under `at` (e.g. `[1].policy.threshold`).
+ * One named configuration given as a value: the simulator's fields, and the
+ * rest resolved as a registry would resolve a breaker's settings. A bad option
+ * is reported by its path under `at` (e.g. `[1].policy.threshold`).
  *
  * @internal
  */
-export const check = (c: SimConfig, source: string, at: string): Either.Either<SimConfig, SimInputError> => {
-  const o = c.openDuration
-  if (typeof o === "object" && o !== undefined && o.factor !== undefined && !(o.factor >= 1 && o.factor <= 100)) {
-    return Either.left(new SimInputError({ source, issues: [{ path: `${at}openDuration.factor`, message: `expected a number from 1 to 100, got ${o.factor}` }] }))
+export const fromValue = (source: string, value: unknown, at = ""): Either.Either<SimConfig, SimInputError> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return Either.left(new SimInputError({ source, issues: [{ path: at.replace(/\.$/, ""), message: "expected an object" }] }))
   }
-  let compiled
+  const { description, fallback, name, rateLimited, ...settings } = value as Record<string, unknown>
+  return Either.flatMap(
+    Either.mapLeft(
+      decodeValue(SimFields, source, { name, description, rateLimited, fallback }),
+      (e) => new SimInputError({ source, issues: e.issues.map((i) => ({ ...i, path: at + i.path })) })
+    ),
+    (sim) =>
+      Either.match(BreakerRegistry.resolveJson({ breakers: { [sim.name]: settings } }), {
+        onLeft: (e) =>
+          Either.left(issue(source, at, new BreakerRegistry.RegistryConfigError({ ...e, setting: withinBreaker(e.setting) }))),
+        onRight: (all) => Either.right(withSim(all[0]!, sim))
+      })
+  )
+}
+
+const withSim = (
+  r: BreakerRegistry.Resolution,
+  sim: { readonly description?: string | undefined; readonly rateLimited?: "ignored" | "failure" | undefined; readonly fallback?: boolean | undefined }
+): SimConfig => ({
+  ...r.settings,
+  name: r.name,
+  ...(sim.description === undefined ? {} : { description: sim.description }),
+  ...(sim.rateLimited === undefined ? {} : { rateLimited: sim.rateLimited }),
+  ...(sim.fallback === undefined ? {} : { fallback: sim.fallback })
+})
+
+/** An object that is not one named configuration is a settings file (even `{}`: no breakers). */
+const isSettingsFile = (json: unknown): boolean =>
+  typeof json === "object" && json !== null && !Array.isArray(json) && !("name" in json)
+
+/**
+ * Decodes a parsed config file: a settings file (every breaker becomes a
+ * configuration), one named configuration, or an array of them.
+ *
+ * @internal
+ */
+export const fromJson = (source: string, json: unknown): Either.Either<ReadonlyArray<SimConfig>, SimInputError> => {
+  if (isSettingsFile(json)) {
+    return Either.match(BreakerRegistry.resolveJson(json), {
+      onLeft: (e) => Either.left(issue(source, "", e)),
+      onRight: (all) => Either.right(all.map((r) => withSim(r, {})))
+    })
+  }
+  if (Array.isArray(json)) return Either.all(json.map((c, i) => fromValue(source, c, `[${i}].`)))
+  return Either.map(fromValue(source, json), (c) => [c])
+}
+
+/** Decodes a config file's JSON text (a byte order mark is skipped, as the registry does). @internal */
+export const parseFile = (source: string, text: string): Either.Either<ReadonlyArray<SimConfig>, SimInputError> => {
+  let json: unknown
   try {
-    // The breaker's own checks: making one fails with the option and the value when any is out of range.
-    compiled = Effect.runSync(Effect.either(CircuitBreaker.make(toOptions(c))))
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (e) {
-    return Either.left(new SimInputError({ source, issues: [{ path: `${at}openDuration`, message: String((e as Error).message) }] }))
+    return Either.left(new SimInputError({ source, issues: [{ path: "", message: `not valid JSON (${(e as Error).message})` }] }))
   }
-  return Either.match(compiled, {
-    onLeft: (e) => {
-      const path = e.option.startsWith("openDuration") && typeof o === "object" ? `${at}openDuration` : `${at}${e.option}`
-      return Either.left(new SimInputError({ source, issues: [{ path, message: `expected ${e.expected}, got ${e.value}` }] }))
-    },
-    onRight: () => Either.right(c)
-  })
-}
-
-const FileSchema = Schema.Union(SimConfigSchema, Schema.Array(SimConfigSchema))
-
-/**
- * Decodes a config file holding one configuration or an array of them.
- *
- * @internal
- */
-export const parseFile = (source: string, text: string): Either.Either<ReadonlyArray<SimConfig>, SimInputError> =>
-  isSettingsFile(text) ? parseSettingsFile(source, text) : Either.flatMap(decodeJson(FileSchema, source, text), (v) => {
-    const list: ReadonlyArray<SimConfig> = Array.isArray(v) ? v : [v as SimConfig]
-    return Either.all(list.map((c, i) => check(c, source, Array.isArray(v) ? `[${i}].` : "")))
-  })
-
-/** Decodes one configuration given as a value (presets go through here too). @internal */
-export const fromValue = (source: string, value: unknown): Either.Either<SimConfig, SimInputError> =>
-  Either.flatMap(decodeValue(SimConfigSchema, source, value), (c) => check(c, source, ""))
-
-const isSettingsFile = (text: string): boolean => {
-  try {
-    const v = JSON.parse(text)
-    return typeof v === "object" && v !== null && !Array.isArray(v) && ("breakers" in v || "defaults" in v)
-  } catch {
-    return false
-  }
+  return fromJson(source, json)
 }
 
 /**
- * A settings file (`{ "defaults"?, "breakers": { name: settings } }`, what the
- * registry loads and `tune` writes): one configuration per breaker, its
- * settings over the file's defaults (`halfOpen` merged field by field).
+ * Reads a config file (JSON, or YAML: `.yaml`, `.yml`) as a registry reads a
+ * settings file: a UTF-8 byte order mark is skipped, YAML numbers follow the
+ * environment's rule.
  *
  * @internal
  */
-export const parseSettingsFile = (source: string, text: string): Either.Either<ReadonlyArray<SimConfig>, SimInputError> => {
-  const v = JSON.parse(text) as { readonly defaults?: Record<string, unknown>; readonly breakers?: Record<string, unknown> }
-  const defaults = typeof v.defaults === "object" && v.defaults !== null ? v.defaults : {}
-  const breakers = typeof v.breakers === "object" && v.breakers !== null ? Object.entries(v.breakers) : []
-  if (breakers.length === 0) {
-    return Either.left(new SimInputError({ source, issues: [{ path: "breakers", message: "expected at least one breaker, got none" }] }))
-  }
-  return Either.all(breakers.map(([name, settings]) => {
-    const own = typeof settings === "object" && settings !== null ? settings as Record<string, unknown> : {}
-    const halfOpen = defaults["halfOpen"] !== undefined || own["halfOpen"] !== undefined
-      ? { halfOpen: { ...(defaults["halfOpen"] as object | undefined), ...(own["halfOpen"] as object | undefined) } }
-      : {}
-    return Either.mapLeft(
-      fromValue(source, { ...defaults, ...own, ...halfOpen, name }),
-      (e) => new SimInputError({ source, issues: e.issues.map((i) => ({ ...i, path: `breakers.${name}${i.path === "" ? "" : `.${i.path}`}` })) })
-    )
-  }))
-}
+export const readFile = (file: string): Effect.Effect<ReadonlyArray<SimConfig>, SimInputError> =>
+  Effect.flatMap(
+    Effect.mapError(BreakerRegistry.readSettingsFile(file), (e) => issue(file, "", e)),
+    (json) => fromJson(file, json)
+  )

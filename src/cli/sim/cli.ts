@@ -43,10 +43,10 @@ export const loadConfigs = (items: ReadonlyArray<string>): Effect.Effect<Array<S
     Effect.forEach(items, (item) => {
       const preset = presets[item]
       if (preset !== undefined) return Effect.succeed([preset])
-      if (!item.endsWith(".json")) {
-        return Effect.fail(argError(`--config: unknown preset ${JSON.stringify(item)} (presets: ${Object.keys(presets).join(", ")}; files end in .json)`))
+      if (!/\.(json|ya?ml)$/i.test(item)) {
+        return Effect.fail(argError(`--config: unknown preset ${JSON.stringify(item)} (presets: ${Object.keys(presets).join(", ")}; files end in .json, .yaml or .yml)`))
       }
-      return Effect.flatMap(readText(item), (text) => SimConfig.parseFile(item, text))
+      return SimConfig.readFile(item)
     }),
     (lists) => lists.flat()
   ).pipe(

@@ -31,7 +31,7 @@ export const flags = {
     const items = v.split(",").map((s) => s.trim()).filter((s) => s !== "")
     return items.length === 0 ? Either.left(Flags.invalid(flag, v, "a list of presets or files")) : Either.right(items)
   }).pipe(
-    d(`comma-separated presets (${Object.keys(presets).join(", ")}) and/or config files (.json: one config or an array). Default: all presets`),
+    d(`comma-separated presets (${Object.keys(presets).join(", ")}) and/or config files: a settings file (.json or .yaml, as BreakerRegistry.fromFile reads it; one config per breaker) or a JSON list of named configs. Default: all presets`),
     opt
   ),
   seed: Flags.parsed("seed", "integer", (flag, v) =>

@@ -1,59 +1,45 @@
 /**
  * The simulator's built-in configurations: the library's presets
- * (`BreakerRegistry.presets`), resolved exactly as a `BreakerRegistry` resolves them and
- * written as the JSON a config file holds, so they go through the same checks
- * and a tuned config file can start from one.
+ * (`BreakerRegistry.presets`), resolved exactly as a `BreakerRegistry` resolves
+ * them, so they go through the same checks and a tuned config file can start
+ * from one.
  *
  * @internal
  */
 import * as Either from "effect/Either"
 import { BreakerRegistry } from "../../index.js"
-import type { SimConfig } from "./SimConfig.js"
+import { fromValue, type SimConfig } from "./SimConfig.js"
 
-const seconds = (ms: number) => `${ms / 1000} s`
+const describePolicy = (p: BreakerRegistry.Resolved["policy"]): string => {
+  switch (p._tag) {
+    case "ConsecutiveFailures":
+      return `${p.threshold} in a row`
+    case "FailureRate":
+    case "SlowCallRate": {
+      const window = p.window._tag === "LastCalls" ? `the last ${p.window.size} calls` : p.window.duration
+      const what = p._tag === "FailureRate" ? "" : ` slower than ${p.duration}`
+      return `≥${p.threshold * 100}% of ≥${p.minimumCalls} calls${what} in ${window}`
+    }
+    case "Any":
+      return p.policies.map(describePolicy).join(", or ")
+  }
+}
 
 const describe = (r: BreakerRegistry.Resolved): string => {
-  const open = r.openBackoff === "exponential"
-    ? `open ${seconds(r.openDurationMs)} doubling to ${seconds(r.openDurationMaxMs)}`
-    : `open ${seconds(r.openDurationMs)}`
-  return `${r.consecutiveFailures} in a row, or ≥${r.failureRate * 100}% of ≥${r.minimumCalls} calls in ${
-    seconds(r.windowMs)
-  }; ${open}; ${r.halfOpenPermits} probe(s), ${r.successesToClose} to close`
+  const o = r.openDuration
+  const open = typeof o === "object"
+    ? `open ${o.base} ×${o.factor ?? 2} up to ${r.maxOpenDuration}`
+    : `open ${o}`
+  return `${describePolicy(r.policy)}; ${open}; ${r.halfOpen.permits} probe(s), ${r.halfOpen.successesToClose} to close`
 }
 
 /** A preset as a simulator configuration. @internal */
 export const fromPreset = (name: BreakerRegistry.PresetName): SimConfig => {
+  const config = fromValue(`preset ${name}`, { name, preset: name })
+  if (Either.isLeft(config)) throw new Error(`preset ${name} does not resolve: ${config.left.message}`)
   const resolved = BreakerRegistry.resolveOptions(name, { preset: name })
   if (Either.isLeft(resolved)) throw new Error(`preset ${name} does not resolve: ${resolved.left.message}`)
-  const r = resolved.right.settings
-  const policies: Array<Record<string, unknown>> = [{ _tag: "ConsecutiveFailures", threshold: r.consecutiveFailures }]
-  if (r.failureRate > 0) {
-    policies.push({
-      _tag: "FailureRate",
-      threshold: r.failureRate,
-      minimumCalls: r.minimumCalls,
-      window: { _tag: "LastDuration", duration: r.windowMs, buckets: r.windowBuckets }
-    })
-  }
-  if (r.slowCallMs > 0) {
-    policies.push({
-      _tag: "SlowCallRate",
-      duration: r.slowCallMs,
-      threshold: r.slowCallRate,
-      minimumCalls: r.minimumCalls,
-      window: { _tag: "LastDuration", duration: r.windowMs, buckets: r.windowBuckets }
-    })
-  }
-  return {
-    name,
-    description: describe(r),
-    policy: { _tag: "Any", policies } as SimConfig["policy"],
-    openDuration: r.openBackoff === "exponential"
-      ? { exponential: r.openDurationMs, factor: 2, max: r.openDurationMaxMs }
-      : r.openDurationMs,
-    maxOpenDuration: r.openDurationMaxMs,
-    halfOpen: { permits: r.halfOpenPermits, successesToClose: r.successesToClose, probeTimeout: r.probeTimeoutMs }
-  }
+  return { ...config.right, description: describe(resolved.right.settings) }
 }
 
 /** @internal */

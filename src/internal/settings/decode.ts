@@ -150,7 +150,7 @@ const firstLeaf = (
         ? firstLeaf(issue.issue, path, unionMessage)
         : { path, issue, expected: messageOf(issue) }
     default:
-      return { path, issue, expected: messageOf(issue) ?? unionMessage }
+      return { path, issue, expected: messageOf(issue) ?? unionMessage, parent }
   }
 }
 

@@ -194,7 +194,10 @@ const settingsFields = <P, B, H, D>(s: {
   preset: Schema.optional(presetName),
   policy: Schema.optional(s.TripPolicy),
   openDuration: Schema.optional(
-    expecting(Schema.Union(duration(false), s.Backoff), "a duration such as \"30 seconds\" or an Exponential backoff")
+    expecting(
+      Schema.Union(duration(false), s.Backoff),
+      "a duration with a unit such as \"30 seconds\", or an Exponential backoff { _tag: \"Exponential\", base, factor? }"
+    )
   ),
   maxOpenDuration: Schema.optional(duration(false)),
   halfOpen: Schema.optional(s.HalfOpen)

@@ -17,8 +17,9 @@ const units: ReadonlyArray<readonly [number, string]> = [
   [1, "milli"]
 ]
 
-/** A duration as text Effect reads back exactly: `90000` → `"90 seconds"`, `300000` → `"5 minutes"`. @internal */
+/** A duration as text Effect reads back exactly: `90000` → `"90 seconds"`, `300000` → `"5 minutes"`; text stays as written. @internal */
 export const durationText = (input: Duration.DurationInput): DurationText => {
+  if (typeof input === "string") return input.trim() as DurationText // as the user wrote it
   const d = Duration.decode(input)
   const ms = Duration.toMillis(d)
   if (Number.isInteger(ms)) {
@@ -44,7 +45,15 @@ export const policyText = (p: TripPolicyOf<Duration.DurationInput>): TripPolicyO
     case "FailureRate":
       return { ...p, window: windowText(p.window) }
     case "SlowCallRate":
-      return { ...p, duration: durationText(p.duration), window: windowText(p.window) }
+      return {
+        _tag: "SlowCallRate",
+        threshold: p.threshold,
+        minimumCalls: p.minimumCalls,
+        ...(p.duration === undefined ? {} : { duration: durationText(p.duration) }),
+        ...(p.perOutputToken === undefined ? {} : { perOutputToken: durationText(p.perOutputToken) }),
+        ...(p.timeToFirstToken === undefined ? {} : { timeToFirstToken: durationText(p.timeToFirstToken) }),
+        window: windowText(p.window)
+      }
     case "Any":
       return { _tag: "Any", policies: p.policies.map(policyText) }
   }
