@@ -51,14 +51,14 @@ export const parse = (path: string, raw: string): Effect.Effect<unknown, Registr
 export const read = (path: string): Effect.Effect<unknown, RegistryConfigError> =>
   Effect.tryPromise({
     try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
-    catch: (e) =>
-      new RegistryConfigError({
+    catch: (e) => {
+      const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? ` (${e.code})` : ""
+      return new RegistryConfigError({
         setting: path,
         value: "(unreadable)",
-        expected: `a readable ${isYaml(path) ? "YAML" : "JSON"} file${
-          typeof (e as any)?.code === "string" ? ` (${(e as any).code})` : ""
-        }`
+        expected: `a readable ${isYaml(path) ? "YAML" : "JSON"} file${code}`
       })
+    }
   }).pipe(Effect.flatMap((text) => parse(path, text)))
 
 /** Prefixes an error inside a file with the file's path. @internal */
