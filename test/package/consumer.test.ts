@@ -112,6 +112,8 @@ describe("the packed package, installed in a consumer project", () => {
   }, 180_000)
 
   it("the root loads no optional peer; each subpath loads only the peers listed for it", async () => {
+    const urls = (file: string) => new Set(fs.readFileSync(file, "utf8").split("\n").filter((u) => u !== ""))
+    const moduleCounts: Record<string, { total: number; ours: number }> = {}
     const graph = async (specifier: string): Promise<ReadonlySet<string>> => {
       const out = path.join(installed.dir, `graph-${specifier.replace(/\W+/g, "_")}.txt`)
       fs.rmSync(out, { force: true })
@@ -122,7 +124,9 @@ describe("the packed package, installed in a consumer project", () => {
         }),
         `import ${specifier}`
       )
-      return packagesIn(fs.readFileSync(out, "utf8").split("\n"))
+      const resolved = urls(out)
+      moduleCounts[specifier] = { total: resolved.size, ours: [...resolved].filter((u) => u.includes("/node_modules/effect-breaker/")).length }
+      return packagesIn([...resolved])
     }
     const effectAlone = await graph("effect")
     const report: Array<string> = []
@@ -136,6 +140,8 @@ describe("the packed package, installed in a consumer project", () => {
       if (subpath === ".") expect([...loaded].filter((p) => p !== "effect-breaker" && !effectAlone.has(p))).toEqual([])
     }
     figures["optional peers at import"] = `\n    ${report.join("\n    ")}`
+    const root = moduleCounts["effect-breaker"]!
+    figures["modules at import"] = `root ${root.total} (${root.ours} of ours); import "effect" alone ${moduleCounts.effect!.total}`
   }, 120_000)
 
   it("cold import of the root (beside effect's own, alternating, in fresh processes)", async () => {
