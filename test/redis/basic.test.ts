@@ -37,3 +37,41 @@ describe("Redis fleet store: basics", () => {
       for (const b of breakers) yield* eventually(Effect.map(b.stats, (s) => s.state === "Closed"))
     }))
 })
+
+describe("Redis fleet store: consecutive failures across replicas", () => {
+  it.scoped("a success flushed after later failures elsewhere does not break their streak (A.S B.S C.S, then 5 failures round-robin)", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const ctxs = [yield* replica(server.url, { prefix }), yield* replica(server.url, { prefix }), yield* replica(server.url, { prefix })]
+      const breakers = yield* Effect.forEach(ctxs, (ctx) =>
+        CircuitBreaker.make({ name: "streak", policy: TripPolicy.consecutiveFailures(5) }).pipe(Effect.provide(ctx)))
+      // each replica's success stays buffered (flushed with its first failure, after other replicas' failures)
+      for (const b of breakers) {
+        yield* b(Effect.succeed(1))
+        yield* TestClock.adjust("1 millis")
+      }
+      for (let i = 0; i < 5; i++) {
+        yield* Effect.flip(breakers[i % 3]!(boom))
+        yield* TestClock.adjust("1 millis")
+      }
+      for (const b of breakers) yield* eventually(Effect.map(b.stats, (s) => s.state === "Open"))
+    }))
+
+  it.scoped("a success after the failures does break the streak, wherever it happened", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const ctxs = [yield* replica(server.url, { prefix }), yield* replica(server.url, { prefix })]
+      const [a, b] = yield* Effect.forEach(ctxs, (ctx) =>
+        CircuitBreaker.make({ name: "streak-broken", policy: TripPolicy.consecutiveFailures(3) }).pipe(Effect.provide(ctx)))
+      yield* Effect.flip(a!(boom))
+      yield* Effect.flip(a!(boom))
+      yield* TestClock.adjust("1 millis")
+      yield* b!(Effect.succeed(1))
+      yield* fleetOf(ctxs[1]!).flush
+      yield* Effect.flip(a!(boom))
+      yield* Effect.flip(a!(boom))
+      yield* fleetOf(ctxs[0]!).resync
+      assert.strictEqual((yield* a!.stats).state, "Closed")
+      assert.strictEqual((yield* a!.stats).consecutiveFailures, 2)
+    }))
+})

@@ -31,7 +31,7 @@ export class RedisCircuit implements Circuit {
   readonly onStoreError: StoreErrorPolicy
   readonly key: string
   readonly cfgJson: string
-  /** Outcomes not yet flushed: triples (mask, count, retry-after hint ms). */
+  /** Outcomes not yet flushed: runs of (mask, count, retry-after hint ms, time of the run's last call). */
   private pending: Array<number> = []
   private pendingCalls = 0
   /** Generation of the buffered outcomes: a batch never mixes generations. */
@@ -61,6 +61,8 @@ export class RedisCircuit implements Circuit {
   mismatchReported = false
   /** No window and no slow-call duration: a success's bit mask is always 0. */
   private readonly untimed: boolean
+  /** A consecutive-failures policy: each outcome's time matters (the shell passes 0 for an untimed success). */
+  private readonly streaks: boolean
 
   constructor(
     readonly fleet: Fleet,
@@ -73,6 +75,7 @@ export class RedisCircuit implements Circuit {
     this.key = fleet.keyOf(config.name)
     this.cfgJson = cfg.encode(config)
     this.untimed = config.rates.length === 0 && !(config.slowMs < Infinity)
+    this.streaks = Number.isFinite(config.consecutiveThreshold)
   }
 
   // --- the synchronous steps ---------------------------------------------------------------------------------
@@ -176,10 +179,14 @@ export class RedisCircuit implements Circuit {
     const failed = outcome === core.OFailure
     const m = !failed && this.untimed ? 0 : cfg.mask(this.config, failed, durationMs)
     const hint = failed ? Math.round(retryAfterMs) : 0
+    // When it happened: a success flushed late must not break a streak of failures recorded after it.
+    const at = now !== 0 || !this.streaks ? now : this.fleet.now()
     const p = this.pending
     const n = p.length
-    if (n > 0 && p[n - 3] === m && p[n - 1] === hint) p[n - 2]!++
-    else p.push(m, 1, hint)
+    if (n > 0 && p[n - 4] === m && p[n - 2] === hint) {
+      p[n - 3]!++
+      p[n - 1] = at
+    } else p.push(m, 1, hint, at)
     if (failed) {
       this.pendingCalls++
       return this.fleet.flushFailure(this)
@@ -492,7 +499,7 @@ export class RedisCircuit implements Circuit {
     const taken = this.takeBatch()
     if (taken === undefined || taken.gen !== s.generation) return
     const p = taken.batch.split(",").map(Number)
-    for (let i = 0; i < p.length; i += 3) {
+    for (let i = 0; i < p.length; i += 4) {
       const failed = (p[i]! & 1) !== 0
       const slow = (p[i]! & 2) !== 0
       for (let k = 0; k < p[i + 1]!; k++) {

@@ -69,8 +69,10 @@ export interface Counters {
   /** Batches of outcomes flushed (background and prompt). */
   flushes: number
   flushedCalls: number
-  /** Round trips a caller waited for: probe admissions, probe outcomes, manual control, export. */
+  /** Round trips a caller waited for, but a failure's flush: probe admissions, probe outcomes, manual control, export. */
   callerRoundTrips: number
+  /** Flushes a failing caller waited for (its failure, with the successes buffered before it). */
+  failureFlushes: number
   resyncs: number
   messages: number
   errors: number
@@ -98,12 +100,14 @@ export class Fleet {
   up = false
   readonly channel: string
   readonly gateChannel: string
-  readonly counters: Counters = { flushes: 0, flushedCalls: 0, callerRoundTrips: 0, resyncs: 0, messages: 0, errors: 0, downs: 0, ups: 0 }
+  readonly counters: Counters = { flushes: 0, flushedCalls: 0, callerRoundTrips: 0, failureFlushes: 0, resyncs: 0, messages: 0, errors: 0, downs: 0, ups: 0 }
   readonly circuits = new Map<string, Set<RedisCircuit>>()
   readonly gates = new Map<string, Set<GateListener>>()
   private readonly dirtySet = new Set<RedisCircuit>()
   connection!: conn.Connection
   private reconciling = false
+  /** This replica's id in the shared state (which replica recorded the latest failure). */
+  readonly replica = Math.random().toString(36).slice(2, 10)
   /** The store's scope is closing: the connections going away is not an outage. */
   closing = false
 
@@ -308,6 +312,7 @@ export class Fleet {
    */
   flushFailure(c: RedisCircuit): Effect.Effect<void> {
     this.dirtySet.delete(c)
+    this.counters.failureFlushes++
     const sent = this.flush(c)
     return Effect.promise(() => sent)
   }
@@ -325,7 +330,7 @@ export class Fleet {
     this.counters.flushes++
     this.counters.flushedCalls += taken.calls
     const now = this.now()
-    return this.track(this.connection.run("ebFlush", c.key, [...c.args(now), taken.gen, taken.batch])).then(
+    return this.track(this.connection.run("ebFlush", c.key, [...c.args(now), taken.gen, taken.batch, this.replica])).then(
       (raw) => {
         const reply = JSON.parse(raw as string) as Reply
         c.noteTime(reply.s.now, now)

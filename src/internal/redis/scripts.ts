@@ -137,7 +137,7 @@ local function advance(i, w, t)
   set('wE' .. i, e)
 end
 
-local function recordWindow(i, w, bad)
+local function recordWindow(i, w, bad, at)
   if w.w == 0 then
     local l = key .. ':w' .. i
     local len = redis.call('RPUSH', l, bad and '1' or '0')
@@ -148,7 +148,7 @@ local function recordWindow(i, w, bad)
       set('wC' .. i, get('wC' .. i, 0) + 1)
     end
   else
-    advance(i, w, now)
+    advance(i, w, at)
     local b = get('wE' .. i, 0) % w.n
     set('wc' .. i .. '_' .. b, get('wc' .. i .. '_' .. b, 0) + 1); set('wC' .. i, get('wC' .. i, 0) + 1)
     if bad then set('wb' .. i .. '_' .. b, get('wb' .. i .. '_' .. b, 0) + 1); set('wB' .. i, get('wB' .. i, 0) + 1) end
@@ -227,11 +227,19 @@ end
 
 /**
  * Records a batch of outcomes of calls admitted in Closed/MetricsOnly under
- * generation ARGV[7]. ARGV[8] is the batch: comma-separated triples
- * `mask,count,hintMs` in completion order, where mask bit 0 = failed, bit 1 =
- * slow (by the breaker's slow-call duration), bit 1+i = bad for window i.
+ * generation ARGV[7], by replica ARGV[9]. ARGV[8] is the batch: comma-separated runs
+ * `mask,count,hintMs,at` in completion order, where mask bit 0 = failed, bit
+ * 1 = slow (by the breaker's slow-call duration), bit 1+i = bad for window i,
+ * and `at` the time of the run's last call (0: unknown).
  * The trip decision is taken after every call, as the in-memory core does; a
  * trip fences the rest of the batch (it belongs to the old generation).
+ *
+ * Replicas flush at different moments, so a batch can arrive after failures
+ * that happened later: `lf` keeps the time of the latest failure recorded, and
+ * a run of successes that ended before it does not break the streak (it
+ * happened before those failures; at the same millisecond, only if it came
+ * from the replica that recorded that failure, whose outcomes are in order).
+ * Time windows bucket each run at its time.
  */
 export const flush = prelude + `
 local gen = tonumber(ARGV[7])
@@ -240,20 +248,29 @@ if gen ~= get('gen', 0) or (tag ~= 'Closed' and tag ~= 'MetricsOnly') then retur
 local batch = {}
 for v in string.gmatch(ARGV[8], '[^,]+') do batch[#batch + 1] = tonumber(v) end
 local recorded = 0
+local lfHere = false
+local replica = ARGV[9]
 local i = 1
 while i <= #batch and transition == nil do
   local mask = batch[i]
   local count = batch[i + 1]
   local hint = batch[i + 2]
+  local at = batch[i + 3]
+  if at <= 0 then at = now end
   local failed = bit.band(mask, 1) ~= 0
   local slow = bit.band(mask, 2) ~= 0
+  -- a success breaks the streak if it ended after the latest failure, or at the same millisecond as a failure
+  -- of this batch that it followed (one replica's outcomes are in order)
+  local lf = get('lf', 0)
+  local breaks = not failed and (at > lf or (at == lf and (lfHere or H.lfBy == replica)))
+  if failed and at >= lf then set('lf', at); set('lfBy', replica); lfHere = true end
   if #W == 0 then
     -- no window: a run is counted at once, up to the call that reaches the consecutive threshold
     local n = count
     if failed and cfg.ct > 0 and tag ~= 'MetricsOnly' then n = math.min(count, math.max(1, cfg.ct - get('cf', 0))) end
     recorded = recorded + n
     set('calls', get('calls', 0) + n); set('tc', get('tc', 0) + n)
-    if failed then set('fails', get('fails', 0) + n); set('tf', get('tf', 0) + n); set('cf', get('cf', 0) + n) else set('cf', 0) end
+    if failed then set('fails', get('fails', 0) + n); set('tf', get('tf', 0) + n); set('cf', get('cf', 0) + n) elseif breaks then set('cf', 0) end
     if slow then set('slow', get('slow', 0) + n) end
     if tag ~= 'MetricsOnly' then
       local reason = tripReason()
@@ -266,9 +283,9 @@ while i <= #batch and transition == nil do
   for _ = 1, count do
     recorded = recorded + 1
     set('calls', get('calls', 0) + 1); set('tc', get('tc', 0) + 1)
-    if failed then set('fails', get('fails', 0) + 1); set('tf', get('tf', 0) + 1); set('cf', get('cf', 0) + 1) else set('cf', 0) end
+    if failed then set('fails', get('fails', 0) + 1); set('tf', get('tf', 0) + 1); set('cf', get('cf', 0) + 1) elseif breaks then set('cf', 0) end
     if slow then set('slow', get('slow', 0) + 1) end
-    for wi = 1, #W do recordWindow(wi, W[wi], bit.band(mask, bit.lshift(1, wi + 1)) ~= 0) end
+    for wi = 1, #W do recordWindow(wi, W[wi], bit.band(mask, bit.lshift(1, wi + 1)) ~= 0, at) end
     if tag ~= 'MetricsOnly' then
       local reason = tripReason()
       if reason ~= nil then
@@ -277,7 +294,7 @@ while i <= #batch and transition == nil do
       end
     end
   end
-  i = i + 3
+  i = i + 4
 end
 return finish({ r = recorded })
 `
