@@ -47,7 +47,8 @@ describe("Redis fleet store: half-open permits are fleet-wide leases", () => {
         )
         // every caller has been admitted or rejected once all the rejections are in (the probes wait for `release`)
         const exits: Array<Exit.Exit<void, unknown>> = []
-        yield* eventually(Effect.map(Effect.forEach(fibers, Fiber.poll), (os) => os.filter((o) => o._tag === "Some").length === 18 - N))
+        const done = Effect.map(Effect.forEach(fibers, Fiber.poll), (os) => os.filter((o) => o._tag === "Some").length)
+        yield* eventually(Effect.zipWith(Ref.get(admitted), done, (probing, finished) => probing + finished === 18))
         const n = yield* Ref.get(admitted)
         yield* Deferred.succeed(release, undefined)
         for (const f of fibers) exits.push((yield* Fiber.join(f)) as Exit.Exit<void, unknown>)
