@@ -221,70 +221,73 @@ export const run = (prepared: Prepared, config: SimConfig): Either.Either<Trace,
     return measured
   }
 
-  const finish = (req: number, kind: ErrorKind | "rejected" | undefined, now: number): void => {
+  // The current time lives in a typed array, and attempts read their answer from arrays by index: passing
+  // doubles between these functions would box each one in a heap number (a third of the run went to GC).
+  const clock = new Float64Array(1)
+  // A retry's answer (attempt k > 0), drawn when it starts.
+  const retry = { window: -1, error: -1, latency: 0, retryAfterMs: 0, tokens: 0, ttft: NaN }
+
+  const finish = (req: number, kind: ErrorKind | "rejected" | undefined): void => {
+    const now = clock[0]!
     const at = P.atMs[req]!
     rec.final(rec.interval(at), kind, kind !== undefined && fallback)
     rec.answered(at, P.window[req]!, kind !== undefined && fallback ? now + s.fallbackMs : now)
   }
 
-  /** An attempt ended (answered, or rejected when `token` < 0): retry it, or finish the request. */
-  const ended = (req: number, k: number, kind: ErrorKind | "rejected" | undefined, now: number): void => {
+  /** An attempt ended (answered, or rejected): retry it, or finish the request. */
+  const ended = (req: number, k: number, kind: ErrorKind | "rejected" | undefined): void => {
     if (kind !== undefined && k < s.retries && retryable(kind)) {
       totals.retries++
       if (s.retryDelayMs > 0) {
-        const slot = timers.alloc(now + s.retryDelayMs)
+        const slot = timers.alloc(clock[0]! + s.retryDelayMs)
         timers.type[slot] = RETRY
         timers.request[slot] = req
         timers.attempt[slot] = k + 1
         timers.push(slot)
       } else {
-        startRetry(req, k + 1, now)
+        startRetry(req, k + 1)
       }
       return
     }
-    finish(req, kind, now)
+    finish(req, kind)
   }
 
-  const complete = (
-    req: number,
-    k: number,
-    token: number,
-    start: number,
-    window: number,
-    error: number,
-    retryAfterMs: number,
-    tokens: number,
-    ttft: number,
-    now: number
-  ): void => {
+  /** The call admitted as `token` at `start` answered now; its answer is in the prepared arrays (k = 0) or `timers[slot]`. */
+  const complete = (req: number, k: number, token: number, slot: number): void => {
+    const now = clock[0]!
+    const start = slot < 0 ? now : timers.start[slot]!
+    const first = k === 0
+    const window = first ? P.window[req]! : slot < 0 ? retry.window : timers.window[slot]!
+    const error = first ? P.error[req]! : slot < 0 ? retry.error : timers.error[slot]!
     if (window >= 0) rec.done(window)
-    const outcome = error < 0 ? successOf(tokens, ttft) : failureOutcome(error, retryAfterMs)
+    let outcome: Outcome.Outcome
+    if (error < 0) {
+      const tokens = first ? P.outputTokens[req]! : slot < 0 ? retry.tokens : timers.tokens[slot]!
+      const ttft = first ? P.firstTokenMs[req]! : slot < 0 ? retry.ttft : timers.ttft[slot]!
+      outcome = successOf(tokens, ttft)
+    } else {
+      outcome = failureOutcome(error, first ? P.retryAfterMs[req]! : slot < 0 ? retry.retryAfterMs : timers.retryAfter[slot]!)
+    }
     m.record(token, now, outcome, now - start)
     if (m.transition !== undefined) onTransition(m.transition)
     if (error < 0) {
       rec.success(window, now)
-      finish(req, undefined, now)
-    } else ended(req, k, ErrorKinds[error]!, now)
+      finish(req, undefined)
+    } else ended(req, k, ErrorKinds[error]!)
   }
 
-  const attempt = (
-    req: number,
-    k: number,
-    now: number,
-    window: number,
-    error: number,
-    latency: number,
-    retryAfterMs: number,
-    tokens: number,
-    ttft: number
-  ): void => {
+  /** Attempt `k` of request `req` starts now (its answer: the prepared arrays for k = 0, else `retry`). */
+  const attempt = (req: number, k: number): void => {
+    const now = clock[0]!
     const token = m.admit(now)
     if (m.transition !== undefined) onTransition(m.transition)
     if (token < 0) {
-      ended(req, k, "rejected", now)
+      ended(req, k, "rejected")
       return
     }
-    rec.reach(window)
+    const first = k === 0
+    rec.reach(first ? P.window[req]! : retry.window)
+    const latency = first ? P.latencyMs[req]! : retry.latency
     if (latency > 0) {
       const slot = timers.alloc(now + latency)
       timers.type[slot] = COMPLETE
@@ -292,31 +295,27 @@ export const run = (prepared: Prepared, config: SimConfig): Either.Either<Trace,
       timers.attempt[slot] = k
       timers.token[slot] = token
       timers.start[slot] = now
-      if (k > 0) {
+      if (!first) {
         // A retry's answer is not in the prepared arrays: keep it with the timer.
-        timers.window[slot] = window
-        timers.error[slot] = error
-        timers.retryAfter[slot] = retryAfterMs
-        timers.tokens[slot] = tokens
-        timers.ttft[slot] = ttft
+        timers.window[slot] = retry.window
+        timers.error[slot] = retry.error
+        timers.retryAfter[slot] = retry.retryAfterMs
+        timers.tokens[slot] = retry.tokens
+        timers.ttft[slot] = retry.ttft
       }
       timers.push(slot)
-    } else complete(req, k, token, now, window, error, retryAfterMs, tokens, ttft, now)
+    } else complete(req, k, token, -1)
   }
 
-  const startRetry = (req: number, k: number, now: number): void => {
-    const a = retryAnswer(s, prepared.seed, req, k, now, scratch)
-    attempt(
-      req,
-      k,
-      now,
-      a.window,
-      a.error === undefined ? -1 : ErrorKinds.indexOf(a.error),
-      a.latencyMs,
-      a.retryAfterMs,
-      a.outputTokens,
-      a.firstTokenMs
-    )
+  const startRetry = (req: number, k: number): void => {
+    const a = retryAnswer(s, prepared.seed, req, k, clock[0]!, scratch)
+    retry.window = a.window
+    retry.error = a.error === undefined ? -1 : ErrorKinds.indexOf(a.error)
+    retry.latency = a.latencyMs
+    retry.retryAfterMs = a.retryAfterMs
+    retry.tokens = a.outputTokens
+    retry.ttft = a.firstTokenMs
+    attempt(req, k)
   }
 
   const n = P.count
@@ -325,33 +324,16 @@ export const run = (prepared: Prepared, config: SimConfig): Either.Either<Trace,
     const timerAt = timers.peekAt()
     if (i < n && P.atMs[i]! < timerAt) {
       totals.requests++
-      attempt(i, 0, P.atMs[i]!, P.window[i]!, P.error[i]!, P.latencyMs[i]!, P.retryAfterMs[i]!, P.outputTokens[i]!, P.firstTokenMs[i]!)
+      clock[0] = P.atMs[i]!
+      attempt(i, 0)
       i++
     } else if (timerAt < Infinity) {
       const slot = timers.pop()
-      const now = timers.at[slot]!
-      if (timers.type[slot] === COMPLETE) {
-        const req = timers.request[slot]!
-        const k = timers.attempt[slot]!
-        if (k === 0) {
-          complete(req, 0, timers.token[slot]!, timers.start[slot]!, P.window[req]!, P.error[req]!, P.retryAfterMs[req]!, P.outputTokens[req]!, P.firstTokenMs[req]!, now)
-        } else {
-          complete(
-            req,
-            k,
-            timers.token[slot]!,
-            timers.start[slot]!,
-            timers.window[slot]!,
-            timers.error[slot]!,
-            timers.retryAfter[slot]!,
-            timers.tokens[slot]!,
-            timers.ttft[slot]!,
-            now
-          )
-        }
-      } else {
-        startRetry(timers.request[slot]!, timers.attempt[slot]!, now)
-      }
+      clock[0] = timers.at[slot]!
+      const req = timers.request[slot]!
+      const k = timers.attempt[slot]!
+      if (timers.type[slot] === COMPLETE) complete(req, k, timers.token[slot]!, slot)
+      else startRetry(req, k)
       timers.release(slot)
     } else break
   }
