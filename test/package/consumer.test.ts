@@ -182,6 +182,19 @@ describe("the packed package, installed in a consumer project", () => {
     expect(bad.stderr + bad.stdout).toContain(`Invalid option "--seed": got "x"`)
   }, 240_000)
 
+  it("npx effect-breaker tune (a small budget, worker threads from dist) from the install", async () => {
+    const ran = ok(
+      await run("npx", ["effect-breaker", "tune", "--budget", "8", "--workers", "2", "--duration", "1500", "--out", "tuned.json", "hard-outage"], {
+        cwd: installed.dir,
+        timeoutMs: 180_000
+      }),
+      "npx tune"
+    )
+    figures["npx tune (budget 8)"] = `${(ran.ms / 1000).toFixed(1)} s`
+    expect(ran.stdout).toContain("evaluated 8 candidates")
+    expect(ran.stdout).toContain("2 worker threads")
+  }, 240_000)
+
   it("npx effect-breaker drill (a short one) from the install", async () => {
     const ran = ok(
       await run("npx", ["effect-breaker", "drill", "--quick", "--breaker-only", "--no-metrics", "--json", "drill.json", "--svg", "drill.svg"], {
