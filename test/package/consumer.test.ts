@@ -172,6 +172,7 @@ describe("the packed package, installed in a consumer project", () => {
     const help = ok(await run("npx", ["effect-breaker", "--help"], { cwd: installed.dir }), "npx --help")
     expect(help.stdout).toContain("simulate")
     expect(help.stdout).toContain("drill")
+    expect(help.stdout, "no colour codes when piped").not.toContain("\x1b[")
     const version = ok(await run("npx", ["effect-breaker", "--version"], { cwd: installed.dir }), "npx --version")
     expect(version.stdout.trim()).toBe(manifest.version)
     const completions = ok(await run("npx", ["effect-breaker", "--completions", "bash"], { cwd: installed.dir }), "npx --completions")
