@@ -32,7 +32,7 @@ export const flags = {
   budget: Flags.integer("budget", 1, 100_000).pipe(d("how many candidate settings to evaluate (default 300)"), opt),
   maxFalseOpens: Flags.integer("max-false-opens", 0, 1_000_000).pipe(d("at most this many false openings (over all scenarios)"), opt),
   maxRecover: Flags.duration("max-recover", 0, 3_600_000).pipe(d("mean time from a fault's end to Closed at most this, like 30s"), opt),
-  maxReached: Flags.integer("max-reached", 0, 1_000_000_000).pipe(d("at most this many requests reaching the provider during faults"), opt),
+  maxReached: Flags.integer("max-reached", 0, 1_000_000_000).pipe(d("at most this many requests reaching the provider during outages (windows failing ≥50%)"), opt),
   maxP99: Flags.duration("max-p99", 0, 3_600_000).pipe(d("callers' p99 latency during faults at most this, like 200ms"), opt),
   maxErrors: Flags.integer("max-errors", 0, 1_000_000_000).pipe(d("at most this many errors seen by callers"), opt),
   maxMissed: Flags.integer("max-missed", 0, 1_000_000).pipe(d("at most this many faults never detected (default 0)"), opt),
