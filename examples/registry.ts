@@ -23,7 +23,8 @@ const callModel = (prompt: string): Effect.Effect<string, ProviderDown> =>
 export const demoConfig = ConfigProvider.fromMap(
   new Map([
     ["BREAKERS", "openai/gpt-4o,anthropic"],
-    ["BREAKER_OPENAI_GPT_4O_PRESET", "aggressive"], // trips after 3 failures in a row
+    ["BREAKER_OPENAI_GPT_4O_PRESET", "aggressive"], // a starting point; the fields below replace its own
+    ["BREAKER_OPENAI_GPT_4O_POLICY", "{\"_tag\":\"ConsecutiveFailures\",\"threshold\":3}"], // trips after 3 failures in a row
     ["BREAKER_OPENAI_GPT_4O_OPEN_DURATION", "20 seconds"],
     ["BREAKERS_HALF_OPEN_PERMITS", "2"] // for every breaker
   ])

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { demoConfig, program, RegistryLive } from "../../examples/registry.js"
 
 describe("examples/registry.ts", () => {
-  it.effect("the demo configuration trips openai/gpt-4o (aggressive: 3 failures) and reports it failed", () =>
+  it.effect("the demo configuration trips openai/gpt-4o (3 failures in a row, from its POLICY variable) and reports it failed", () =>
     Effect.gen(function*() {
       const result = yield* program.pipe(Effect.provide(RegistryLive), Effect.withConfigProvider(demoConfig))
       assert.deepStrictEqual(result.answers, [

@@ -24,6 +24,13 @@ const failTimes = (breaker: CircuitBreaker.CircuitBreaker, n: number) =>
 
 const CF = (threshold: number) => ({ _tag: "ConsecutiveFailures", threshold }) as const
 
+/** The smallest consecutive-failures threshold of a preset's policy. */
+const consecutive = (s: BreakerRegistry.SettingsJson): number => {
+  const walk = (p: any): number =>
+    p._tag === "ConsecutiveFailures" ? p.threshold : p._tag === "Any" ? Math.min(...p.policies.map(walk)) : Infinity
+  return walk(s.policy)
+}
+
 describe("BreakerRegistry from environment variables", () => {
   it.effect("BREAKERS names the breakers; a breaker starts from its preset and overrides fields", () =>
     Effect.gen(function*() {
@@ -176,7 +183,7 @@ describe("BreakerRegistry from JSON and code", () => {
       })
       assert.deepStrictEqual(registry.entry("openai/gpt-4o")!.settings.policy, CF(4))
       assert.strictEqual(registry.entry("openai/gpt-4o")!.settings.halfOpen.probeTimeout, "5 seconds")
-      assert.strictEqual(registry.entry("openai/gpt-4o")!.settings.halfOpen.permits, 3)
+      assert.strictEqual(registry.entry("openai/gpt-4o")!.settings.halfOpen.permits, BreakerRegistry.presets.lenient.halfOpen!.permits)
       assert.strictEqual(registry.entry("anthropic")!.settings.preset, "lenient")
     }))
 
@@ -324,12 +331,15 @@ describe("BreakerRegistry from JSON and code", () => {
 
   it.effect("a preset is a value of the one Settings type: CircuitBreaker.make takes it as it is", () =>
     Effect.gen(function*() {
-      const breaker = yield* CircuitBreaker.make({ name: "p", ...BreakerRegistry.presets.aggressive })
-      yield* failTimes(breaker, 3)
-      assert.strictEqual((yield* breaker.stats).retryAfterMs, 60_000)
+      const preset = BreakerRegistry.presets.aggressive
+      const threshold = consecutive(preset)
+      const openMs = Duration.toMillis((preset.openDuration as { base: Duration.DurationInput }).base)
+      const breaker = yield* CircuitBreaker.make({ name: "p", ...preset })
+      yield* failTimes(breaker, threshold)
+      assert.strictEqual((yield* breaker.stats).retryAfterMs, openMs)
       const viaPreset = yield* CircuitBreaker.make({ name: "q", preset: "aggressive" })
-      yield* failTimes(viaPreset, 3)
-      assert.strictEqual((yield* viaPreset.stats).retryAfterMs, 60_000)
+      yield* failTimes(viaPreset, threshold)
+      assert.strictEqual((yield* viaPreset.stats).retryAfterMs, openMs)
     }))
 })
 
@@ -342,17 +352,26 @@ describe("resolveOptions", () => {
       assert.deepStrictEqual(resolved.right.settings.openDuration, BreakerRegistry.presets.aggressive.openDuration)
       const breaker = yield* CircuitBreaker.make(resolved.right.options)
       yield* failTimes(breaker, 2)
-      assert.strictEqual((yield* breaker.stats).retryAfterMs, 60_000)
+      const base = (BreakerRegistry.presets.aggressive.openDuration as { base: Duration.DurationInput }).base
+      assert.strictEqual((yield* breaker.stats).retryAfterMs, Duration.toMillis(base))
       const bad = BreakerRegistry.resolveOptions("solo", { policy: { _tag: "ConsecutiveFailures", threshold: 0 } })
       assert.isTrue(Either.isLeft(bad) && bad.left.setting === "breakers[\"solo\"].policy.threshold")
     }))
 })
 
 describe("breakers made by the registry", () => {
-  it.effect("behave as their settings say, on the TestClock: aggressive trips at 3, backs off exponentially", () =>
+  it.effect("behave as their settings say, on the TestClock: trips at 3, backs off exponentially", () =>
     Effect.gen(function*() {
       const registry = yield* BreakerRegistry.make({
-        breakers: { openai: { preset: "aggressive", halfOpen: { successesToClose: 1 } } }
+        breakers: {
+          openai: {
+            preset: "aggressive",
+            policy: CF(3),
+            openDuration: { _tag: "Exponential", base: "60 seconds", factor: 2 },
+            maxOpenDuration: "10 minutes",
+            halfOpen: { successesToClose: 1 }
+          }
+        }
       })
       const breaker = yield* registry.get("openai")
       yield* failTimes(breaker, 2)

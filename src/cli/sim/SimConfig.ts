@@ -60,9 +60,24 @@ export interface ProviderFailure {
   readonly retryAfterMs: number
 }
 
+/**
+ * A good answer's outcome: with the work it did when the scenario models it
+ * (output tokens; time to first token for streams), else a plain success.
+ *
+ * @internal
+ */
+export const successOutcome = (a: { readonly outputTokens: number; readonly firstTokenMs: number } | undefined): Outcome.Outcome =>
+  a === undefined || (!(a.outputTokens > 0) && !(a.firstTokenMs >= 0))
+    ? Outcome.success
+    : Outcome.successWith({
+      outputTokens: a.outputTokens > 0 ? a.outputTokens : undefined,
+      firstTokenMs: a.firstTokenMs >= 0 ? a.firstTokenMs : undefined
+    })
+
 /** The sim's classifier: the scenario's error kinds mapped to outcomes. @internal */
 export const classifierFor = (rateLimited: "ignored" | "failure"): Outcome.Classifier<unknown, ProviderFailure> =>
   Outcome.classifier<unknown, ProviderFailure>({
+    onSuccess: (a) => successOutcome(a as { readonly outputTokens: number; readonly firstTokenMs: number }),
     onFailure: (e) => {
       switch (e.kind) {
         case "invalid":

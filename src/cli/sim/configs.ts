@@ -17,7 +17,15 @@ const describePolicy = (p: BreakerRegistry.Resolved["policy"]): string => {
     case "FailureRate":
     case "SlowCallRate": {
       const window = p.window._tag === "LastCalls" ? `the last ${p.window.size} calls` : p.window.duration
-      const what = p._tag === "FailureRate" ? "" : ` slower than ${p.duration}`
+      const what = p._tag === "FailureRate"
+        ? ""
+        : ` slow (${
+          [
+            p.duration === undefined ? undefined : `≥ ${p.duration}`,
+            p.timeToFirstToken === undefined ? undefined : `first token ≥ ${p.timeToFirstToken}`,
+            p.perOutputToken === undefined ? undefined : `${p.perOutputToken} per output token`
+          ].filter((x) => x !== undefined).join(", ")
+        })`
       return `≥${p.threshold * 100}% of ≥${p.minimumCalls} calls${what} in ${window}`
     }
     case "Any":
