@@ -102,6 +102,9 @@ export const release = (name: string): void => {
   for (const f of extraKeys) MutableHashMap.remove(map, f(name))
 }
 
+/** The names of collected breakers waiting to be released at the next `acquire` (for tests). @internal */
+export const pendingCollected = (): ReadonlyArray<string> => collectedNames
+
 /** How many breaker names currently own series (for tests and the admin view). @internal */
 export const ownerCount = (): number => owners.size
 
