@@ -18,7 +18,6 @@
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as PubSub from "effect/PubSub"
@@ -26,18 +25,19 @@ import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
-import { type CircuitOpenError, type InvalidOptionError, unsafeCircuitOpenError } from "./errors.js"
-import { defaultClassifier, isWork, type Outcome, success } from "../Outcome.js"
+import type { CircuitOpenError, InvalidOptionError } from "./errors.js"
+import { defaultClassifier } from "../Outcome.js"
 import * as core from "./core.js"
-import { firstTokenOf, hintMillis, outcomeCode, type PassHandlers, Shell, tokensOf } from "./shell.js"
+import { Shell } from "./shell.js"
 import { allObservers, BreakerObservers, currentObservers } from "./observer.js"
 import { compile, type Options } from "./options.js"
 import * as Runtime from "effect/Runtime"
 import { type BreakerState, decode } from "./state.js"
 import { memoryStore } from "./store/memory.js"
 import { CircuitBreakerStore } from "./store/service.js"
-import type { CircuitStoreError, RemoteAdmission } from "./store/types.js"
+import type { CircuitStoreError } from "./store/types.js"
 import * as attrs from "./telemetry/attributes.js"
+import { admitRemote, markTransition, pass, probe, reject, settled } from "./calls.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/CircuitBreaker")
@@ -58,28 +58,6 @@ export interface Breaker extends Pipeable {
   readonly export: Effect.Effect<BreakerState, CircuitStoreError>
 }
 
-const reject = (shell: Shell, state: "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs: number, span: Tracer.Span | undefined) => {
-  for (const o of shell.observers) o.onRejected?.(shell.name, state, retryAfterMs)
-  if (span !== undefined) {
-    span.attribute(attrs.ATTR_BREAKER_OUTCOME, "rejected")
-    span.attribute(attrs.ATTR_BREAKER_RETRY_AFTER_MS, retryAfterMs)
-    span.event(attrs.EVENT_REJECTED, shell.clock.unsafeCurrentTimeNanos(), {
-      [attrs.ATTR_BREAKER_NAME]: shell.name,
-      [attrs.ATTR_BREAKER_STATE]: attrs.stateLabel[state],
-      [attrs.ATTR_BREAKER_RETRY_AFTER_MS]: retryAfterMs
-    })
-  }
-  // Exit.fail, not Effect.fail: no withFiberRuntime op to read the current span, no Proxy around the error under tracing.
-  const fail = Exit.fail(unsafeCircuitOpenError(shell.name, state, retryAfterMs))
-  return shell.rejectionEffect !== undefined ? Effect.zipRight(shell.rejectionEffect(shell.name, state, retryAfterMs), fail) : fail
-}
-
-const markTransition = (shell: Shell, span: Tracer.Span | undefined, t: core.Transition | undefined): void => {
-  if (span !== undefined && t !== undefined) {
-    span.event(attrs.EVENT_TRANSITION, shell.clock.unsafeCurrentTimeNanos(), attrs.transitionFields(t))
-  }
-}
-
 const admit = <A, E, R>(shell: Shell, s: core.State, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> => {
   // Only Open and HalfOpen decide by time; Closed/MetricsOnly need a start only for timed calls.
   const start = !shell.timed && s.tag !== "Open" && s.tag !== "HalfOpen" ? 0 : shell.clock.unsafeCurrentTimeMillis()
@@ -96,71 +74,6 @@ const admit = <A, E, R>(shell: Shell, s: core.State, self: Effect.Effect<A, E, R
       return reject(shell, s.tag as "Open" | "HalfOpen" | "ForcedOpen", s.outRetryAfterMs, undefined)
     default:
       return admitRemote(shell, self, start, undefined)
-  }
-}
-
-const rejecting = (tag: core.StateTag): "Open" | "HalfOpen" | "ForcedOpen" =>
-  tag === "Open" || tag === "ForcedOpen" ? tag : "HalfOpen"
-
-/**
- * The store decides with an effect (a fleet-wide half-open permit). On a store
- * error the store's policy applies: "local" decides from the local state with
- * the core (and records there), "allow" runs the call unrecorded, "reject"
- * rejects it.
- */
-const admitRemote = <A, E, R>(
-  shell: Shell,
-  self: Effect.Effect<A, E, R>,
-  now: number,
-  span: Tracer.Span | undefined
-): Effect.Effect<A, E | CircuitOpenError, R> =>
-  Effect.matchEffect(shell.circuit.admitRemote(now), {
-    onSuccess: (a: RemoteAdmission): Effect.Effect<A, E | CircuitOpenError, R> => {
-      if (a.transition !== undefined) shell.notify(a.transition)
-      markTransition(shell, span, a.transition)
-      switch (a.decision) {
-        case core.Pass:
-          return pass(shell, self, a.generation, now, a.admittedIn, span, false)
-        case core.Bypass:
-          return self
-        case core.Probe:
-          return shell.follow(a.transition, probe(shell, self, a.generation, a.slot, a.ticket, now, span, false))
-        case core.Reject:
-          return reject(shell, rejecting(a.admittedIn), a.retryAfterMs, span)
-      }
-    },
-    onFailure: (error): Effect.Effect<A, E | CircuitOpenError, R> =>
-      Effect.zipRight(shell.storeFailed(error), Effect.suspend(() => onStoreError(shell, self, now, span)))
-  })
-
-const onStoreError = <A, E, R>(
-  shell: Shell,
-  self: Effect.Effect<A, E, R>,
-  now: number,
-  span: Tracer.Span | undefined
-): Effect.Effect<A, E | CircuitOpenError, R> => {
-  const s = shell.state
-  switch (shell.circuit.onStoreError) {
-    case "allow":
-      return self
-    case "reject":
-      return reject(shell, rejecting(s.tag), 0, span)
-    case "local": {
-      const decision = core.admit(s, now)
-      const t = s.outTransition
-      if (t !== undefined) shell.notify(t)
-      markTransition(shell, span, t)
-      switch (decision) {
-        case core.Pass:
-          return pass(shell, self, s.generation, now, s.tag, span, true)
-        case core.Bypass:
-          return self
-        case core.Probe:
-          return shell.follow(t, probe(shell, self, s.generation, s.outSlot, s.outTicket, now, span, true))
-        case core.Reject:
-          return reject(shell, rejecting(s.tag), s.outRetryAfterMs, span)
-      }
-    }
   }
 }
 
@@ -213,148 +126,6 @@ const admitTraced = <A, E, R>(
       (exit) => Effect.sync(() => span.end(shell.clock.unsafeCurrentTimeNanos(), attrs.redactExit(exit)))
     ))
 }
-
-/**
- * A call in Closed or MetricsOnly. If the fiber itself is interrupted the
- * handlers do not run and nothing is recorded, which is what Ignored means.
- */
-
-const passHandlers = (
-  shell: Shell,
-  generation: number,
-  start: number,
-  admittedIn: core.StateTag,
-  span: Tracer.Span | undefined,
-  local: boolean
-): PassHandlers => ({
-  generation,
-  admittedIn,
-  onSuccess: (a) => {
-    const classified = shell.defaultClassify ? success : shell.outcomeOf(Exit.succeed(a))
-    const after = settle(
-      shell,
-      // A call that succeeded with a work measure (a protected stream's) is judged by it.
-      classified._tag === "Success" && classified.work === undefined && isWork(a) ? { _tag: "Success", work: a } : classified,
-      generation,
-      start,
-      admittedIn,
-      span,
-      local
-    )
-    return after === undefined ? Effect.succeed(a) : Effect.as(after, a)
-  },
-  onFailure: (cause) => {
-    const after = settle(shell, shell.outcomeOf(Exit.failCause(cause)), generation, start, admittedIn, span, local)
-    return after === undefined ? Effect.failCause(cause) : Effect.zipRight(after, Effect.failCause(cause))
-  }
-})
-
-const pass = <A, E, R>(
-  shell: Shell,
-  self: Effect.Effect<A, E, R>,
-  generation: number,
-  start: number,
-  admittedIn: core.StateTag,
-  span: Tracer.Span | undefined,
-  local: boolean
-): Effect.Effect<A, E, R> => {
-  let h: PassHandlers
-  if (start === 0 && span === undefined && !local) {
-    const cached = shell.passHandlers
-    h = cached !== undefined && cached.generation === generation && cached.admittedIn === admittedIn
-      ? cached
-      : (shell.passHandlers = passHandlers(shell, generation, 0, admittedIn, undefined, false))
-  } else h = passHandlers(shell, generation, start, admittedIn, span, local)
-  return Effect.matchCauseEffect(self, h) as Effect.Effect<A, E, R>
-}
-
-/**
- * Records an outcome and reports it. Returns what must run before the call
- * returns (the store's pending effect, the observers' effects of a transition
- * the outcome caused), or `undefined` when nothing must (the common case).
- * `local`: the call was admitted by the core on the local state because the
- * store failed (policy "local"), so it is recorded there too.
- */
-const settle = (
-  shell: Shell,
-  outcome: Outcome,
-  generation: number,
-  start: number,
-  admittedIn: core.StateTag,
-  span: Tracer.Span | undefined,
-  local: boolean
-): Effect.Effect<void> | undefined => {
-  const s = shell.state
-  const now = shell.clockFreeSuccess && outcome._tag === "Success" ? 0 : shell.clock.unsafeCurrentTimeMillis()
-  const code = outcomeCode(outcome)
-  let pending: Effect.Effect<void, CircuitStoreError> | undefined
-  if (local) core.record(s, now, generation, code, now - start, hintMillis(outcome), tokensOf(outcome), firstTokenOf(outcome))
-  else {
-    pending = shell.circuit.record(now, generation, code, now - start, hintMillis(outcome), tokensOf(outcome), firstTokenOf(outcome))
-  }
-  const t = s.outTransition
-  if (t !== undefined) shell.notify(t)
-  if (shell.observers.length > 0) shell.report(admittedIn, code, now - start)
-  if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
-  const transitionEffect = t === undefined ? undefined : shell.extras?.transitionEffect
-  const after = transitionEffect === undefined ? undefined : transitionEffect(t!)
-  if (pending === undefined) return after
-  return settled(shell, pending, after ?? Effect.void)
-}
-
-const annotateOutcome = (
-  shell: Shell,
-  span: Tracer.Span,
-  code: core.OutcomeCode,
-  durationMs: number,
-  t: core.Transition | undefined
-): void => {
-  span.attribute(attrs.ATTR_BREAKER_OUTCOME, attrs.outcomeLabel[code])
-  span.attribute(attrs.ATTR_BREAKER_SLOW, durationMs >= shell.slowMs)
-  markTransition(shell, span, t)
-}
-
-/** A half-open probe: its permit is given back however it ends, interruption included. */
-const probe = <A, E, R>(
-  shell: Shell,
-  self: Effect.Effect<A, E, R>,
-  generation: number,
-  slot: number,
-  ticket: number,
-  start: number,
-  span: Tracer.Span | undefined,
-  local: boolean
-): Effect.Effect<A, E, R> =>
-  Effect.onExit(self, (exit) =>
-    Effect.suspend(() => {
-      const s = shell.state
-      const now = shell.clock.unsafeCurrentTimeMillis()
-      const classified = shell.outcomeOf(exit)
-      const outcome = exit._tag === "Success" && classified._tag === "Success" && classified.work === undefined &&
-          isWork(exit.value)
-        ? { _tag: "Success" as const, work: exit.value }
-        : classified
-      const code = outcomeCode(outcome)
-      const hint = hintMillis(outcome)
-      const tokens = tokensOf(outcome)
-      const firstToken = firstTokenOf(outcome)
-      let pending: Effect.Effect<void, CircuitStoreError> | undefined
-      if (local) core.recordProbe(s, now, generation, slot, ticket, code, now - start, hint, tokens, firstToken)
-      else pending = shell.circuit.recordProbe(now, generation, slot, ticket, code, now - start, hint, tokens, firstToken)
-      const t = s.outTransition
-      if (t !== undefined) shell.notify(t)
-      if (shell.observers.length > 0) shell.report("HalfOpen", code, now - start)
-      if (span !== undefined) annotateOutcome(shell, span, code, now - start, t)
-      return settled(shell, pending, shell.follow(t, Effect.void))
-    }))
-
-/** Runs a store's pending effect (a store error is logged, never a defect), then `after`. */
-const settled = (
-  shell: Shell,
-  pending: Effect.Effect<void, CircuitStoreError> | undefined,
-  after: Effect.Effect<void>
-): Effect.Effect<void> =>
-  pending === undefined ? after : Effect.zipRight(Effect.catchAll(pending, (e) => shell.storeFailed(e)), after)
 
 const manual = (shell: Shell, action: core.ManualAction): Effect.Effect<void> =>
   Effect.suspend(() => {
