@@ -285,12 +285,23 @@ export const makeWindow = (r: RateSpec): Window => {
  *
  * @internal
  */
-export const isSlow = (w: Window, durationMs: number, outputTokens: number, firstTokenMs: number): boolean => {
+export const isSlow = (w: Window, durationMs: number, outputTokens: number, firstTokenMs: number): boolean =>
+  judgeSlow(w.slowMs, w.perTokenMs, w.ttftMs, durationMs, outputTokens, firstTokenMs)
+
+/** {@link isSlow} on a policy's thresholds alone (0 for an unset per-token or first-token threshold). @internal */
+export const judgeSlow = (
+  slowMs: number,
+  perTokenMs: number,
+  ttftMs: number,
+  durationMs: number,
+  outputTokens: number,
+  firstTokenMs: number
+): boolean => {
   let judged = false
-  if (w.ttftMs > 0 && firstTokenMs === firstTokenMs) {
-    if (firstTokenMs >= w.ttftMs) return true
+  if (ttftMs > 0 && firstTokenMs === firstTokenMs) {
+    if (firstTokenMs >= ttftMs) return true
     judged = true
   }
-  if (w.perTokenMs > 0 && outputTokens > 0) return durationMs >= w.ttftMs + w.perTokenMs * outputTokens
-  return !judged && durationMs >= w.slowMs
+  if (perTokenMs > 0 && outputTokens > 0) return durationMs >= ttftMs + perTokenMs * outputTokens
+  return !judged && durationMs >= slowMs
 }

@@ -158,12 +158,14 @@ export class RedisCircuit implements Circuit {
     generation: number,
     outcome: core.OutcomeCode,
     durationMs: number,
-    retryAfterMs: number
+    retryAfterMs: number,
+    outputTokens?: number,
+    firstTokenMs?: number
   ): Effect.Effect<void, CircuitStoreError> | undefined {
     const s = this.state
     if (!this.fleet.up) {
       if (this.onStoreError === "local") {
-        core.record(s, now, generation, outcome, durationMs, retryAfterMs)
+        core.record(s, now, generation, outcome, durationMs, retryAfterMs, outputTokens, firstTokenMs)
         if (s.outTransition !== undefined) this.localReason = s.outTransition.reason
       } else s.outTransition = undefined
       return undefined
@@ -177,7 +179,7 @@ export class RedisCircuit implements Circuit {
       this.pendingGen = generation
     }
     const failed = outcome === core.OFailure
-    const m = !failed && this.untimed ? 0 : cfg.mask(this.config, failed, durationMs)
+    const m = !failed && this.untimed ? 0 : cfg.mask(this.config, failed, durationMs, outputTokens, firstTokenMs)
     const hint = failed ? Math.round(retryAfterMs) : 0
     // When it happened: a success flushed late must not break a streak of failures recorded after it.
     const at = now !== 0 || !this.streaks ? now : this.fleet.now()
@@ -202,16 +204,20 @@ export class RedisCircuit implements Circuit {
     ticket: number,
     outcome: core.OutcomeCode,
     durationMs: number,
-    retryAfterMs: number
+    retryAfterMs: number,
+    outputTokens?: number,
+    firstTokenMs?: number
   ): Effect.Effect<void, CircuitStoreError> | undefined {
     const s = this.state
     s.outTransition = undefined
     this.holds.delete(ticket)
     if (!this.fleet.up) {
-      if (this.onStoreError === "local") core.recordProbe(s, now, generation, slot, ticket, outcome, durationMs, retryAfterMs)
+      if (this.onStoreError === "local") {
+        core.recordProbe(s, now, generation, slot, ticket, outcome, durationMs, retryAfterMs, outputTokens, firstTokenMs)
+      }
       return undefined
     }
-    const slow = durationMs >= this.config.slowMs ? 1 : 0
+    const slow = (cfg.mask(this.config, false, durationMs, outputTokens, firstTokenMs) & 2) !== 0 ? 1 : 0
     const hint = outcome === core.OFailure ? Math.round(retryAfterMs) : 0
     return this.script("record", "ebProbe", now, [generation, slot, ticket, outcome, slow, hint], () => {})
   }

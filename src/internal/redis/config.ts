@@ -6,6 +6,7 @@
  * @internal
  */
 import type * as core from "../core.js"
+import { judgeSlow } from "../window.js"
 
 /** How many open durations of a Schedule are passed (the last repeats). @internal */
 export const SCHEDULE_STEPS = 32
@@ -42,13 +43,29 @@ const finite = (ms: number): number => Number.isFinite(ms) ? Math.max(0, Math.ro
  *
  * @internal
  */
-export const mask = (config: core.Config, failed: boolean, durationMs: number): number => {
+export const mask = (
+  config: core.Config,
+  failed: boolean,
+  durationMs: number,
+  outputTokens: number = 0,
+  firstTokenMs: number = NaN
+): number => {
   let m = failed ? 1 : 0
-  if (durationMs >= config.slowMs) m |= 2
+  let slowAny = false
   const rates = config.rates
   for (let i = 0; i < rates.length; i++) {
     const r = rates[i]!
-    if (r.kind === "FailureRate" ? failed : durationMs >= r.slowMs) m |= 4 << i
+    // A slow-call policy judges the call relative to its work when the outcome reported it (as the core does).
+    const bad = r.kind === "FailureRate"
+      ? failed
+      : judgeSlow(r.slowMs, r.perTokenMs ?? 0, r.ttftMs ?? 0, durationMs, outputTokens, firstTokenMs)
+    if (bad) m |= 4 << i
+    if (bad && r.kind === "SlowCallRate") slowAny = true
   }
+  if (workSlow(config) ? slowAny : durationMs >= config.slowMs) m |= 2
   return m
 }
+
+/** Whether a slow-call policy judges latency relative to work (then a call's slowness is its policies' verdict). @internal */
+export const workSlow = (config: core.Config): boolean =>
+  config.rates.some((r) => (r.perTokenMs ?? 0) > 0 || (r.ttftMs ?? 0) > 0)
