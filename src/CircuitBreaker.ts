@@ -436,14 +436,9 @@ export interface StreamBreaker<I = unknown> {
  * legitimately stay silent, such as a change feed); {@link protectStream} has
  * no limits at all.
  *
- * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds),
- * nothing per element unless `itemError` is set.
-/**
- * A breaker's state machine without Effect: the same transitions a breaker
- * runs, driven synchronously by the caller's own clock. For code that replays
- * many calls in simulated time (the simulator's search engine replays hours of
- * traffic per millisecond of wall time). `classify` is not used: the caller
- * gives outcomes.
+ * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds);
+ * per pull of the upstream, one timer race while a time limit is on (the
+ * default); one check per element when `itemError` is set.
  *
  * **Example**
  *
