@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
 
@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // run by itself after the rest: vitest.package.config.ts
+    exclude: [...configDefaults.exclude, "test/package/consumer.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks"
