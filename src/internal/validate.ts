@@ -1,17 +1,19 @@
 /**
- * Option checks shared by the breaker and every combinator. Each check returns
- * the parsed value or throws an `Invalid` carrying an `InvalidOptionError` that
+ * Option checks shared by the breaker and every combinator, on the settings
+ * Schema's mechanism (`settings/decode.ts`): each check decodes with a Schema and
+ * returns the value or throws an `Invalid` carrying an `InvalidOptionError` that
  * names the option by its path and shows the bad value; `validated` and
  * `validatedEither` turn that into a typed failure, so bad input is never a
  * defect. The throw never escapes those two.
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "./errors.js"
-import { show as showValue } from "./settings/decode.js"
+import { decodeProblem, formatPath, show as showValue } from "./settings/decode.js"
+import * as S from "./settings/schema.js"
 
 /** Renders a bad value for an error message without throwing on anything. @internal */
 export const show: (value: unknown) => string = showValue
@@ -46,42 +48,65 @@ export const validated = <A>(f: () => A): Effect.Effect<A, InvalidOptionError> =
     }
   })
 
+const memo = new Map<string, Schema.Schema<any, any>>()
+const cached = <A>(key: string, make: () => Schema.Schema<A, any>): Schema.Schema<A, any> => {
+  let schema = memo.get(key)
+  if (schema === undefined) memo.set(key, schema = make())
+  return schema
+}
+
+/**
+ * Decodes `value` with `schema`, reporting a problem at `path` (plus the path
+ * inside the value). Every check below goes through here: the settings Schema's
+ * mechanism is the one used for every option in the library.
+ *
+ * @internal
+ */
+export const schema = <A, I>(path: string, s: Schema.Schema<A, I>, value: unknown): A => {
+  const result = decodeProblem(s, value)
+  if (Either.isLeft(result)) {
+    throw new Invalid(
+      new InvalidOptionError({
+        option: formatPath(result.left.path, path),
+        value: result.left.value,
+        expected: result.left.expected
+      })
+    )
+  }
+  return result.right
+}
+
+const anObject = S.expecting(
+  Schema.declare((u): u is object => (typeof u === "object" && u !== null) || typeof u === "function"),
+  "an object"
+)
+
 /** @internal */
 export const object = (path: string, value: unknown): void => {
-  if (typeof value !== "object" || value === null) invalid(path, value, "an object")
+  schema(path, anObject, value)
 }
 
 /** @internal */
-export const integer = (path: string, value: unknown, min: number, max: number, fallback: number): number => {
-  if (value === undefined) return fallback
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    invalid(path, value, `an integer from ${min} to ${max}`)
-  }
-  return value as number
-}
+export const integer = (path: string, value: unknown, min: number, max: number, fallback: number): number =>
+  value === undefined ? fallback : schema(path, cached(`int ${min} ${max}`, () => S.int(min, max)), value)
 
 /** A number in `[min, max]` (inclusive). @internal */
-export const number = (path: string, value: unknown, min: number, max: number, fallback: number): number => {
-  if (value === undefined) return fallback
-  if (typeof value !== "number" || !(value >= min && value <= max)) {
-    invalid(path, value, `a number from ${min} to ${max}`)
-  }
-  return value as number
-}
+export const number = (path: string, value: unknown, min: number, max: number, fallback: number): number =>
+  value === undefined ? fallback : schema(path, cached(`number ${min} ${max}`, () => S.between(min, max)), value)
 
 /** A fraction in (0, 1]. @internal */
-export const fraction = (path: string, value: unknown): number => {
-  if (typeof value !== "number" || !(value > 0 && value <= 1)) {
-    invalid(path, value, "a number in (0, 1]")
-  }
-  return value as number
-}
+export const fraction = (path: string, value: unknown): number => schema(path, S.fraction, value)
 
-const isNegativeInput = (input: unknown): boolean =>
-  (typeof input === "number" && (input < 0 || Number.isNaN(input))) ||
-  (typeof input === "bigint" && input < 0n) ||
-  (typeof input === "string" && input.trimStart().startsWith("-")) ||
-  (Array.isArray(input) && input.some((n) => typeof n !== "number" || n < 0 || Number.isNaN(n)))
+const millisSchema = (allowZero: boolean, allowInfinite: boolean): Schema.Schema<number, any> =>
+  cached(`millis ${allowZero} ${allowInfinite}`, () =>
+    S.expecting(
+      Schema.declare((u): u is unknown => {
+        const ms = S.toMillis(u)
+        return ms !== undefined && (allowInfinite || Number.isFinite(ms)) && (allowZero ? ms >= 0 : ms > 0)
+      }),
+      `a${allowInfinite ? "" : " finite"} duration${allowZero ? "" : " greater than zero"} such as 500, "2 seconds" or Duration.seconds(2)`
+    ).pipe(Schema.transform(Schema.Number, { strict: false, decode: (u) => S.toMillis(u)!, encode: (n) => n }))
+  )
 
 /**
  * A duration option in millis. Must not be negative; zero only when `allowZero`;
@@ -94,31 +119,20 @@ export const millis = (
   value: unknown,
   fallback: number,
   flags: { readonly allowZero?: boolean; readonly allowInfinite?: boolean } = {}
-): number => {
-  if (value === undefined) return fallback
-  const decoded = isNegativeInput(value) ? undefined : Duration.decodeUnknown(value)
-  const expected = `a${flags.allowInfinite ? "" : " finite"} duration${
-    flags.allowZero ? "" : " greater than zero"
-  } such as 500, "2 seconds" or Duration.seconds(2)`
-  if (decoded === undefined || decoded._tag === "None") return invalid(path, value, expected)
-  const ms = Duration.toMillis(decoded.value)
-  if ((!flags.allowInfinite && !Number.isFinite(ms)) || (!flags.allowZero && ms <= 0) || Number.isNaN(ms)) {
-    invalid(path, value, expected)
-  }
-  return ms
-}
+): number =>
+  value === undefined
+    ? fallback
+    : schema(path, millisSchema(flags.allowZero ?? false, flags.allowInfinite ?? false), value)
 
 /** @internal */
-export const func = <F>(path: string, value: unknown, expected: string): F | undefined => {
-  if (value !== undefined && typeof value !== "function") invalid(path, value, expected)
-  return value as F | undefined
-}
+export const func = <F>(path: string, value: unknown, expected: string): F | undefined =>
+  value === undefined ? undefined : schema(path, cached(`func ${expected}`, () => S.func<F>(expected)), value)
+
+const nameSchema = S.expecting(
+  Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  "a non-empty string of at most 200 characters"
+)
 
 /** @internal */
-export const nonEmptyString = (path: string, value: unknown, fallback?: string): string => {
-  if (value === undefined && fallback !== undefined) return fallback
-  if (typeof value !== "string" || value.length === 0 || value.length > 200) {
-    invalid(path, value, "a non-empty string of at most 200 characters")
-  }
-  return value as string
-}
+export const nonEmptyString = (path: string, value: unknown, fallback?: string): string =>
+  value === undefined && fallback !== undefined ? fallback : schema(path, nameSchema, value)

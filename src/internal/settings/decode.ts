@@ -10,6 +10,7 @@ import * as AST from "effect/SchemaAST"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../errors.js"
@@ -21,6 +22,7 @@ export const show = (value: unknown): string => {
   if (value === undefined || value === null) return String(value)
   if (typeof value === "function") return "a function"
   if (typeof value === "symbol") return "a symbol"
+  if (Redacted.isRedacted(value)) return "<redacted>"
   if (Duration.isDuration(value)) return Duration.format(value)
   if (Schedule.isSchedule(value)) return "a Schedule"
   try {
