@@ -2,7 +2,7 @@
  * The conformance suite's helpers, bound to one store under test.
  */
 import { it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Effect, type Layer, Ref } from "effect"
 import type { Scope } from "effect"
 import type { CircuitBreaker, CircuitBreakerStore } from "effect-breaker"
 
@@ -31,3 +31,16 @@ export const harness = <R>(store: StoreUnderTest<R>) => {
   return { effect, scoped, settle, statsOf }
 }
 
+
+/** The error of a failing dependency. */
+export class Boom {
+  readonly _tag = "Boom"
+}
+
+/** A dependency that counts how often it really runs. */
+export const dependency = Effect.gen(function*() {
+  const runs = yield* Ref.make(0)
+  const ok = Ref.update(runs, (n) => n + 1).pipe(Effect.as("ok"))
+  const fail = Ref.update(runs, (n) => n + 1).pipe(Effect.zipRight(Effect.fail(new Boom())))
+  return { runs: Ref.get(runs), ok, fail }
+})
