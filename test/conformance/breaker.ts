@@ -19,6 +19,7 @@ import { CircuitBreaker, CircuitOpenError, Outcome, TripPolicy } from "effect-br
 import { concurrencyConformance } from "./concurrency.js"
 import { Boom, dependency, harness, type StoreUnderTest } from "./harness.js"
 import { moreConformance } from "./more.js"
+import { streamConformance } from "./streams.js"
 
 export type { StoreUnderTest } from "./harness.js"
 
@@ -296,5 +297,6 @@ export const conformance = <R>(label: string, store: StoreUnderTest<R>): void =>
   })
 
   concurrencyConformance(label, store)
+  streamConformance(label, store)
   moreConformance(label, store)
 }
