@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { presets } from "../../internal/settings/presets.js"
+import { BreakerRegistry } from "../../index.js"
 import { readText, writeAllAtomic } from "../report/files.js"
 import * as Pure from "../sim/pureEngine.js"
 import { formatMs, table as formatTable } from "../report/format.js"
@@ -144,7 +144,7 @@ export const tune = (
       scenarios.push(scenario)
     }
     const hours = scenarios.reduce((acc, s) => acc + s.durationMs / 3_600_000, 0)
-    const starts = Object.entries(presets).map(([name, p]) => [name, p as unknown as Space.SettingsData] as const)
+    const starts = Object.entries(BreakerRegistry.presets).map(([name, p]) => [name, p as unknown as Space.SettingsData] as const)
     const { evaluator, used } = yield* Effect.promise(async () => {
       if (args.workers !== 1) {
         try {

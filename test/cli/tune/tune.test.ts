@@ -91,8 +91,7 @@ describe("tune", () => {
       expect(out.text).toContain("no candidate meets --max-reached 0")
     }), 60_000)
 
-  // Enabled once the registry reads the one settings vocabulary (the settings engineer's change).
-  it.effect.skip("the registry loads the settings file as is", () =>
+  it.effect("the registry loads the settings file as is", () =>
     Effect.gen(function*() {
       const out = yield* tune(args({ budget: 8 }))
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tune-")), "tuned.json")
