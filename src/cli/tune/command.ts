@@ -29,7 +29,7 @@ export const flags = {
     Args.withDescription(`scenario files, or shipped scenarios: ${Scenarios.names().join(", ")}`)
   ),
   seed: Flags.integer("seed", -2147483648, 2147483647).pipe(d("the search's seed (default 1): the same seed, the same result"), opt),
-  budget: Flags.integer("budget", 1, 100_000).pipe(d("how many candidate settings to evaluate (default 300)"), opt),
+  budget: Flags.integer("budget", 1, 100_000).pipe(d("how many candidate settings to evaluate (default 200)"), opt),
   maxFalseOpens: Flags.integer("max-false-opens", 0, 1_000_000).pipe(d("at most this many false openings (over all scenarios)"), opt),
   maxRecover: Flags.duration("max-recover", 0, 3_600_000).pipe(d("mean time from a fault's end to Closed at most this, like 30s"), opt),
   maxReached: Flags.integer("max-reached", 0, 1_000_000_000).pipe(d("at most this many requests reaching the provider during outages (windows failing ≥50%)"), opt),
@@ -52,7 +52,7 @@ export type Parsed = Command.Command.ParseConfig<typeof flags>
 export const toArgs = (f: Parsed): TuneArgs => ({
   scenarios: f.scenarios,
   seed: Option.getOrElse(f.seed, () => 1),
-  budget: Option.getOrElse(f.budget, () => 300),
+  budget: Option.getOrElse(f.budget, () => 200),
   constraints: {
     maxFalseOpens: Option.getOrUndefined(f.maxFalseOpens),
     maxRecoverMs: Option.getOrUndefined(f.maxRecover),
