@@ -88,7 +88,7 @@ describe("the packed package, installed in a consumer project", () => {
     expect(files.has(manifest.bin["effect-breaker"].slice(2))).toBe(true)
     for (const f of ["LICENSE", "README.md", "scenarios/hard-outage.json", "dashboards/alerts.yml"]) expect(files.has(f), f).toBe(true)
     const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8")
-    for (const [, link] of readme.matchAll(/\]\((?!https?:|#)([^)\s]+)\)/g)) expect(files.has(link!), `README links ${link}`).toBe(true)
+    for (const [, link] of readme.matchAll(/\]\((?!https?:|#)([^)\s#]+)/g)) expect(files.has(link!), `README links ${link}`).toBe(true)
     expect([...files].filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([])
   })
 
