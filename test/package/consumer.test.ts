@@ -208,6 +208,32 @@ describe("the packed package, installed in a consumer project", () => {
     expect(JSON.parse(fs.readFileSync(path.join(installed.dir, "drill.json"), "utf8")).runs.length).toBe(1)
   }, 180_000)
 
+  it("the bare install a README reader does (npm install <tarball> effect): peers come along, the CLI runs, the drill names what it lacks", async () => {
+    const bare = await install(packed, { effect: manifest.devDependencies.effect })
+    figures["bare install"] = bare.cached ? "cached" : `${(bare.ms / 1000).toFixed(1)} s`
+    for (const required of ["@effect/platform", "@effect/platform-node", "@effect/cli"]) {
+      expect(fs.existsSync(path.join(bare.dir, "node_modules", required, "package.json")), `${required} installed`).toBe(true)
+    }
+    // no optional peer comes along, unless another installed package depends on it (yaml: @effect/cli's)
+    const modules = path.join(bare.dir, "node_modules")
+    const installed = fs.readdirSync(modules).flatMap((e) => e.startsWith("@") ? fs.readdirSync(path.join(modules, e)).map((s) => `${e}/${s}`) : [e])
+    const dependedOn = new Set(installed.flatMap((name) => {
+      const file = path.join(modules, name, "package.json")
+      return fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, "utf8")).dependencies ?? {}) : []
+    }))
+    expect(optionalPeers.filter((p) => installed.includes(p) && !dependedOn.has(p))).toEqual([])
+    const sim = ok(await run("npx", ["effect-breaker", "simulate", "hard-outage", "--config", "default"], { cwd: bare.dir, timeoutMs: 120_000 }), "bare simulate")
+    expect(sim.stdout).toMatch(/^default\s+\d+/m)
+    const root = ok(
+      await run("node", ["--input-type=module", "-e", "import { CircuitBreaker } from 'effect-breaker'; console.log(typeof CircuitBreaker.make)"], { cwd: bare.dir }),
+      "bare import"
+    )
+    expect(root.stdout.trim()).toBe("function")
+    const drill = await run("npx", ["effect-breaker", "drill", "--quick"], { cwd: bare.dir })
+    expect(drill.code).toBe(1)
+    expect(drill.stderr).toContain(`drill needs the package @effect/ai, which is not installed: npm install @effect/ai@"${manifest.peerDependencies["@effect/ai"]}"`)
+  }, 600_000)
+
   it("a missing peer is named with its npm install line (layer construction, and the drill)", async () => {
     const dir = withoutPackages(installed.dir, ["@opentelemetry/exporter-prometheus", "@effect/ai-openai"])
     const program = `

@@ -128,12 +128,12 @@ const lock = async (dir: string): Promise<() => void> => {
 }
 
 /**
- * Installs `tarball` with the consumer dependencies into a scratch project,
- * cached under the OS temp folder by the hash of the dependency list: a run
- * with the same tarball reuses it as is; a new tarball reinstalls only the package.
+ * Installs `tarball` with `deps` (default: the consumer dependencies) into a
+ * scratch project, cached under the OS temp folder by the hash of the
+ * dependency list: a run with the same tarball reuses it as is; a new tarball
+ * reinstalls only the package.
  */
-export const install = async (packed: Packed): Promise<Installed> => {
-  const deps = consumerDependencies()
+export const install = async (packed: Packed, deps: Record<string, string> = consumerDependencies()): Promise<Installed> => {
   const key = sha256(JSON.stringify({ deps, node: process.versions.node.split(".")[0], v: 1 })).slice(0, 16)
   const dir = path.join(os.tmpdir(), "effect-breaker-consumer", key)
   fs.mkdirSync(path.dirname(dir), { recursive: true })
