@@ -87,10 +87,13 @@ export interface RateLimitGate<Err = GateClosedError> {
   readonly guard: (key: string) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | Err, R>
   /** Fails with the rejection if `key` is closed now. */
   readonly check: (key: string) => Effect.Effect<void, Err>
-  /** Closes `key` for `duration` from now (a later reset already known wins). */
-  readonly closeFor: (key: string, duration: Duration.DurationInput) => Effect.Effect<void>
-  /** Closes `key` until the epoch millis `epochMillis` (by the gate's `Clock`). */
-  readonly closeUntil: (key: string, epochMillis: number) => Effect.Effect<void>
+  /**
+   * Closes `key` for `duration` from now (a later reset already known wins).
+   * Fails with `InvalidOptionError` for a key or a duration that is not one.
+   */
+  readonly closeFor: (key: string, duration: Duration.DurationInput) => Effect.Effect<void, InvalidOptionError>
+  /** Closes `key` until the epoch millis `epochMillis` (by the gate's `Clock`); `InvalidOptionError` for a bad one. */
+  readonly closeUntil: (key: string, epochMillis: number) => Effect.Effect<void, InvalidOptionError>
   /** Opens `key` now. */
   readonly open: (key: string) => Effect.Effect<void>
   /** How long `key` stays closed, if it is. */

@@ -63,6 +63,9 @@ import type { HealthOptions } from "../BreakerRegistry.js"
 import { minimumTokenLength } from "./auth.js"
 import { isHostName } from "./conformance.js"
 import * as internal from "./router.js"
+import * as O from "../internal/settings/options.js"
+import * as S from "../internal/settings/schema.js"
+import * as Schema from "effect/Schema"
 
 /**
  * What the admin routes need.
@@ -106,34 +109,37 @@ export interface Options extends AppOptions {
  */
 export const actions: ReadonlyArray<string> = Object.keys(internal.actions)
 
-const checkToken = (token: Redacted.Redacted<string>): Effect.Effect<void, InvalidOptionError> =>
-  Redacted.isRedacted(token) && typeof Redacted.value(token) === "string" &&
-    Redacted.value(token).trim().length >= minimumTokenLength
-    ? Effect.void
-    : Effect.fail(
-      new InvalidOptionError({
-        option: "token",
-        value: "<redacted>",
-        expected: `a Redacted string of at least ${minimumTokenLength} characters`
-      })
-    )
+const isHost = (u: unknown): u is string => isHostName(u)
 
-const checkAllowedHosts = (hosts: unknown): Effect.Effect<void, InvalidOptionError> => {
-  if (hosts === undefined) return Effect.void
-  if (!Array.isArray(hosts)) {
-    return Effect.fail(
-      new InvalidOptionError({ option: "allowedHosts", value: String(hosts), expected: "an array of host names" })
+const appFields = {
+  token: O.redactedString(minimumTokenLength),
+  metrics: O.optional(O.effect("an Effect that gives the metrics text (e.g. the Prometheus exposition)")),
+  health: O.optional(O.options({
+    degradedAt: O.optional(S.fraction),
+    failWhen: O.optional(S.expecting(Schema.Literal("any", "all"), "\"any\" or \"all\""))
+  })),
+  allowedHosts: O.optional(
+    S.expecting(
+      Schema.Array(O.guarded(isHost, "a host name such as \"breakers.internal\" (letters, digits, '-', '.'; no port or scheme)")),
+      "an array of host names"
     )
-  }
-  const bad = hosts.findIndex((h) => !isHostName(h))
-  return bad === -1 ? Effect.void : Effect.fail(
-    new InvalidOptionError({
-      option: `allowedHosts[${bad}]`,
-      value: String(hosts[bad]),
-      expected: "a host name such as \"breakers.internal\" (letters, digits, '-', '.'; no port or scheme)"
-    })
   )
 }
+
+const AppOptionsSchema = O.options(appFields)
+
+const OptionsSchema = O.options({
+  ...appFields,
+  port: O.optional(O.port),
+  host: O.optional(O.nonEmpty)
+})
+
+/** Checks the options with the one option Schema; a bad token is never shown. */
+const checkOptions = <A>(schema: Schema.Schema<A, any>, options: unknown): Effect.Effect<A, InvalidOptionError> =>
+  Effect.mapError(
+    O.check(schema, options),
+    (e) => (e.option === "token" ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected }) : e)
+  )
 
 /**
  * The admin API as an `HttpApp`, to mount in a server of your own
@@ -144,10 +150,7 @@ const checkAllowedHosts = (hosts: unknown): Effect.Effect<void, InvalidOptionErr
  * @category constructors
  */
 export const app = (options: AppOptions) =>
-  Effect.zipRight(
-    Effect.zipRight(checkToken(options.token), checkAllowedHosts(options.allowedHosts)),
-    Effect.sync(() => internal.app(options))
-  )
+  Effect.zipRight(checkOptions(AppOptionsSchema, options), Effect.sync(() => internal.app(options)))
 
 /** The name the server is bound to (when it is a name) is answered too. */
 const withBoundHost = (options: Options): Options =>
@@ -167,7 +170,7 @@ export const layer = (
   options: Options
 ): Layer.Layer<HttpServer.HttpServer, ServeError | InvalidOptionError, BreakerRegistry> =>
   Layer.unwrapEffect(
-    Effect.map(app(withBoundHost(options)), (httpApp) =>
+    Effect.map(Effect.zipRight(checkOptions(OptionsSchema, options), Effect.suspend(() => app(withBoundHost(options)))), (httpApp) =>
       HttpServer.serve(httpApp).pipe(
         HttpServer.withLogAddress,
         Layer.provideMerge(

@@ -70,6 +70,7 @@ import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import { scopedBreaker } from "../internal/release.js"
+import * as O from "../internal/settings/options.js"
 import { isSecrets } from "../internal/secrets.js"
 import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
@@ -306,6 +307,15 @@ export const makeBreaker = (
 ): Effect.Effect<CircuitBreaker.CircuitBreaker, InvalidOptionError> =>
   CircuitBreaker.make({ classify: languageModelClassifier, ...options })
 
+const LayerOptions = O.options({
+  breaker: O.guarded(
+    (u): u is CircuitBreaker.CircuitBreaker | CircuitBreaker.Options =>
+      CircuitBreaker.isCircuitBreaker(u) || (typeof u === "object" && u !== null && !Array.isArray(u)),
+    "a CircuitBreaker, or the options to make one ({ name, policy, ... })"
+  ),
+  provider: O.optional(O.nonEmpty)
+})
+
 const isOwnError = (u: unknown): u is CircuitOpenError | CircuitBreaker.StreamTimeoutError =>
   u instanceof CircuitOpenError || u instanceof CircuitBreaker.StreamTimeoutError
 
@@ -324,10 +334,20 @@ export const layer = (
   Layer.unwrapScoped(
     Effect.map(
       Effect.flatMap(
-        CircuitBreaker.isCircuitBreaker(options.breaker)
-          ? Effect.succeed(options.breaker)
-          // a breaker the layer makes is released with it (metric series, subscriptions)
-          : scopedBreaker(makeBreaker(options.breaker) as Effect.Effect<any, InvalidOptionError>) as Effect.Effect<
+        Effect.zipRight(
+          O.check(LayerOptions, options),
+          Effect.suspend(() =>
+            CircuitBreaker.isCircuitBreaker(options.breaker)
+              ? Effect.succeed(options.breaker)
+              // a breaker the layer makes is released with it (metric series, subscriptions)
+              : scopedBreaker(
+                Effect.mapError(
+                  makeBreaker(options.breaker),
+                  (e) => new InvalidOptionError({ option: `breaker.${e.option}`, value: e.value, expected: e.expected })
+                ) as Effect.Effect<any, InvalidOptionError>
+              )
+          )
+        ) as Effect.Effect<
             CircuitBreaker.CircuitBreaker,
             InvalidOptionError,
             Scope.Scope

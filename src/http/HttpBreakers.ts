@@ -64,6 +64,9 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as CircuitBreaker from "../CircuitBreaker.js"
 import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
+import * as O from "../internal/settings/options.js"
+import * as S from "../internal/settings/schema.js"
+import * as Schema from "effect/Schema"
 import type { Breaker } from "../internal/breaker.js"
 import { boundedKey } from "../internal/boundedKey.js"
 import { compile } from "../internal/options.js"
@@ -118,8 +121,15 @@ export interface Service {
  */
 export class HttpBreakers extends Context.Tag("effect-breaker/http/HttpBreakers")<HttpBreakers, Service>() {}
 
-const invalid = (option: string, value: unknown, expected: string) =>
-  new InvalidOptionError({ option, value: String(value), expected })
+const OptionsSchema = O.options({
+  breaker: O.optional(O.guarded(
+    (u): u is object => typeof u === "object" && u !== null && !Array.isArray(u),
+    "the options of each breaker ({ policy, openDuration, ... })"
+  )),
+  key: O.optional(O.func("a function from a request to its key (e.g. HttpBreakers.byHost)")),
+  maxKeys: O.optional(S.int(1, Number.MAX_SAFE_INTEGER)),
+  namePrefix: O.optional(S.expecting(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)), "a non-empty string of at most 100 characters"))
+})
 
 /**
  * Makes the per-key breakers. Fails with `InvalidOptionError` naming the
@@ -130,14 +140,10 @@ const invalid = (option: string, value: unknown, expected: string) =>
  */
 export const make = (options?: Options): Effect.Effect<Service, InvalidOptionError> =>
   Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+    const bad: Either.Either<unknown, InvalidOptionError> = options === undefined ? Either.void : O.checkEither(OptionsSchema, options)
+    if (Either.isLeft(bad)) return Effect.fail(bad.left)
     const maxKeys = options?.maxKeys ?? 1000
-    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-      return Effect.fail(invalid("maxKeys", maxKeys, "a positive integer"))
-    }
     const prefix = options?.namePrefix ?? "http:"
-    if (typeof prefix !== "string" || prefix.length === 0 || prefix.length > 100) {
-      return Effect.fail(invalid("namePrefix", prefix, "a non-empty string of at most 100 characters"))
-    }
     const breakerOptions = options?.breaker ?? {}
     // Validate once, up front: every later breaker differs only by name.
     const checked = compile({ ...breakerOptions, name: `${prefix}example` } as CircuitBreaker.Options)

@@ -27,7 +27,9 @@ import * as Stream from "effect/Stream"
 import * as Schema from "effect/Schema"
 import type { CircuitBreaker, StreamBreaker, StreamOptions } from "../CircuitBreaker.js"
 import { work, type Work } from "../Outcome.js"
-import { type CircuitOpenError, InvalidOptionError } from "./errors.js"
+import type { CircuitOpenError, InvalidOptionError } from "./errors.js"
+import * as O from "./settings/options.js"
+import { toMillis } from "./settings/schema.js"
 
 /**
  * Which limit a stream exceeded: the wait for its first element, the silence
@@ -100,21 +102,34 @@ export const defaultLimits = {
   totalTimeout: Duration.minutes(10)
 } as const
 
-const invalid = (option: string, value: unknown, expected: string) =>
-  new InvalidOptionError({ option, value: String(value), expected })
 
-/** Validates a time limit; `Infinity` means none. @internal */
+/** A time limit: a positive duration, or `Duration.infinity` for none. */
+const Timeout = O.guarded((u): u is Duration.DurationInput => {
+  const ms = toMillis(u)
+  return ms !== undefined && ms > 0
+}, "a positive duration such as \"10 seconds\" (Duration.infinity for none)")
+
+/** Validates a time limit with the option Schema; `Infinity` means none. @internal */
 export const decodeTimeout = (
   option: string,
   input: Duration.DurationInput | undefined
-): Either.Either<number | undefined, InvalidOptionError> => {
-  if (input === undefined) return Either.right(undefined)
-  const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded)) return Either.left(invalid(option, input, "a Duration input such as \"10 seconds\""))
-  const millis = Duration.toMillis(decoded.value)
-  if (!(millis > 0)) return Either.left(invalid(option, input, "a positive duration"))
-  return Either.right(millis === Infinity ? undefined : millis)
-}
+): Either.Either<number | undefined, InvalidOptionError> =>
+  input === undefined ? Either.right(undefined) : Either.map(O.checkEither(Timeout, input, option), (d) => {
+    const millis = Duration.toMillis(Duration.decode(d))
+    return millis === Infinity ? undefined : millis
+  })
+
+const StreamOptionsSchema = O.options({
+  firstElementTimeout: O.optional(Timeout),
+  idleTimeout: O.optional(Timeout),
+  totalTimeout: O.optional(Timeout),
+  itemError: O.optional(O.func("a function from an item to its error (undefined for a good item)"))
+})
+
+const breakerSchema = O.guarded(
+  (u): u is CircuitBreaker => typeof u === "function" && u !== null && "protect" in u && "stats" in u,
+  "a CircuitBreaker (CircuitBreaker.make)"
+)
 
 /**
  * Bounds the waits of a stream on its upstream: the first non-empty chunk
@@ -255,6 +270,12 @@ export const make = <I = unknown>(
   breaker: CircuitBreaker,
   options?: StreamOptions<I>
 ): Effect.Effect<StreamBreaker<I>, InvalidOptionError> => {
+  const checked = Either.flatMap(
+    O.checkEither(breakerSchema, breaker, "breaker"),
+    (): Either.Either<unknown, InvalidOptionError> =>
+      options === undefined ? Either.void : O.checkEither(StreamOptionsSchema, options)
+  )
+  if (Either.isLeft(checked)) return Effect.fail(checked.left)
   const first = limit("firstElementTimeout", options?.firstElementTimeout)
   if (Either.isLeft(first)) return Effect.fail(first.left)
   const idle = limit("idleTimeout", options?.idleTimeout)

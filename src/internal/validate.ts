@@ -77,7 +77,7 @@ export const schema = <A, I>(path: string, s: Schema.Schema<A, I>, value: unknow
 }
 
 const anObject = S.expecting(
-  Schema.declare((u): u is object => (typeof u === "object" && u !== null) || typeof u === "function"),
+  Schema.declare((u): u is object => typeof u === "object" && u !== null && !Array.isArray(u)),
   "an object"
 )
 

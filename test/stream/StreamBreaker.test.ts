@@ -303,7 +303,7 @@ describe("StreamBreaker under TestClock", () => {
         const error = yield* Effect.flip(CircuitBreaker.makeStream(breaker, { firstElementTimeout: bad }))
         assert.instanceOf(error, InvalidOptionError)
         assert.strictEqual(error.option, "firstElementTimeout")
-        assert.strictEqual(error.value, String(bad))
+        assert.strictEqual(error.value, typeof bad === "string" ? JSON.stringify(bad) : String(bad))
       }
       const unlimited = yield* CircuitBreaker.makeStream(breaker, {
         firstElementTimeout: Duration.infinity,

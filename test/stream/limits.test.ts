@@ -132,7 +132,7 @@ describe("stream time limits (TestClock)", () => {
           const error = yield* Effect.flip(CircuitBreaker.makeStream(breaker, { [option]: bad }))
           assert.instanceOf(error, InvalidOptionError)
           assert.strictEqual(error.option, option)
-          assert.strictEqual(error.value, String(bad))
+          assert.strictEqual(error.value, typeof bad === "string" ? JSON.stringify(bad) : String(bad))
         }
       }
       const unlimited = yield* CircuitBreaker.makeStream(breaker, {

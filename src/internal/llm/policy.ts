@@ -118,7 +118,7 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
           options.successHeaders,
           "a function from a successful value to its response headers (or undefined)"
         )
-        const gateOption = options.gate ?? true
+        const gateOption = options.gate === undefined ? true : options.gate
         if (typeof gateOption !== "boolean" && !RateLimitGate.isRateLimitGate(gateOption)) {
           check.invalid("gate", gateOption, "a boolean or a RateLimitGate (RateLimitGate.make)")
         }

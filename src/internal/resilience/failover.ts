@@ -9,11 +9,11 @@ import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CallOptions } from "../../Resilience.js"
-import { CircuitOpenError, type InvalidOptionError } from "../errors.js"
+import { CircuitOpenError, InvalidOptionError } from "../errors.js"
 import { asFailoverStep, rejectionOf, sooner } from "../rejection.js"
 import { annotateAttributes, annotateFallback } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
-import { type Alternative, type LastGoodCache, primary, type Served, type ServedBy, serve as fallbackServe } from "./fallback.js"
+import { type Alternative, type LastGoodCache, primary, type Served, type ServedBy, checkServeOptions, serveUnchecked } from "./fallback.js"
 import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { checkCall, isResilience } from "./policy.js"
 import { isRetry } from "./retry.js"
@@ -172,13 +172,17 @@ export const make = <const Steps extends ReadonlyArray<Step<any, any, any, any>>
 
     const run = (input: unknown) => from(0, input, noCall, noCaches, undefined, false, undefined)
 
-    const serve = (input: unknown, serveOptions: FailoverServeOptions<any, ReadonlyArray<Alternative<any, any, any, any>>> = {}) =>
-      Effect.flatMap(checkCall(serveOptions), (call) => {
+    const serve = (input: unknown, serveOptions: FailoverServeOptions<any, ReadonlyArray<Alternative<any, any, any, any>>> = {}) => {
+      const bad = typeof serveOptions === "object" && serveOptions !== null && serveOptions.fallback === undefined
+        ? undefined
+        : checkServeOptions(serveOptions)
+      if (bad !== undefined) return Effect.fail(new InvalidOptionError({ ...bad, option: `serve.${bad.option}` }))
+      return Effect.flatMap(checkCall(serveOptions), (call) => {
         const chain = serveOptions.fallback ?? []
         const caches: Array<{ readonly cache: LastGoodCache<any>; readonly key: string }> = []
         for (const alt of chain) if (alt._tag === "Cache") caches.push({ cache: alt.cache, key: alt.key })
         const when = serveOptions.when
-        const fallBack = (error: unknown) => fallbackServe(Effect.fail(error), { fallback: chain, when })
+        const fallBack = (error: unknown) => serveUnchecked(Effect.fail(error), { fallback: chain, when })
         const hedge = serveOptions.hedge
         if (hedge !== undefined && !isHedge(hedge)) {
           return check.validated(() => check.invalid("serve.hedge", hedge, "a Hedge (Fallback.makeHedge)"))
@@ -193,6 +197,7 @@ export const make = <const Steps extends ReadonlyArray<Step<any, any, any, any>>
         const answer = from(0, input, call, caches, undefined, false, undefined)
         return chain.length === 0 ? answer : Effect.catchAll(answer, fallBack)
       })
+    }
 
     // the step types are erased inside: the signature above states what the steps give
     return Object.assign(Object.setPrototypeOf(run, Proto), { serve, names }) as Made<Steps>

@@ -13,6 +13,10 @@ import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { Lru } from "./lru.js"
 import { countFallback, type FallbackKind } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
+import * as O from "../settings/options.js"
+import * as S from "../settings/schema.js"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 
 /** @internal */
 export type ServedBy =
@@ -149,8 +153,52 @@ export const slowInput = (trigger: Trigger<unknown>): unknown =>
     ? new Cause.TimeoutException(`no answer within the hedge delay of ${Duration.format(trigger.after)}`)
     : trigger.error
 
+const isAlternative = (u: unknown): u is Alternative<unknown, unknown, unknown, unknown> =>
+  typeof u === "object" && u !== null && "_tag" in u &&
+  (u._tag === "Value" || u._tag === "Effect" || u._tag === "Cache")
+
+const ServeOptions = O.options({
+  fallback: S.expecting(
+    Schema.Array(O.guarded(isAlternative, "an alternative (Fallback.value, Fallback.effect or Fallback.cached)")),
+    "an array of alternatives (Fallback.value, Fallback.effect, Fallback.cached)"
+  ),
+  when: O.optional(O.func("a predicate on the error")),
+  hedge: O.optional(O.guarded((u): u is Hedge => isHedge(u), "a Hedge (Fallback.makeHedge)"))
+})
+
+/** Each options object is checked once (a WeakMap lookup after that), so a reused one costs nothing per call. */
+const verdicts = new WeakMap<object, InvalidOptionError | null>()
+
+/**
+ * Checks `serve`'s options with the option Schema: the bad option, or undefined.
+ *
+ * @internal
+ */
+export const checkServeOptions = (options: unknown): InvalidOptionError | undefined => {
+  if (typeof options !== "object" || options === null) {
+    const r = O.checkEither(ServeOptions, options)
+    return Either.isLeft(r) ? r.left : undefined
+  }
+  let verdict = verdicts.get(options)
+  if (verdict === undefined) {
+    const r = O.checkEither(ServeOptions, options)
+    verdict = Either.isLeft(r) ? r.left : null
+    verdicts.set(options, verdict)
+  }
+  return verdict ?? undefined
+}
+
 /** @internal */
 export const serve = <A, E, R, In>(
+  self: Effect.Effect<A, E, R>,
+  options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
+): Effect.Effect<Served<A>, any, any> => {
+  const bad = checkServeOptions(options)
+  return bad !== undefined ? Effect.fail(bad) : serveUnchecked(self, options)
+}
+
+/** `serve` with options already checked (by {@link checkServeOptions}). @internal */
+export const serveUnchecked = <A, E, R, In>(
   self: Effect.Effect<A, E, R>,
   options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
 ): Effect.Effect<Served<A>, any, any> => {

@@ -146,12 +146,18 @@ export const make = <Err = GateClosedError>(
         guard,
         check: (key: string) => Effect.suspend(() => closedNow(key) ?? Effect.void),
         closeFor: (key: string, duration: Duration.DurationInput) =>
-          Effect.sync(() => {
+          check.validated(() => {
+            check.nonEmptyString("key", key)
+            const ms = check.millis("duration", duration, NaN, { allowZero: true, allowInfinite: true })
             const now = clock.unsafeCurrentTimeMillis()
-            closeUntil(key, now + Duration.toMillis(duration), now)
+            closeUntil(key, now + ms, now)
           }),
         closeUntil: (key: string, epochMillis: number) =>
-          Effect.sync(() => closeUntil(key, epochMillis, clock.unsafeCurrentTimeMillis())),
+          check.validated(() => {
+            check.nonEmptyString("key", key)
+            check.number("epochMillis", epochMillis, -8.64e15, 8.64e15, NaN)
+            closeUntil(key, epochMillis, clock.unsafeCurrentTimeMillis())
+          }),
         open: (key: string) =>
           Effect.sync(() => {
             closed.delete(key)

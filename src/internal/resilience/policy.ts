@@ -13,7 +13,7 @@ import { pipeArguments } from "effect/Pipeable"
 import { isCircuitBreaker } from "../../CircuitBreaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../errors.js"
 import { annotateAttributes } from "../telemetry/annotate.js"
-import { type Alternative, type Served, serve as fallbackServe } from "./fallback.js"
+import { type Alternative, checkServeOptions, type Served, serveUnchecked } from "./fallback.js"
 import { TypeId as GateTypeId } from "./gate.js"
 import * as retry from "./retry.js"
 import * as check from "../validate.js"
@@ -87,7 +87,7 @@ export const make = <E, GErr = never, Out = never>(
 
     let retrying: Transform = identity
     if (options.retry !== false) {
-      const r = options.retry ?? {}
+      const r = options.retry === undefined ? {} : options.retry
       check.object("retry", r)
       const config = retry.compile<E>(r, "retry")
       if (r.timeouts !== undefined && typeof r.timeouts !== "boolean") check.invalid("retry.timeouts", r.timeouts, "a boolean")
@@ -162,13 +162,16 @@ export const serve = <A, E, R, In>(
   self: Effect.Effect<A, E, R>,
   policy: Resilience<any, any, any>,
   options: ServeOptions<In, ReadonlyArray<Alternative<A, any, any, In>>>
-): Effect.Effect<Served<A>, any, any> =>
-  Effect.flatMap(checkCall(options), (call) =>
+): Effect.Effect<Served<A>, any, any> => {
+  const bad = checkServeOptions(options)
+  if (bad !== undefined) return Effect.fail(bad)
+  return Effect.flatMap(checkCall(options), (call) =>
     Effect.zipRight(
       annotateAttributes(policy.attributes),
-      fallbackServe(policy.with(call)(self), {
+      serveUnchecked(policy.with(call)(self), {
         fallback: options.fallback,
         when: options.when as ((error: E) => boolean) | undefined,
         hedge: options.hedge
       })
     ))
+}

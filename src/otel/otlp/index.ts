@@ -16,6 +16,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { InvalidOptionError } from "../../CircuitBreaker.js"
+import * as O from "../../internal/settings/options.js"
+import * as S from "../../internal/settings/schema.js"
+import * as Schema from "effect/Schema"
 import { loadEffectOtel, tracerLayer } from "../../internal/otel/load.js"
 import { importPeer, type MissingPeerError } from "../../internal/peer.js"
 
@@ -57,6 +60,27 @@ export interface OtlpOptions {
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
+const redacted = O.guarded(
+  (u): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof Redacted.value(u) === "string",
+  "a Redacted string (Redacted.make(...))"
+)
+
+const OtlpOptionsSchema = O.options({
+  serviceName: O.nonEmpty,
+  serviceVersion: O.optional(O.nonEmpty),
+  endpoint: O.optional(Schema.String),
+  headers: O.optional(S.expecting(Schema.Record({ key: Schema.String, value: redacted }), "a record of Redacted header values")),
+  exportInterval: O.optional(O.duration(true)),
+  traces: O.optional(O.boolean),
+  metrics: O.optional(O.boolean),
+  secrets: O.optional(S.expecting(Schema.Array(redacted), "an array of Redacted secrets"))
+})
+
+/** `OTEL_METRIC_EXPORT_INTERVAL`: a positive whole number of milliseconds, decoded with Schema. */
+const IntervalMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.positive()).annotations({
+  message: () => "a positive whole number of milliseconds, such as 15000"
+})
+
 const validUrl = (option: string, value: string): Effect.Effect<string, InvalidOptionError> =>
   Effect.try({
     try: () => {
@@ -85,6 +109,7 @@ const validUrl = (option: string, value: string): Effect.Effect<string, InvalidO
  */
 export const layerOtlp = (options: OtlpOptions): Layer.Layer<never, InvalidOptionError | MissingPeerError> =>
   Layer.unwrapEffect(Effect.gen(function*() {
+    yield* O.check(OtlpOptionsSchema, options)
     const base = yield* validUrl("endpoint", options.endpoint ?? "http://localhost:4318")
     const otel = yield* loadEffectOtel(SUBPATH)
     const headers: Record<string, string> = {}
@@ -140,7 +165,7 @@ export const layerOtlpConfig: Layer.Layer<never, InvalidOptionError | MissingPee
         endpoint: Config.withDefault(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://localhost:4318"),
         serviceName: Config.withDefault(Config.string("OTEL_SERVICE_NAME"), "effect-breaker"),
         headers: Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS")),
-        interval: Config.withDefault(Config.integer("OTEL_METRIC_EXPORT_INTERVAL"), 15_000)
+        interval: Config.withDefault(Schema.Config("OTEL_METRIC_EXPORT_INTERVAL", IntervalMillis), 15_000)
       }),
       (c) =>
         layerOtlp({

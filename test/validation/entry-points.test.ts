@@ -1,0 +1,307 @@
+/**
+ * Every public entry point checks every argument once, when it is built, with
+ * the one option mechanism (the settings Schema's): a bad value is a typed
+ * `InvalidOptionError` (or `RegistryConfigError`) naming the option and the
+ * value, never a defect, a synchronous throw or a hang. Table-driven: each
+ * entry point × each of its options × a list of bad values.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Duration, Effect, Exit, Layer, Redacted, Schedule, Scope, Stream } from "effect"
+import {
+  BreakerRegistry,
+  CircuitBreaker,
+  Fallback,
+  RateLimitGate,
+  Resilience,
+  Retry,
+  TripPolicy
+} from "effect-breaker"
+import * as Admin from "effect-breaker/admin"
+import * as LanguageModelBreaker from "effect-breaker/ai"
+import * as Http from "effect-breaker/http"
+import { Policy } from "effect-breaker/llm"
+import { layerOtlp } from "../../src/otel/otlp/index.js"
+
+const cyclic = (() => {
+  const o: Record<string, unknown> = { _tag: "Any" }
+  o.policies = [o]
+  return o
+})()
+
+/** Values that are wrong for (nearly) every option; `skip` drops the ones an option accepts. */
+const garbage: ReadonlyArray<readonly [string, unknown]> = [
+  ["null", null],
+  ["-1", -1],
+  ["NaN", NaN],
+  ["1.5", 1.5],
+  ["Infinity", Infinity],
+  ["70000", 70_000],
+  ["\"abc\"", "abc"],
+  ["\"\"", ""],
+  ["{}", {}],
+  ["[]", []],
+  ["[null]", [null]],
+  ["a function", () => 1],
+  ["a symbol", Symbol("x")],
+  ["true", true],
+  ["a cycle", cyclic],
+  ["-5 seconds", "-5 seconds"],
+  ["a bigint", -3n]
+]
+
+interface Case {
+  readonly entry: string
+  readonly option: string
+  /** Builds the entry point with the bad value at `option`. */
+  readonly build: (bad: unknown) => Effect.Effect<unknown, unknown, Scope.Scope>
+  /** Bad values this option accepts after all (by label). */
+  readonly accepts?: ReadonlyArray<string>
+}
+
+const breaker = Effect.runSync(CircuitBreaker.make({ name: "table" }))
+const noop = Effect.succeed("ok")
+const layerBuild = (layer: Layer.Layer<never, any, any> | Layer.Layer<any, any, any>) =>
+  Effect.asVoid(Layer.build(layer as Layer.Layer<unknown, unknown, never>))
+
+const durations = ["a function", "{}", "[]", "[null]", "null", "\"abc\"", "\"\"", "-1", "NaN", "-5 seconds", "a bigint", "a symbol", "true", "a cycle"]
+/** Bad values that are strings: an option that takes any name accepts them. */
+const strings = ["\"abc\"", "-5 seconds"]
+const notDurations = garbage.map(([l]) => l).filter((l) => !durations.includes(l))
+
+const cases: ReadonlyArray<Case> = [
+  // CircuitBreaker.make
+  ...["name", "policy", "openDuration", "maxOpenDuration", "halfOpen", "classify", "preset"].map((option): Case => ({
+    entry: "CircuitBreaker.make",
+    option,
+    build: (bad) => CircuitBreaker.make({ name: "x", [option]: bad } as any),
+    accepts: option === "openDuration" || option === "maxOpenDuration"
+      ? ["70000", "1.5", ...(option === "openDuration" ? ["{}"] : [])].filter((l) => l !== "{}")
+      : option === "halfOpen"
+      ? ["{}"]
+      : option === "classify"
+      ? ["a function"]
+      : option === "name"
+      ? strings
+      : []
+  })),
+  ...["permits", "successesToClose", "probeTimeout"].map((field): Case => ({
+    entry: "CircuitBreaker.make",
+    option: `halfOpen.${field}`,
+    build: (bad) => CircuitBreaker.make({ name: "x", halfOpen: { [field]: bad } } as any),
+    accepts: field === "probeTimeout" ? ["70000", "1.5"] : field === "successesToClose" ? ["70000"] : []
+  })),
+  {
+    entry: "CircuitBreaker.make",
+    option: "policy.threshold",
+    build: (bad) => CircuitBreaker.make({ name: "x", policy: { _tag: "ConsecutiveFailures", threshold: bad } as any }),
+    accepts: ["70000"]
+  },
+  // CircuitBreaker.makeStream
+  {
+    entry: "CircuitBreaker.makeStream",
+    option: "breaker",
+    build: (bad) => CircuitBreaker.makeStream(bad as any)
+  },
+  ...["itemError", "firstElementTimeout", "idleTimeout", "totalTimeout"].map((option): Case => ({
+    entry: "CircuitBreaker.makeStream",
+    option,
+    build: (bad) => CircuitBreaker.makeStream(breaker, { [option]: bad } as any),
+    accepts: option === "itemError" ? ["a function"] : ["70000", "1.5", "Infinity"]
+  })),
+  // TripPolicy.validate
+  {
+    entry: "TripPolicy.validate",
+    option: "policy",
+    build: (bad) => Effect.suspend(() => TripPolicy.validate(bad as any))
+  },
+  // Retry.make
+  ...["times", "base", "factor", "maxDelay", "maxElapsed", "jitter", "while", "retryAfter", "maxWait", "schedule"].map((option): Case => ({
+    entry: "Retry.make",
+    option,
+    build: (bad) => Retry.make({ [option]: bad } as any),
+    accepts: ["base", "maxDelay", "maxElapsed", "maxWait"].includes(option)
+      ? notDurations
+      : option === "while" || option === "retryAfter"
+      ? ["a function"]
+      : option === "factor"
+      ? ["1.5", "70000"]
+      : option === "times"
+      ? ["70000"]
+      : option === "jitter"
+      ? []
+      : []
+  })),
+  // RateLimitGate.make and closeFor
+  ...["name", "maxKeys", "onClosed", "resetAfter", "maxReset"].map((option): Case => ({
+    entry: "RateLimitGate.make",
+    option,
+    build: (bad) => Effect.provide(RateLimitGate.make({ [option]: bad } as any), RateLimitGate.layerStoreMemory),
+    accepts: option === "onClosed" || option === "resetAfter"
+      ? ["a function"]
+      : option === "maxReset"
+      ? notDurations
+      : option === "maxKeys"
+      ? ["70000"]
+      : option === "name"
+      ? strings
+      : []
+  })),
+  {
+    entry: "RateLimitGate.closeFor",
+    option: "duration",
+    build: (bad) =>
+      Effect.flatMap(
+        Effect.provide(RateLimitGate.make(), RateLimitGate.layerStoreMemory),
+        (gate) => gate.closeFor("k", bad as any)
+      ),
+    accepts: ["70000", "1.5", "Infinity"]
+  },
+  // Resilience.make / serve
+  ...["breaker", "timeout", "retry", "gate"].map((option): Case => ({
+    entry: "Resilience.make",
+    option,
+    build: (bad) => Resilience.make({ breaker, [option]: bad } as any),
+    accepts: option === "timeout" ? [...notDurations] : option === "retry" ? ["{}"] : []
+  })),
+  ...["fallback", "when", "hedge"].map((option): Case => ({
+    entry: "Fallback.serve",
+    option,
+    build: (bad) => noop.pipe(Fallback.serve({ fallback: [Fallback.value("v")], [option]: bad } as any)),
+    accepts: option === "when" ? ["a function"] : option === "fallback" ? ["[]"] : []
+  })),
+  {
+    entry: "Fallback.serve",
+    option: "options",
+    build: (bad) => Effect.fail("boom").pipe(Fallback.serve(bad as any))
+  },
+  ...["maxAge", "capacity"].map((option): Case => ({
+    entry: "Fallback.makeCache",
+    option: `cache.${option}`,
+    build: (bad) => Fallback.makeCache({ maxAge: "1 minute", [option]: bad } as any),
+    accepts: option === "maxAge" ? [...notDurations] : ["70000"]
+  })),
+  ...["delay", "name", "when"].map((option): Case => ({
+    entry: "Fallback.makeHedge",
+    option: `hedge.${option}`,
+    build: (bad) => Fallback.makeHedge({ delay: "1 second", [option]: bad } as any),
+    accepts: option === "delay" ? [...notDurations] : option === "when" ? ["a function"] : option === "name" ? strings : []
+  })),
+  // http
+  ...["key", "maxKeys", "namePrefix", "breaker"].map((option): Case => ({
+    entry: "HttpBreakers.make",
+    option,
+    build: (bad) => Http.HttpBreakers.make({ [option]: bad } as any),
+    accepts: option === "key"
+      ? ["a function"]
+      : option === "maxKeys"
+      ? ["70000"]
+      : option === "breaker"
+      ? ["{}"]
+      : option === "namePrefix"
+      ? strings
+      : []
+  })),
+  // ai
+  {
+    entry: "LanguageModelBreaker.layer",
+    option: "breaker",
+    build: (bad) => layerBuild(LanguageModelBreaker.LanguageModelBreaker.layer({ breaker: bad } as any)),
+    accepts: []
+  },
+  // llm
+  ...["provider", "model", "name", "breaker", "timeout", "retry", "gate", "toProviderError", "successHeaders"].map((option): Case => ({
+    entry: "Policy.make",
+    option,
+    build: (bad) => Policy.make({ provider: "openai", [option]: bad } as any),
+    accepts: option === "timeout"
+      ? [...notDurations]
+      : option === "toProviderError" || option === "successHeaders"
+      ? ["a function"]
+      : option === "breaker" || option === "retry"
+      ? ["{}"]
+      : option === "gate"
+      ? ["true"]
+      : ["provider", "model", "name"].includes(option)
+      ? strings
+      : []
+  })),
+  // admin
+  ...["port", "host", "token", "allowedHosts", "metrics", "health"].map((option): Case => ({
+    entry: "Admin.layer",
+    option,
+    build: (bad) =>
+      layerBuild(
+        Admin.layer({ token: Redacted.make("a-token-of-enough-length"), port: 0, [option]: bad } as any).pipe(
+          Layer.provide(BreakerRegistry.layer({ breakers: {} }))
+        )
+      ),
+    // a host that is a syntactically good name but does not resolve fails to bind: a typed ServeError
+    accepts: option === "allowedHosts" ? ["[]"] : option === "health" ? ["{}"] : option === "host" ? strings : []
+  })),
+  // otel
+  ...["serviceName", "exportInterval", "headers", "secrets", "traces", "metrics"].map((option): Case => ({
+    entry: "layerOtlp",
+    option,
+    build: (bad) => layerBuild(layerOtlp({ serviceName: "svc", [option]: bad } as any)),
+    accepts: option === "exportInterval"
+      ? ["70000", "1.5", "Infinity"].filter((l) => l !== "Infinity")
+      : option === "headers"
+      ? ["{}"]
+      : option === "secrets"
+      ? ["[]"]
+      : option === "traces" || option === "metrics"
+      ? ["true"]
+      : option === "serviceName"
+      ? strings
+      : []
+  })),
+  // registry
+  ...["defaults", "breakers", "classify"].map((option): Case => ({
+    entry: "BreakerRegistry.make",
+    option,
+    build: (bad) => BreakerRegistry.make({ breakers: {}, [option]: bad } as any),
+    accepts: option === "classify" ? ["a function"] : ["{}"]
+  }))
+]
+
+const errorOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Exit.isFailure(exit) && Cause.isFailType(exit.cause) ? exit.cause.error : undefined
+
+describe("every public entry point: a bad argument is a typed error naming it", () => {
+  let total = 0
+  for (const c of cases) {
+    it.scoped(`${c.entry} ${c.option}`, () =>
+      Effect.gen(function*() {
+        for (const [label, bad] of garbage) {
+          if (c.accepts?.includes(label)) continue
+          total++
+          let exit: Exit.Exit<unknown, unknown>
+          try {
+            exit = yield* Effect.exit(Effect.suspend(() => c.build(bad)).pipe(Effect.timeout("5 seconds")))
+          } catch (e) {
+            assert.fail(`${c.entry} ${c.option} = ${label}: threw synchronously: ${String(e)}`)
+            return
+          }
+          if (Exit.isSuccess(exit)) {
+            // some values are accepted on purpose; the table lists them, the rest must fail
+            assert.fail(`${c.entry} ${c.option} = ${label}: accepted`)
+          }
+          const error = errorOf(exit) as { _tag?: string; option?: string; setting?: string; message?: string } | undefined
+          assert.isDefined(error, `${c.entry} ${c.option} = ${label}: a defect or interruption: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause).slice(0, 300) : ""}`)
+          assert.oneOf(error!._tag, ["InvalidOptionError", "RegistryConfigError"], `${c.entry} ${c.option} = ${label}`)
+          const named = error!._tag === "InvalidOptionError" ? error!.option! : error!.setting!
+          const expected = c.option === "options" ? "" : c.option.split(".").pop()!
+          assert.include(named, expected, `${c.entry} ${c.option} = ${label}: named ${named} (${error!.message})`)
+        }
+      }), 60_000)
+  }
+  it("covers hundreds of bad values", () => {
+    // counted as the cases above run (vitest runs them in order)
+    assert.isAtLeast(total, 400)
+  })
+})
+
+// Schedules, Streams and Duration are imported for their types in builds above.
+void Schedule
+void Stream
+void Duration
