@@ -9,7 +9,9 @@ import { Either, FastCheck as fc } from "effect"
 import * as core from "../src/internal/core.js"
 import { decode, initialData, toData } from "../src/internal/state.js"
 import { applyInPlace, type Event, step } from "../src/internal/transition.js"
-import { type ConfigDesc, configArb, toConfig } from "./support/configArb.js"
+import { TripPolicy } from "effect-breaker"
+import { compile } from "../src/internal/options.js"
+import { configArb, toConfig } from "./support/configArb.js"
 
 type Op =
   | { readonly op: "wait"; readonly ms: number }
@@ -22,6 +24,9 @@ type Op =
     readonly durationMs: number
     readonly hintMs: number
     readonly stale: boolean
+    /** What a success reports of its work: output tokens (0: unknown) and time to first token (-1: unknown). */
+    readonly tokens: number
+    readonly firstTokenMs: number
   }
   | { readonly op: "control"; readonly action: core.ManualAction }
   /** A transition decided elsewhere, `ahead` generations after the current one (0: a stale message). */
@@ -37,7 +42,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       outcome: fc.constantFrom<core.OutcomeCode>(core.OSuccess, core.OSuccess, core.OFailure, core.OFailure, core.OIgnored),
       durationMs: fc.constantFrom(0, 50, 600, 2_000),
       hintMs: fc.constantFrom(0, 0, 3_000, 600_000),
-      stale: fc.boolean()
+      stale: fc.boolean(),
+      tokens: fc.constantFrom(0, 0, 10, 200),
+      firstTokenMs: fc.constantFrom(-1, -1, 100, 900)
     }),
     weight: 4
   },
@@ -66,8 +73,7 @@ interface Admitted {
   readonly ticket: number
 }
 
-const run = (desc: ConfigDesc, start: number, ops: ReadonlyArray<Op>): void => {
-  const config = toConfig(desc)
+const run = (config: core.Config, start: number, ops: ReadonlyArray<Op>): void => {
   const inPlace = core.initial(config, start)
   let data = initialData(config, start)
   expect(toData(inPlace)).toEqual(data)
@@ -86,7 +92,14 @@ const run = (desc: ConfigDesc, start: number, ops: ReadonlyArray<Op>): void => {
         if (admitted.length === 0) return
         const [a] = admitted.splice(op.pick % admitted.length, 1)
         const generation = op.stale ? a!.generation - 1 : a!.generation
-        const common = { generation, outcome: op.outcome, durationMs: op.durationMs, retryAfterMs: op.hintMs }
+        const common = {
+          generation,
+          outcome: op.outcome,
+          durationMs: op.durationMs,
+          retryAfterMs: op.hintMs,
+          outputTokens: op.tokens,
+          firstTokenMs: op.firstTokenMs < 0 ? NaN : op.firstTokenMs
+        }
         event = a!.probe ? { _tag: "RecordProbe", slot: a!.slot, ticket: a!.ticket, ...common } : { _tag: "Record", ...common }
         break
       }
@@ -131,14 +144,50 @@ const run = (desc: ConfigDesc, start: number, ops: ReadonlyArray<Op>): void => {
   })
 }
 
+const compiled = (policy: TripPolicy.TripPolicy): core.Config => {
+  const c = compile({ name: "work", policy, openDuration: 1_000, halfOpen: { permits: 2, probeTimeout: 2_000 } })
+  if (Either.isLeft(c)) throw new Error(c.left.message)
+  return c.right.config
+}
+
+/** Slow-call policies judged against the work a call reports. */
+const workRelative: ReadonlyArray<core.Config> = [
+  compiled(TripPolicy.slowCallRate({
+    perOutputToken: "5 millis",
+    timeToFirstToken: "500 millis",
+    threshold: 0.5,
+    minimumCalls: 2,
+    window: TripPolicy.lastCalls(5)
+  })),
+  compiled(TripPolicy.any(
+    TripPolicy.consecutiveFailures(3),
+    TripPolicy.slowCallRate({
+      duration: "1 second",
+      perOutputToken: "2 millis",
+      threshold: 0.6,
+      minimumCalls: 3,
+      window: TripPolicy.lastDuration("5 seconds", 5)
+    })
+  ))
+]
+
 describe("the pure transition function", () => {
   it.prop(
     "equals the in-place path on every decision and state; every state reached is valid data",
     [configArb, fc.constantFrom(0, 1_700_000_000_123), fc.array(opArb, { minLength: 1, maxLength: 80 })],
     ([desc, start, ops]) => {
-      run(desc, start, ops)
+      run(toConfig(desc), start, ops)
     },
     { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop(
+    "the same with work-relative slow calls (outcomes reporting output tokens and time to first token)",
+    [fc.constantFrom(...workRelative), fc.constantFrom(0, 1_700_000_000_123), fc.array(opArb, { minLength: 1, maxLength: 80 })],
+    ([config, start, ops]) => {
+      run(config, start, ops)
+    },
+    { fastCheck: { numRuns: 150 } }
   )
 
   it("does not change the data it is given", () => {

@@ -24,6 +24,9 @@ export type Event =
     readonly outcome: core.OutcomeCode
     readonly durationMs: number
     readonly retryAfterMs: number
+    /** What a success reports of its work (work-relative slow calls): output tokens (0: unknown) and time to first token (NaN: unknown). */
+    readonly outputTokens?: number | undefined
+    readonly firstTokenMs?: number | undefined
   }
   | {
     /** The outcome of a probe admitted with `Probe` (holding `slot` with `ticket`) under `generation`. */
@@ -34,6 +37,8 @@ export type Event =
     readonly outcome: core.OutcomeCode
     readonly durationMs: number
     readonly retryAfterMs: number
+    readonly outputTokens?: number | undefined
+    readonly firstTokenMs?: number | undefined
   }
   | { readonly _tag: "Control"; readonly action: core.ManualAction }
   | { readonly _tag: "Remote"; readonly transition: core.RemoteTransition }
@@ -59,7 +64,16 @@ export const applyInPlace = (s: core.State, event: Event, now: number): Decided 
       decision = core.admit(s, now)
       break
     case "Record":
-      core.record(s, now, event.generation, event.outcome, event.durationMs, event.retryAfterMs)
+      core.record(
+        s,
+        now,
+        event.generation,
+        event.outcome,
+        event.durationMs,
+        event.retryAfterMs,
+        event.outputTokens ?? 0,
+        event.firstTokenMs ?? NaN
+      )
       break
     case "RecordProbe":
       core.recordProbe(
@@ -70,7 +84,9 @@ export const applyInPlace = (s: core.State, event: Event, now: number): Decided 
         event.ticket,
         event.outcome,
         event.durationMs,
-        event.retryAfterMs
+        event.retryAfterMs,
+        event.outputTokens ?? 0,
+        event.firstTokenMs ?? NaN
       )
       break
     case "Control":
