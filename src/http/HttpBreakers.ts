@@ -16,10 +16,11 @@
  *   finish normally). This bounds memory when keys come from user input.
  *   A forgotten key's breaker is released with it: its metric series leave
  *   the registry (the next export or scrape no longer has them), its `events`
- *   streams end. Releasing the {@link layer} releases every key. So with
- *   `BreakerTelemetry.layerMetrics` at most `maxKeys` breakers' series exist
- *   (11 at creation, up to ~20 once a circuit has cycled; see the README's
- *   "Cardinality").
+ *   streams end, its store frees what it held for it. Releasing the
+ *   {@link layer} releases every key. So with `BreakerTelemetry.layerMetrics`
+ *   at most `maxKeys` breakers' series exist (11 at creation, 18 once a
+ *   circuit has tripped and recovered; see the README's "Cardinality"). A key
+ *   is held in at most 200 characters (a longer one as its head and a hash).
  * - **Classification** (default): a response is judged by its status even if
  *   the caller does not use `HttpClient.filterStatusOk` — 5xx, 408 and 504
  *   are failures (a `retry-after` hint can lengthen the opening), 429 and
