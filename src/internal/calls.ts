@@ -216,7 +216,9 @@ export const annotateOutcome = (
   markTransition(shell, span, t)
 }
 
-/** A half-open probe: its permit is given back however it ends, interruption included. *
+/**
+ * A half-open probe: its permit is given back however it ends, interruption included.
+ *
  * @internal
  */
 export const probe = <A, E, R>(
@@ -252,7 +254,9 @@ export const probe = <A, E, R>(
       return settled(shell, pending, shell.follow(t, Effect.void))
     }))
 
-/** Runs a store's pending effect (a store error is logged, never a defect), then `after`. *
+/**
+ * Runs a store's pending effect (a store error is logged, never a defect), then `after`.
+ *
  * @internal
  */
 export const settled = (

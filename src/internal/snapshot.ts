@@ -1,6 +1,11 @@
 /**
- * A plain, read-only view of a breaker's state as of a moment: what
- * `breaker.stats` returns, and what health, the admin API and the metrics read.
+ * A plain view of a breaker's state as of a moment: what `breaker.stats`
+ * returns, and what health, the admin API and the metrics read.
+ *
+ * Not a pure read: taking a snapshot first advances each time window to `now`
+ * (expiring old buckets, as the next call would), so the counts it reports are
+ * the window's as of `now`. It changes no decision: no transition, no counter
+ * other than the windows' expiry.
  *
  * @internal
  */
