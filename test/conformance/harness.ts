@@ -12,20 +12,17 @@ export interface StoreUnderTest<R = never> {
   readonly layer: Layer.Layer<CircuitBreakerStore.CircuitBreakerStore | R, unknown>
   /** Makes what the store applies in the background visible (default: nothing to wait for). */
   readonly settle?: Effect.Effect<void, never, R> | undefined
-  /** Titles of tests this store does not claim to pass, each with the reason in the caller's file. */
-  readonly skip?: ReadonlyArray<string> | undefined
 }
 
 /** The test helpers bound to one store: `effect`/`scoped` tests, `settle`, `stats`. */
 export const harness = <R>(store: StoreUnderTest<R>) => {
-  const skipped = new Set(store.skip ?? [])
   const settle: Effect.Effect<void, never, any> = store.settle ?? Effect.void
   const provide = <A, E>(self: Effect.Effect<A, E, any>): Effect.Effect<A, unknown> =>
     Effect.provide(self, store.layer) as Effect.Effect<A, unknown>
   const effect = (title: string, body: () => Effect.Effect<unknown, unknown, any>) =>
-    (skipped.has(title) ? it.effect.skip : it.effect)(title, () => provide(body()))
+    it.effect(title, () => provide(body()))
   const scoped = (title: string, body: () => Effect.Effect<unknown, unknown, Scope.Scope | any>) =>
-    (skipped.has(title) ? it.scoped.skip : it.scoped)(title, () => provide(body()))
+    it.scoped(title, () => provide(body()))
   const statsOf = (breaker: CircuitBreaker.CircuitBreaker): Effect.Effect<CircuitBreaker.Stats, never, any> =>
     Effect.zipRight(settle, breaker.stats)
   return { effect, scoped, settle, statsOf }

@@ -1,7 +1,8 @@
 /**
  * Conformance tests for streams through a breaker (the whole stream is one
  * call): a half-open probe's permit is given back however the stream ends.
- * From test/stream/StreamBreaker.test.ts, over a store. Part of
+ * Moved from test/stream/StreamBreaker.test.ts (this is now their only copy),
+ * run over each store. Part of
  * `conformance(label, store)`.
  */
 import { assert, describe } from "@effect/vitest"
@@ -51,6 +52,7 @@ export const streamConformance = <R>(label: string, store: StoreUnderTest<R>): v
         const breaker = yield* probing("stream-probe-completes")
         const gate = yield* Deferred.make<void, Boom>()
         const probe = yield* startProbe(breaker, gate)
+        assert.strictEqual((yield* statsOf(breaker)).probesInFlight, 1)
         const rejected = yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(Stream.make(1), breaker)))
         assert.strictEqual((rejected as CircuitOpenError).state, "HalfOpen")
         yield* Deferred.succeed(gate, undefined)
@@ -65,7 +67,9 @@ export const streamConformance = <R>(label: string, store: StoreUnderTest<R>): v
         const probe = yield* startProbe(breaker, gate)
         yield* Deferred.fail(gate, new Boom())
         assert.instanceOf(yield* Effect.flip(Fiber.join(probe)), Boom)
-        assert.strictEqual((yield* statsOf(breaker)).state, "Open")
+        const stats = yield* statsOf(breaker)
+        assert.strictEqual(stats.state, "Open")
+        assert.strictEqual(stats.probesInFlight, 0)
       }))
 
     effect("the probe consumer interrupted: permit freed, still half-open, the next stream is admitted", () =>
@@ -74,7 +78,9 @@ export const streamConformance = <R>(label: string, store: StoreUnderTest<R>): v
         const gate = yield* Deferred.make<void, Boom>()
         const probe = yield* startProbe(breaker, gate)
         yield* Fiber.interrupt(probe)
-        assert.strictEqual((yield* statsOf(breaker)).state, "HalfOpen")
+        const stats = yield* statsOf(breaker)
+        assert.strictEqual(stats.state, "HalfOpen")
+        assert.strictEqual(stats.probesInFlight, 0)
         const out = yield* Stream.make(7).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
         assert.deepStrictEqual(Chunk.toArray(out), [7])
         assert.strictEqual((yield* statsOf(breaker)).state, "Closed")
@@ -89,7 +95,9 @@ export const streamConformance = <R>(label: string, store: StoreUnderTest<R>): v
           Stream.runCollect
         )
         assert.strictEqual(out.length, 2)
-        assert.strictEqual((yield* statsOf(breaker)).state, "HalfOpen")
+        const stats = yield* statsOf(breaker)
+        assert.strictEqual(stats.state, "HalfOpen")
+        assert.strictEqual(stats.probesInFlight, 0)
         const next = yield* Stream.make(8).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
         assert.deepStrictEqual(Chunk.toArray(next), [8])
         assert.strictEqual((yield* statsOf(breaker)).state, "Closed")
@@ -102,7 +110,9 @@ export const streamConformance = <R>(label: string, store: StoreUnderTest<R>): v
         const fiber = yield* Stream.never.pipe(guard, Stream.runDrain, Effect.fork)
         yield* TestClock.adjust("2 seconds")
         assert.instanceOf(yield* Effect.flip(Fiber.join(fiber)), CircuitBreaker.StreamTimeoutError)
-        assert.strictEqual((yield* statsOf(breaker)).state, "Open")
+        const stats = yield* statsOf(breaker)
+        assert.strictEqual(stats.state, "Open")
+        assert.strictEqual(stats.probesInFlight, 0)
       }))
   })
 }

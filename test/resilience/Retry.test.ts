@@ -1,24 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Option, Random, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, InvalidOptionError, TripPolicy } from "effect-breaker"
-import { BadRequest, counted, hintOf, Retry, Unavailable } from "./lib.js"
-
-/** Forks `self`, then moves the TestClock step by step, recording how many runs happened by each time. */
-const runsAt = <A, E>(
-  runs: Effect.Effect<number>,
-  self: Effect.Effect<A, E>,
-  times: ReadonlyArray<number>
-) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(self)
-    yield* Effect.yieldNow()
-    const seen: Array<number> = []
-    for (const t of times) {
-      yield* TestClock.setTime(t)
-      seen.push(yield* runs)
-    }
-    return { seen, fiber }
-  })
+import { BadRequest, counted, hintOf, Retry, runsAt, Unavailable } from "./lib.js"
 
 describe("Retry", () => {
   it.effect("exponential delays are exact without jitter: retries at 1 s, 3 s, 7 s", () =>

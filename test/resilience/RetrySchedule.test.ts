@@ -2,19 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Schedule, TestClock } from "effect"
 import { CircuitBreaker, CircuitOpenError, InvalidOptionError, Resilience, TripPolicy } from "effect-breaker"
-import { counted, hintOf, Retry, Unavailable } from "./lib.js"
-
-const runsAt = <A, E>(runs: Effect.Effect<number>, self: Effect.Effect<A, E>, times: ReadonlyArray<number>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(self)
-    yield* Effect.yieldNow()
-    const seen: Array<number> = []
-    for (const t of times) {
-      yield* TestClock.setTime(t)
-      seen.push(yield* runs)
-    }
-    return { seen, fiber }
-  })
+import { counted, hintOf, Retry, runsAt, Unavailable } from "./lib.js"
 
 describe("Retry with a user Schedule", () => {
   it.effect("the user's schedule decides the delays and when to stop: spaced 2 s, 2 recurrences", () =>

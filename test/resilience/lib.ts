@@ -1,5 +1,5 @@
 /** Shared fixtures of the resilience tests. */
-import { Data, Duration, Effect, Ref } from "effect"
+import { Data, Duration, Effect, Ref, TestClock } from "effect"
 
 export { Fallback, RateLimitGate, Resilience, Retry } from "effect-breaker"
 
@@ -18,3 +18,20 @@ export const counted = <A, E>(script: (n: number) => Effect.Effect<A, E>) =>
     runs: Ref.get(runs),
     call: Effect.flatMap(Ref.updateAndGet(runs, (n) => n + 1), script)
   }))
+
+/** Forks `self`, then moves the TestClock step by step, recording how many runs happened by each time. */
+export const runsAt = <A, E>(
+  runs: Effect.Effect<number>,
+  self: Effect.Effect<A, E>,
+  times: ReadonlyArray<number>
+) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(self)
+    yield* Effect.yieldNow()
+    const seen: Array<number> = []
+    for (const t of times) {
+      yield* TestClock.setTime(t)
+      seen.push(yield* runs)
+    }
+    return { seen, fiber }
+  })

@@ -191,91 +191,18 @@ describe("StreamBreaker under TestClock", () => {
       assert.strictEqual((yield* breaker.stats).state, "Open")
     }))
 
-  describe("half-open probes are released however the stream ends", () => {
-    const probing = Effect.gen(function*() {
-      const made = yield* makeBreaker({ halfOpen: { permits: 1 } })
-      yield* trip(made.breaker)
+  // How a half-open probe's permit is given back however the stream ends (completes, fails, interrupted,
+  // take, first-element timeout) is tested once, over every store: test/conformance/streams.ts.
+  it.effect("a stream admitted in HalfOpen is a probe: observers see it admitted in HalfOpen, its success closes the circuit", () =>
+    Effect.gen(function*() {
+      const { breaker, calls } = yield* makeBreaker({ halfOpen: { permits: 1 } })
+      yield* trip(breaker)
       yield* TestClock.adjust("10 seconds")
-      return made
-    })
-
-    /** Starts a probe stream that emits one element then waits on `gate`; returns once the probe is in flight. */
-    const startProbe = (breaker: CircuitBreaker.CircuitBreaker, gate: Deferred.Deferred<void, Boom>) =>
-      Effect.gen(function*() {
-        const first = yield* Deferred.make<void>()
-        const stream = Stream.make(1).pipe(Stream.concat(Stream.fromEffect(Effect.as(Deferred.await(gate), 2))))
-        const fiber = yield* stream.pipe(
-          CircuitBreaker.protectStream(breaker),
-          Stream.tap(() => Deferred.succeed(first, undefined)),
-          Stream.runCollect,
-          Effect.fork
-        )
-        yield* Deferred.await(first)
-        return fiber
-      })
-
-    it.effect("while a probe stream runs, other streams are rejected; the probe completing closes the circuit", () =>
-      Effect.gen(function*() {
-        const { breaker, calls } = yield* probing
-        const gate = yield* Deferred.make<void, Boom>()
-        const probe = yield* startProbe(breaker, gate)
-        assert.strictEqual((yield* breaker.stats).probesInFlight, 1)
-        const rejected = yield* Effect.flip(Stream.runDrain(CircuitBreaker.protectStream(Stream.make(1), breaker)))
-        assert.strictEqual((rejected as CircuitOpenError).state, "HalfOpen")
-        yield* Deferred.succeed(gate, undefined)
-        assert.deepStrictEqual(Chunk.toArray(yield* Fiber.join(probe)), [1, 2])
-        assert.strictEqual((yield* breaker.stats).state, "Closed")
-        assert.deepStrictEqual(calls.at(-1), { code: 0, admittedIn: "HalfOpen" })
-      }))
-
-    it.effect("the probe stream failing reopens the circuit", () =>
-      Effect.gen(function*() {
-        const { breaker } = yield* probing
-        const gate = yield* Deferred.make<void, Boom>()
-        const probe = yield* startProbe(breaker, gate)
-        yield* Deferred.fail(gate, new Boom())
-        assert.instanceOf(yield* Effect.flip(Fiber.join(probe)), Boom)
-        const stats = yield* breaker.stats
-        assert.strictEqual(stats.state, "Open")
-        assert.strictEqual(stats.probesInFlight, 0)
-      }))
-
-    it.effect("the probe consumer interrupted: permit freed, still half-open, the next stream is admitted", () =>
-      Effect.gen(function*() {
-        const { breaker } = yield* probing
-        const gate = yield* Deferred.make<void, Boom>()
-        const probe = yield* startProbe(breaker, gate)
-        yield* Fiber.interrupt(probe)
-        const stats = yield* breaker.stats
-        assert.strictEqual(stats.state, "HalfOpen")
-        assert.strictEqual(stats.probesInFlight, 0)
-        const out = yield* Stream.make(7).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
-        assert.deepStrictEqual(Chunk.toArray(out), [7])
-        assert.strictEqual((yield* breaker.stats).state, "Closed")
-      }))
-
-    it.effect("the probe consumer stopping early (take): permit freed", () =>
-      Effect.gen(function*() {
-        const { breaker } = yield* probing
-        const out = yield* Stream.iterate(0, (n) => n + 1).pipe(CircuitBreaker.protectStream(breaker), Stream.take(2), Stream.runCollect)
-        assert.strictEqual(out.length, 2)
-        const stats = yield* breaker.stats
-        assert.strictEqual(stats.state, "HalfOpen")
-        assert.strictEqual(stats.probesInFlight, 0)
-      }))
-
-    it.effect("the probe timing out before its first element: a failure, permit freed, circuit reopened", () =>
-      Effect.gen(function*() {
-        const { breaker } = yield* probing
-        const guard = yield* CircuitBreaker.makeStream(breaker, { firstElementTimeout: "2 seconds" })
-        const fiber = yield* Stream.never.pipe(guard, Stream.runDrain, Effect.fork)
-        yield* TestClock.adjust("2 seconds")
-        assert.instanceOf(yield* Effect.flip(Fiber.join(fiber)), CircuitBreaker.StreamTimeoutError)
-        const stats = yield* breaker.stats
-        assert.strictEqual(stats.state, "Open")
-        assert.strictEqual(stats.probesInFlight, 0)
-      }))
-  })
+      const out = yield* Stream.make(1, 2).pipe(CircuitBreaker.protectStream(breaker), Stream.runCollect)
+      assert.deepStrictEqual(Chunk.toArray(out), [1, 2])
+      assert.deepStrictEqual(calls.at(-1), { code: 0, admittedIn: "HalfOpen" })
+      assert.strictEqual((yield* breaker.stats).state, "Closed")
+    }))
 
   it.effect("a disabled breaker lets streams through and records nothing", () =>
     Effect.gen(function*() {
