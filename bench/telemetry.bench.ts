@@ -11,13 +11,13 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as BreakerTelemetry from "../src/BreakerTelemetry.js"
-import { CircuitBreaker, TripPolicy } from "../src/index.js"
+import { CircuitBreaker, type InvalidOptionError, TripPolicy } from "../src/index.js"
 import { type Case, measure, ns, table } from "./harness.js"
 
 const N = 20_000
 const one = Effect.succeed(1)
 
-const makeBreaker = (name: string, layer: Layer.Layer<never> | undefined) => {
+const makeBreaker = (name: string, layer: Layer.Layer<never, InvalidOptionError> | undefined) => {
   const make = CircuitBreaker.make({ name, policy: TripPolicy.consecutiveFailures(5) })
   return Effect.runSync(layer === undefined ? make : Effect.provide(make, layer))
 }
@@ -33,7 +33,7 @@ const loop = (step: () => Effect.Effect<unknown, unknown>) => (n: number): Promi
     )
   )
 
-const variants: ReadonlyArray<readonly [string, string, Layer.Layer<never> | undefined]> = [
+const variants: ReadonlyArray<readonly [string, string, Layer.Layer<never, InvalidOptionError> | undefined]> = [
   ["off", "breaker, telemetry off", undefined],
   ["metrics", "breaker + metrics", BreakerTelemetry.layerMetrics],
   ["annotate", "breaker + metrics + spans (annotate caller)", Layer.mergeAll(BreakerTelemetry.layerMetrics, BreakerTelemetry.layerSpans())],

@@ -49,6 +49,14 @@ import { stateCode as stateCodes } from "./internal/telemetry/attributes.js"
 import * as genai from "./internal/telemetry/genai.js"
 import * as logs from "./internal/telemetry/logs.js"
 import * as internal from "./internal/telemetry/metrics.js"
+import type { InvalidOptionError } from "./internal/errors.js"
+import { checkEither, options as optionsOf, optional } from "./internal/settings/options.js"
+import { expecting } from "./internal/settings/schema.js"
+import * as Schema from "effect/Schema"
+
+const SpanOptions = optionsOf({
+  mode: optional(expecting(Schema.Literal("annotate", "span"), "\"annotate\" or \"span\""))
+})
 
 /**
  * Adds the metrics observer to every breaker made where this layer is provided.
@@ -191,8 +199,11 @@ const spanLayer = addObserver({ trace: "span" })
  * @since 0.1.0
  * @category layers
  */
-export const layerSpans = (options?: { readonly mode?: SpanMode | undefined }): Layer.Layer<never> =>
-  options?.mode === "span" ? spanLayer : annotateLayer
+export const layerSpans = (options?: { readonly mode?: SpanMode | undefined }): Layer.Layer<never, InvalidOptionError> => {
+  const checked = options === undefined ? undefined : checkEither(SpanOptions, options)
+  if (checked !== undefined && checked._tag === "Left") return Layer.fail(checked.left)
+  return options?.mode === "span" ? spanLayer : annotateLayer
+}
 
 /**
  * Adds the logging observer to every breaker made where this layer is provided.
@@ -220,7 +231,7 @@ export const layerLogs: Layer.Layer<never> = addObserver(logs.observer)
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options?: { readonly mode?: SpanMode | undefined }): Layer.Layer<never> =>
+export const layer = (options?: { readonly mode?: SpanMode | undefined }): Layer.Layer<never, InvalidOptionError> =>
   Layer.mergeAll(layerMetrics, layerSpans(options), layerLogs)
 
 /**

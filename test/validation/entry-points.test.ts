@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Redacted, Schedule, Scope, Stream } from "effect"
 import {
   BreakerRegistry,
+  BreakerTelemetry,
   CircuitBreaker,
   Fallback,
   RateLimitGate,
@@ -21,6 +22,7 @@ import * as LanguageModelBreaker from "effect-breaker/ai"
 import * as Http from "effect-breaker/http"
 import { Policy } from "effect-breaker/llm"
 import { layerOtlp } from "../../src/otel/otlp/index.js"
+import { layerPrometheus } from "../../src/otel/prometheus/index.js"
 
 const cyclic = (() => {
   const o: Record<string, unknown> = { _tag: "Any" }
@@ -254,6 +256,40 @@ const cases: ReadonlyArray<Case> = [
       : option === "serviceName"
       ? strings
       : []
+  })),
+  // the state machine alone
+  ...["name", "policy", "halfOpen"].map((option): Case => ({
+    entry: "CircuitBreaker.machine",
+    option,
+    build: (bad) => Effect.suspend(() => CircuitBreaker.machine({ name: "m", [option]: bad } as any)),
+    accepts: option === "name" ? strings : option === "halfOpen" ? ["{}"] : []
+  })),
+  // failover and a composed policy's call options
+  {
+    entry: "Fallback.failover",
+    option: "steps",
+    build: (bad) => Fallback.failover(bad as any),
+    accepts: []
+  },
+  ...["timeout", "key", "fallback"].map((option): Case => ({
+    entry: "Resilience.serve",
+    option,
+    build: (bad) =>
+      Effect.flatMap(Resilience.make({ breaker, retry: false }), (policy) =>
+        noop.pipe(Resilience.serve(policy, { fallback: [Fallback.value("v")], [option]: bad } as any))),
+    accepts: option === "timeout" ? [...notDurations] : option === "key" ? strings : option === "fallback" ? ["[]"] : []
+  })),
+  // telemetry
+  {
+    entry: "BreakerTelemetry.layerSpans",
+    option: "mode",
+    build: (bad) => layerBuild(BreakerTelemetry.layerSpans({ mode: bad } as any))
+  },
+  ...["serviceName", "port", "host", "endpoint", "allowedHosts"].map((option): Case => ({
+    entry: "layerPrometheus",
+    option,
+    build: (bad) => layerBuild(layerPrometheus({ serviceName: "svc", port: 0, [option]: bad } as any)),
+    accepts: option === "serviceName" || option === "host" ? strings : option === "allowedHosts" ? ["[]"] : []
   })),
   // registry
   ...["defaults", "breakers", "classify"].map((option): Case => ({

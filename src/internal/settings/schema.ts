@@ -102,7 +102,8 @@ export const name: Schema.Schema<string> = expecting(
   Schema.String.pipe(
     Schema.minLength(1),
     Schema.maxLength(200),
-    Schema.filter((s) => s.replace(/[\s\u200B-\u200D\u2060\uFEFF]/g, "").length > 0)
+    // not only blanks or invisible characters (Default_Ignorable code points, Braille and Hangul fillers)
+    Schema.filter((s) => !/^[\s\p{Default_Ignorable_Code_Point}\u2800\u3164\u115F\u1160\uFFA0]*$/u.test(s))
   ),
   "a non-empty string of at most 200 characters, not only whitespace"
 )

@@ -16,6 +16,8 @@ import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../../CircuitBreaker.js"
 import { loadEffectOtel } from "../../internal/otel/load.js"
 import { hostCheck, isHostName } from "../../internal/hostCheck.js"
+import * as O from "../../internal/settings/options.js"
+import * as S from "../../internal/settings/schema.js"
 import { importPeer, type MissingPeerError } from "../../internal/peer.js"
 import * as Http from "node:http"
 
@@ -71,6 +73,17 @@ export interface PrometheusOptions {
   readonly allowedHosts?: ReadonlyArray<string> | undefined
 }
 
+const PrometheusOptionsSchema = O.options({
+  serviceName: O.nonEmpty,
+  port: O.optional(O.port),
+  host: O.optional(O.nonEmpty),
+  endpoint: O.optional(S.expecting(Schema.String.pipe(Schema.startsWith("/")), "a path such as \"/metrics\"")),
+  allowedHosts: O.optional(S.expecting(
+    Schema.Array(O.guarded((u): u is string => isHostName(u), "a host name such as \"metrics.internal\" (no port or scheme)")),
+    "an array of host names"
+  ))
+})
+
 /**
  * Serves every Effect metric (ours included) in the Prometheus text format.
  *
@@ -90,22 +103,11 @@ export interface PrometheusOptions {
 export const layerPrometheus = (
   options: PrometheusOptions
 ): Layer.Layer<never, InvalidOptionError | ExporterStartError | MissingPeerError> => {
+  const checked = O.checkEither(PrometheusOptionsSchema, options)
+  if (checked._tag === "Left") return Layer.fail(checked.left)
   const port = options.port ?? 9464
   const host = options.host ?? "127.0.0.1"
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return Layer.fail(new InvalidOptionError({ option: "port", value: String(port), expected: "an integer in [0, 65535]" }))
-  }
   const allowedHosts = options.allowedHosts ?? []
-  const badHost = Array.isArray(allowedHosts) ? allowedHosts.findIndex((h) => !isHostName(h)) : 0
-  if (badHost !== -1) {
-    return Layer.fail(
-      new InvalidOptionError({
-        option: Array.isArray(allowedHosts) ? `allowedHosts[${badHost}]` : "allowedHosts",
-        value: String(Array.isArray(allowedHosts) ? allowedHosts[badHost] : allowedHosts),
-        expected: "an array of host names such as \"metrics.internal\" (no port or scheme)"
-      })
-    )
-  }
   const hostAllowed = hostCheck(isHostName(host) && !/^[\d.]+$/.test(host) ? [...allowedHosts, host] : allowedHosts)
   const endpoint = options.endpoint ?? "/metrics"
   return Layer.unwrapScoped(Effect.gen(function*() {
