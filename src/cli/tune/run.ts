@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { BreakerRegistry } from "../../index.js"
 import { readText, writeAllAtomic } from "../report/files.js"
@@ -120,6 +121,13 @@ export const render = (args: Args, scenarioNames: ReadonlyArray<string>, hours: 
   return lines.join("\n") + "\n"
 }
 
+/** The search itself failed (a worker died, an evaluation threw): exit code 1. @internal */
+export class TuneError extends Data.TaggedError("TuneError")<{ readonly reason: string }> {
+  override get message(): string {
+    return `the search failed: ${this.reason}`
+  }
+}
+
 const argError = (message: string): SimInputError => new SimInputError({ source: "arguments", issues: [{ path: "", message }] })
 
 /**
@@ -130,7 +138,7 @@ const argError = (message: string): SimInputError => new SimInputError({ source:
 export const tune = (
   args: Args,
   onProgress?: (p: Search.Progress) => void
-): Effect.Effect<Output & { readonly files: ReadonlyArray<readonly [string, string]> }, SimInputError | SimIoError> =>
+): Effect.Effect<Output & { readonly files: ReadonlyArray<readonly [string, string]> }, SimInputError | SimIoError | TuneError> =>
   Effect.gen(function*() {
     if (args.scenarios.length === 0) return yield* Effect.fail(argError("expected at least one scenario"))
     const inputs: Array<{ source: string; text: string; durationS: number | undefined }> = []
@@ -157,18 +165,22 @@ export const tune = (
       }
       return { evaluator: Search.inProcess(scenarios.map((s) => Pure.prepare(s, args.seed))), used: 1 }
     })
-    const result = yield* Effect.promise(() =>
-      Search.search({
-        hoursPerRun: hours,
-        evaluator,
-        seed: args.seed,
-        budget: args.budget,
-        constraints: args.constraints,
-        starts,
-        fallback: args.fallback,
-        onProgress
-      }).finally(() => evaluator.close())
-    )
+    // Interrupting the command (Ctrl-C) stops the search between batches and terminates the workers.
+    const result = yield* Effect.tryPromise({
+      try: (signal) =>
+        Search.search({
+          hoursPerRun: hours,
+          evaluator,
+          seed: args.seed,
+          budget: args.budget,
+          constraints: args.constraints,
+          starts,
+          fallback: args.fallback,
+          onProgress,
+          signal
+        }).finally(() => evaluator.close()),
+      catch: (e) => new TuneError({ reason: e instanceof Error ? e.message : String(e) })
+    })
     const names = scenarios.map((s) => s.name)
     const text = render(args, names, hours, result, used)
     const file = result.pick === undefined ? undefined : settingsFile(args.name, result.pick)
@@ -180,7 +192,7 @@ export const tune = (
 export const main = (
   args: Args,
   onProgress?: (p: Search.Progress) => void
-): Effect.Effect<string, SimInputError | SimIoError> =>
+): Effect.Effect<string, SimInputError | SimIoError | TuneError> =>
   Effect.gen(function*() {
     const out = yield* tune(args, onProgress)
     yield* writeAllAtomic(out.files)

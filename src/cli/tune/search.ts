@@ -92,6 +92,8 @@ export interface Options {
   readonly onProgress?: ((p: Progress) => void) | undefined
   /** Wall clock in millis (for the rate); default `performance.now`. */
   readonly now?: (() => number) | undefined
+  /** Stops the search between batches (it then fails with "interrupted"). */
+  readonly signal?: AbortSignal | undefined
 }
 
 /** @internal */
@@ -247,6 +249,7 @@ export const search = async (options: Options): Promise<Result> => {
   let simulatedHours = 0
   const extra = options.fallback ? { fallback: true } : {}
   const run = async (batch: ReadonlyArray<readonly [string, Space.Genome | undefined, Space.SettingsData]>): Promise<void> => {
+    if (options.signal?.aborted === true) throw new Error("interrupted")
     const figures = await options.evaluator.evaluate(batch.map(([name, , settings]) => Space.toSimConfig(name, settings, extra)))
     batch.forEach(([name, genome, settings], i) => {
       const f = figures[i]!

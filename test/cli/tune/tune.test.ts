@@ -101,6 +101,17 @@ describe("tune", () => {
       expect((yield* breaker.stats).state).toBe("Closed")
     }), 60_000)
 
+  it("a failing evaluation or an abort stops the search with an error, not a hang", async () => {
+    const failing: Search.Evaluator = { evaluate: () => Promise.reject(new Error("worker died")), close: () => Promise.resolve() }
+    await expect(Search.search({ hoursPerRun: 1, evaluator: failing, seed: 1, budget: 10, constraints: {} })).rejects.toThrow("worker died")
+    const controller = new AbortController()
+    controller.abort()
+    const never: Search.Evaluator = { evaluate: () => new Promise(() => {}), close: () => Promise.resolve() }
+    await expect(
+      Search.search({ hoursPerRun: 1, evaluator: never, seed: 1, budget: 10, constraints: {}, signal: controller.signal })
+    ).rejects.toThrow("interrupted")
+  })
+
   it("the frontier keeps exactly the candidates nobody beats on every objective", () => {
     const c = (name: string, reached: number, recoverMs: number): Search.Candidate => ({
       name,
