@@ -235,21 +235,30 @@ describe("the packed package, installed in a consumer project", () => {
   }, 600_000)
 
   it("a missing peer is named with its npm install line (layer construction, and the drill)", async () => {
-    const dir = withoutPackages(installed.dir, ["@opentelemetry/exporter-prometheus", "@effect/ai-openai"])
+    // without the Prometheus exporter and ioredis: the layer names the exporter; the drill runs (saying its metrics are
+    // not served, and why) and loads ioredis only for --fleet, which names it
+    const dir = withoutPackages(installed.dir, ["@opentelemetry/exporter-prometheus", "ioredis"], "without-exporter-redis")
+    const node = (...args: Array<string>) => run("node", ["--preserve-symlinks", "--preserve-symlinks-main", ...args], { cwd: dir, timeoutMs: 120_000 })
     const program = `
       import { Effect, Layer } from "effect"
       import { layerPrometheus } from "effect-breaker/otel/prometheus"
       const exit = await Effect.runPromiseExit(Layer.launch(layerPrometheus({ serviceName: "x", port: 0 })))
       console.log(JSON.stringify(exit.cause?.error?._tag), exit.cause?.error?.message)`
-    const otel = ok(await run("node", ["--preserve-symlinks", "--input-type=module", "-e", program], { cwd: dir }), "missing exporter")
+    const otel = ok(await node("--input-type=module", "-e", program), "missing exporter")
     expect(otel.stdout).toContain("\"MissingPeerError\"")
     expect(otel.stdout).toContain(`npm install @opentelemetry/exporter-prometheus@"${manifest.peerDependencies["@opentelemetry/exporter-prometheus"]}"`)
-    const drill = await run(
-      "node",
-      ["--preserve-symlinks", "--preserve-symlinks-main", "node_modules/effect-breaker/dist/cli/main.js", "drill", "--quick"],
-      { cwd: dir }
-    )
-    expect(drill.code).toBe(1)
-    expect(drill.stderr).toContain("drill needs the package @effect/ai-openai, which is not installed: npm install @effect/ai-openai")
-  }, 60_000)
+    const main = "node_modules/effect-breaker/dist/cli/main.js"
+    const drill = ok(await node(main, "drill", "--quick", "--breaker-only", "--json", "d.json", "--svg", "d.svg"), "drill without exporter and ioredis")
+    expect(drill.stderr + drill.stdout).toContain("metrics: not served")
+    expect(drill.stderr + drill.stdout).toContain("npm install @opentelemetry/exporter-prometheus")
+    const fleet = await node(main, "drill", "--quick", "--fleet", "2", "--redis-url", "redis://127.0.0.1:1")
+    expect(fleet.code).toBe(1)
+    expect(fleet.stderr).toContain(`drill --fleet needs the package ioredis, which is not installed: npm install ioredis@"${manifest.peerDependencies.ioredis}"`)
+
+    // without one of the drill's providers
+    const noOpenAi = withoutPackages(installed.dir, ["@effect/ai-openai"], "without-ai-openai")
+    const missing = await run("node", ["--preserve-symlinks", "--preserve-symlinks-main", main, "drill", "--quick"], { cwd: noOpenAi })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain("drill needs the package @effect/ai-openai, which is not installed: npm install @effect/ai-openai")
+  }, 240_000)
 })

@@ -11,6 +11,7 @@ import { BreakerTelemetry, type InvalidOptionError } from "../../index.js"
 import { layerPrometheus } from "../../otel/prometheus/index.js"
 import { FakeProvider, RedisServer } from "../../testing/index.js"
 import type { DrillOptions } from "./options.js"
+import type { MissingPeerError } from "../peers.js"
 import type { IoError } from "../report/files.js"
 import { writeReports } from "./output.js"
 import { renderText } from "./report.js"
@@ -51,7 +52,7 @@ const fleetRedis = (options: DrillOptions) =>
   })
 
 /** Runs the drill with `options`, printing as it goes. @internal */
-export const run = (given: DrillOptions): Effect.Effect<void, InvalidOptionError | IoError> =>
+export const run = (given: DrillOptions): Effect.Effect<void, InvalidOptionError | IoError | MissingPeerError> =>
   Effect.scoped(Effect.gen(function*() {
     const options = yield* fleetRedis(given)
     const { layer, note } = yield* metrics(options)

@@ -24,8 +24,8 @@ import * as Schedule from "effect/Schedule"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import * as ContextModule from "effect/Context"
 import { CircuitBreaker, type InvalidOptionError } from "../../index.js"
-import { RedisStore } from "../../redis/index.js"
 import { FakeProvider } from "../../testing/index.js"
+import { importOptional, type MissingPeerError } from "../peers.js"
 import { formatLine } from "./live.js"
 import type { DrillOptions, Variant } from "./options.js"
 import { makePolicy, type Provider } from "./policy.js"
@@ -78,7 +78,7 @@ export const runOnce = (
   options: DrillOptions,
   variant: Variant,
   hooks: Hooks
-): Effect.Effect<RunReport, InvalidOptionError> =>
+): Effect.Effect<RunReport, InvalidOptionError | MissingPeerError> =>
   Effect.scoped(Effect.gen(function*() {
     const label = variant === "breaker" ? "with breaker" : "no breaker"
     yield* hooks.print(
@@ -126,9 +126,14 @@ export const runOnce = (
     // mirrors), sharing one circuit per provider; the traffic is spread over them.
     const shared = variant === "breaker" && options.fleet > 0 && options.redisUrl !== null
     const prefix = `drill-${Date.now()}:`
-    const stores = !shared ? [ContextModule.empty()] : yield* Effect.forEach(
-      Array.from({ length: options.fleet }),
-      () => Layer.build(RedisStore.layer({ url: options.redisUrl!, prefix })).pipe(Effect.map((c) => c as ContextModule.Context<never>))
+    // (effect-breaker/redis and its peer ioredis are loaded only for a fleet run)
+    const stores = !shared ? [ContextModule.empty()] : yield* Effect.flatMap(
+      importOptional("drill --fleet", () => import("../../redis/index.js")),
+      ({ RedisStore }) =>
+        Effect.forEach(
+          Array.from({ length: options.fleet }),
+          () => Layer.build(RedisStore.layer({ url: options.redisUrl!, prefix })).pipe(Effect.map((c) => c as ContextModule.Context<never>))
+        )
     )
     if (shared) yield* hooks.print(`  ${options.fleet} replicas, each breaker shared through Redis (keys ${prefix}*)`)
     const policies = yield* Effect.forEach(stores, (store) => makePolicy({
@@ -196,7 +201,7 @@ export const runOnce = (
  * @since 0.1.0
  * @category constructors
  */
-export const runDrill = (options: DrillOptions, hooks: Hooks): Effect.Effect<DrillReport, InvalidOptionError> =>
+export const runDrill = (options: DrillOptions, hooks: Hooks): Effect.Effect<DrillReport, InvalidOptionError | MissingPeerError> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const runs: Array<RunReport> = []

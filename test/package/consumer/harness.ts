@@ -183,8 +183,8 @@ export const packagesIn = (urls: ReadonlyArray<string>): ReadonlySet<string> => 
  * holds symlinks to the installed packages except `omit`. Run node in it with
  * `--preserve-symlinks` so modules resolve from the copy.
  */
-export const withoutPackages = (installed: string, omit: ReadonlyArray<string>): string => {
-  const dir = `${installed}-without`
+export const withoutPackages = (installed: string, omit: ReadonlyArray<string>, name: string): string => {
+  const dir = `${installed}-${name}`
   fs.rmSync(dir, { recursive: true, force: true })
   const from = path.join(installed, "node_modules")
   const to = path.join(dir, "node_modules")
