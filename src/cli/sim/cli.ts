@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as path from "node:path"
 import { presets } from "./configs.js"
 import * as Engine from "./engine.js"
+import * as Pure from "./pureEngine.js"
 import { readText, writeAllAtomic } from "../report/files.js"
 import { summarize } from "./metrics.js"
 import * as Report from "./report.js"
@@ -32,7 +33,7 @@ export interface Args {
   readonly out: string | undefined
   readonly fallback: boolean
   readonly quiet: boolean
-  readonly engine: "fast" | "testclock"
+  readonly engine: "fast" | "pure" | "testclock"
 }
 
 const argError = (message: string): SimInputError => new SimInputError({ source: "arguments", issues: [{ path: "", message }] })
@@ -88,8 +89,11 @@ export const simulate = (
     const configs = (yield* loadConfigs(args.configs)).map((c) => (args.fallback ? { ...c, fallback: true } : c))
     const seed = args.seed ?? scenario.seed
     const reports = []
+    const prepared = args.engine === "pure" ? Pure.prepare(scenario, seed) : undefined
     for (const config of configs) {
-      const trace = yield* (args.engine === "fast"
+      const trace = yield* (prepared !== undefined
+        ? Pure.run(prepared, config)
+        : args.engine === "fast"
         ? Engine.run(scenario, config, { seed, onProgress: onProgress && ((f) => onProgress(config.name, f)) })
         : TestClockEngine.run(scenario, config, { seed })).pipe(
           Effect.mapError((e) => argError(`config ${JSON.stringify(config.name)}: ${e.message}`))

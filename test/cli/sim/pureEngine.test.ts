@@ -7,6 +7,7 @@ import * as Engine from "../../../src/cli/sim/engine.js"
 import { summarize } from "../../../src/cli/sim/metrics.js"
 import * as Pure from "../../../src/cli/sim/pureEngine.js"
 import * as Scenario from "../../../src/cli/sim/Scenario.js"
+import { simulate } from "../../../src/cli/sim/cli.js"
 
 const scenarioFile = (name: string) => path.join(import.meta.dirname, "../../../scenarios", `${name}.json`)
 const load = (name: string, seconds: number) =>
@@ -63,4 +64,26 @@ describe("the pure engine", () => {
     expect(r.faultLatencyP99Ms).not.toBeNull()
     expect(r.succeeded + r.failed + r.ignored + r.rejected).toBe(r.requests)
   })
+})
+
+describe("simulate --engine pure", () => {
+  it.effect("prints the same report as the fiber engine", () =>
+    Effect.gen(function*() {
+      const args = {
+        scenario: scenarioFile("flapping"),
+        configs: ["default", "aggressive", "lenient"],
+        seed: undefined,
+        durationS: 1500,
+        json: undefined,
+        svg: undefined,
+        out: undefined,
+        fallback: false,
+        quiet: true,
+        engine: "fast" as const
+      }
+      const fibers = yield* simulate(args)
+      const pure = yield* simulate({ ...args, engine: "pure" })
+      expect(pure.json).toBe(fibers.json)
+      expect(pure.table).toBe(fibers.table)
+    }), 60_000)
 })
