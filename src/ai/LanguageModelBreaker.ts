@@ -202,6 +202,12 @@ export const wrappers = (
   breaker: CircuitBreaker.CircuitBreaker,
   options?: BreakerOptions
 ): Effect.Effect<Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> => {
+  if (!CircuitBreaker.isCircuitBreaker(breaker)) {
+    return Effect.flatMap(
+      O.check(O.guarded(CircuitBreaker.isCircuitBreaker, "a CircuitBreaker (CircuitBreaker.make)"), breaker, "breaker"),
+      () => Effect.die("unreachable")
+    )
+  }
   const secrets = options?.secrets
   if (secrets !== undefined && !isSecrets(secrets)) {
     return Effect.fail(

@@ -210,6 +210,33 @@ const cases: ReadonlyArray<Case> = [
     build: (bad) => layerBuild(LanguageModelBreaker.LanguageModelBreaker.layer({ breaker: bad } as any)),
     accepts: []
   },
+  {
+    entry: "LanguageModelBreaker.wrappers",
+    option: "breaker",
+    build: (bad) => LanguageModelBreaker.LanguageModelBreaker.wrappers(bad as any)
+  },
+  {
+    entry: "Retry.retry",
+    option: "times",
+    build: (bad) => Effect.fail("boom").pipe(Retry.retry({ times: bad } as any)),
+    accepts: ["70000"]
+  },
+  {
+    entry: "RateLimitGate.closeUntil",
+    option: "epochMillis",
+    build: (bad) =>
+      Effect.flatMap(
+        Effect.provide(RateLimitGate.make(), RateLimitGate.layerStoreMemory),
+        (gate) => gate.closeUntil("k", bad as any)
+      ),
+    accepts: ["-1", "1.5", "70000"]
+  },
+  {
+    entry: "BreakerRegistry.fromJson",
+    option: "(root)",
+    build: (bad) => BreakerRegistry.fromJson(bad),
+    accepts: ["{}"]
+  },
   // llm
   ...["provider", "model", "name", "breaker", "timeout", "retry", "gate", "toProviderError", "successHeaders"].map((option): Case => ({
     entry: "Policy.make",
@@ -326,7 +353,7 @@ describe("every public entry point: a bad argument is a typed error naming it", 
           assert.isDefined(error, `${c.entry} ${c.option} = ${label}: a defect or interruption: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause).slice(0, 300) : ""}`)
           assert.oneOf(error!._tag, ["InvalidOptionError", "RegistryConfigError"], `${c.entry} ${c.option} = ${label}`)
           const named = error!._tag === "InvalidOptionError" ? error!.option! : error!.setting!
-          const expected = c.option === "options" ? "" : c.option.split(".").pop()!
+          const expected = c.option === "options" ? "" : c.option === "(root)" ? "" : c.option.split(".").pop()!
           assert.include(named, expected, `${c.entry} ${c.option} = ${label}: named ${named} (${error!.message})`)
         }
       }), 60_000)
