@@ -90,6 +90,9 @@ describe("the packed package, installed in a consumer project", () => {
     const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8")
     for (const [, link] of readme.matchAll(/\]\((?!https?:|#)([^)\s#]+)/g)) expect(files.has(link!), `README links ${link}`).toBe(true)
     expect([...files].filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([])
+    // every subpath has a row in the README's install table (what it gives, what to install)
+    const install = readme.slice(readme.indexOf("## Install"), readme.indexOf("\n## ", readme.indexOf("## Install") + 1))
+    for (const subpath of subpaths) expect(install, `README install table row for ${specifier(subpath)}`).toContain(`| \`${specifier(subpath)}\` |`)
   })
 
   it("type-checks under moduleResolution NodeNext and Bundler", async () => {
