@@ -22,6 +22,8 @@ import * as core from "../core.js"
 import { type BreakerState, toData } from "../state.js"
 import { CircuitStoreError, type Circuit, type RemoteAdmission, type StoreErrorPolicy } from "../store/types.js"
 import * as cfg from "./config.js"
+import * as data from "./data.js"
+import * as mirror from "./mirror.js"
 import { describe } from "./connection.js"
 import type { Fleet, Reply, Summary } from "./fleet.js"
 
@@ -32,14 +34,14 @@ export class RedisCircuit implements Circuit {
   readonly key: string
   readonly cfgJson: string
   /** Outcomes not yet flushed: runs of (mask, count, retry-after hint ms, time of the run's last call). */
-  private pending: Array<number> = []
-  private pendingCalls = 0
+  pending: Array<number> = []
+  pendingCalls = 0
   /** Generation of the buffered outcomes: a batch never mixes generations. */
-  private pendingGen = -1
+  pendingGen = -1
   /** HalfOpen with every permit taken (as Redis last said): reject locally until then (local clock). */
-  private busyUntil = 0
+  busyUntil = 0
   /** Redis TIME minus the caller's clock, in "redis" time mode. */
-  private offset = 0
+  offset = 0
   /** This replica ran as a local breaker while Redis was unreachable. */
   local = false
   /**
@@ -49,11 +51,11 @@ export class RedisCircuit implements Circuit {
    */
   synced = false
   initial: Promise<void> = Promise.resolve()
-  private aliasGen = -1
+  aliasGen = -1
   /** Probe admissions this replica is asking Redis for. */
-  private asking = 0
+  asking = 0
   /** Probes this replica holds: ticket → when admitted (local clock). A lease older than the probe timeout no longer counts. */
-  private readonly holds = new Map<number, number>()
+  readonly holds = new Map<number, number>()
   /** Why the local breaker last moved (sent when reconciling); a probe's failure when the breaker recorded it directly. */
   localReason: core.Reason = { _tag: "ProbeFailed", slow: false }
   /** The last shared state seen. */
@@ -63,6 +65,8 @@ export class RedisCircuit implements Circuit {
   private readonly untimed: boolean
   /** A consecutive-failures policy: each outcome's time matters (the shell passes 0 for an untimed success). */
   private readonly streaks: boolean
+  /** The last success came with its time (a timed breaker): its run's time is exact. */
+  private timedSuccess = false
 
   constructor(
     readonly fleet: Fleet,
@@ -181,14 +185,19 @@ export class RedisCircuit implements Circuit {
     const failed = outcome === core.OFailure
     const m = !failed && this.untimed ? 0 : cfg.mask(this.config, failed, durationMs, outputTokens, firstTokenMs)
     const hint = failed ? Math.round(retryAfterMs) : 0
-    // When it happened: a success flushed late must not break a streak of failures recorded after it.
-    const at = now !== 0 || !this.streaks ? now : this.fleet.now()
+    // When it happened, so that a success flushed late does not break a streak of failures recorded after it.
+    // A timed call knows (`now`); an untimed success reads the clock only when it starts a run: a run of one success
+    // carries its exact time, a longer run the time it ended by (closed by the next failure or by the flush).
     const p = this.pending
     const n = p.length
+    if (!failed) this.timedSuccess = now !== 0
     if (n > 0 && p[n - 4] === m && p[n - 2] === hint) {
       p[n - 3]!++
-      p[n - 1] = at
-    } else p.push(m, 1, hint, at)
+      if (now !== 0) p[n - 1] = now
+    } else {
+      if (failed && n > 0 && now !== 0 && p[n - 3]! > 1 && (p[n - 4]! & 1) === 0) p[n - 1] = now
+      p.push(m, 1, hint, now !== 0 || !this.streaks ? now : this.fleet.now())
+    }
     if (failed) {
       this.pendingCalls++
       return this.fleet.flushFailure(this)
@@ -299,68 +308,16 @@ export class RedisCircuit implements Circuit {
     if (!this.fleet.up) return Effect.sync(() => toData(this.state))
     return Effect.flatMap(
       this.fleet.flushNow(this),
-      () => this.script("export", "ebExport", now, [], (reply) => ({ ...toData(this.state), windows: this.windowsData(reply) }))
+      () => this.script("export", "ebExport", now, [], (reply) => ({ ...toData(this.state), windows: data.windowsData(this.config, reply) }))
     )
   }
 
-  /** The restored state, as the seed script takes it (a count window's calls oldest first). */
+  /** The restored state, as the seed script takes it. */
   seedData(): unknown {
-    const d = toData(this.state)
-    return {
-      tag: d.tag,
-      gen: d.generation,
-      entered: d.enteredAt,
-      until: d.openUntil,
-      openings: d.openings,
-      cf: d.consecutiveFailures,
-      ps: d.probeSuccesses,
-      ticket: d.ticket,
-      calls: d.calls,
-      fails: d.failures,
-      slow: d.slowCalls,
-      w: d.windows.map((w) => {
-        if (w._tag === "LastDuration") return { e: w.epoch, c: w.calls, b: w.bad }
-        const oldest = w.calls < w.size ? 0 : w.next
-        let l = ""
-        for (let k = 0; k < w.calls; k++) {
-          const slot = (oldest + k) % w.size
-          l += (w.bits[Math.floor(slot / 30)]! >>> (slot % 30)) & 1 ? "1" : "0"
-        }
-        return { l }
-      })
-    }
+    return data.seedData(this.state)
   }
 
-  /** The shared windows as the core's window data. */
-  private windowsData(reply: Reply): BreakerState["windows"] {
-    const wd = Array.isArray(reply.wd) ? reply.wd : []
-    return this.config.rates.map((r, i) => {
-      const d = wd[i] ?? {}
-      if (r.window._tag === "LastCalls") {
-        const size = r.window.size
-        const last = (Array.isArray(d.l) ? d.l as ReadonlyArray<string> : []).slice(-size)
-        const bits = new Array<number>(Math.ceil(size / 30)).fill(0)
-        let bad = 0
-        last.forEach((bit, slot) => {
-          if (bit === "1") {
-            bits[Math.floor(slot / 30)] = bits[Math.floor(slot / 30)]! | (1 << (slot % 30))
-            bad++
-          }
-        })
-        return { _tag: "LastCalls", size, next: last.length % size, calls: last.length, bad, bits }
-      }
-      const buckets = r.window.buckets
-      const list = (xs: unknown) => Array.from({ length: buckets }, (_, k) => Array.isArray(xs) ? Number(xs[k] ?? 0) : 0)
-      return {
-        _tag: "LastDuration",
-        durationMs: r.window.durationMs,
-        buckets,
-        epoch: typeof d.e === "number" ? d.e : -1,
-        calls: list(d.c),
-        bad: list(d.b)
-      }
-    })
-  }
+
 
   release(): void {
     this.fleet.release(this)
@@ -413,111 +370,26 @@ export class RedisCircuit implements Circuit {
   /** Takes the pending batch (the fleet flushes it). */
   takeBatch(): { gen: number; batch: string; calls: number } | undefined {
     if (this.pendingCalls === 0) return undefined
-    const taken = { gen: this.pendingGen, batch: this.pending.join(","), calls: this.pendingCalls }
+    const p = this.pending
+    const n = p.length
+    // a trailing run of several untimed successes ended by now at the latest
+    if (this.streaks && !this.timedSuccess && p[n - 3]! > 1 && (p[n - 4]! & 1) === 0) p[n - 1] = this.fleet.now()
+    const taken = { gen: this.pendingGen, batch: p.join(","), calls: this.pendingCalls }
     this.pending = []
     this.pendingCalls = 0
     return taken
   }
 
-  /**
-   * Makes the mirror agree with the shared state. A newer generation is a
-   * transition: applied as the core would and reported unless `report` is
-   * false (the caller reports it). Returns that transition.
-   */
+  /** Makes the mirror agree with the shared state (see `mirror.ts`). */
   adopt(sum: Summary, t: LuaTransition | undefined, report = true): core.Transition | undefined {
-    const s = this.state
-    if (this.shared === undefined || sum.gen >= this.shared.gen) this.shared = sum
-    let transition: core.Transition | undefined
-    if (sum.gen !== s.generation && !this.synced && sum.tag === s.tag) {
-      // The first read: the local start was the shared state all along, under the shared generation.
-      if (this.pendingGen === s.generation) this.pendingGen = sum.gen
-      this.aliasGen = s.generation
-      s.generation = sum.gen
-      s.enteredAt = sum.entered
-    } else if (sum.gen > s.generation) {
-      this.busyUntil = 0
-      this.aliasGen = -1
-      if (sum.tag === s.tag) {
-        // e.g. the mirror already showed half-open (the open time passed here too): the move is still reported
-        if (t !== undefined && t.to === sum.tag && t.from !== t.to) {
-          transition = {
-            breaker: this.config.name,
-            from: t.from,
-            to: t.to,
-            at: t.at,
-            reason: t.reason,
-            openUntil: t.to === "Open" ? t.openUntil : undefined
-          }
-        }
-        s.generation = sum.gen
-        s.enteredAt = sum.entered
-      } else {
-        core.applyRemote(s, {
-          generation: sum.gen,
-          to: sum.tag,
-          at: t !== undefined && t.to === sum.tag ? t.at : sum.entered,
-          reason: t !== undefined && t.to === sum.tag ? t.reason : lastReason(sum),
-          openUntil: sum.tag === "Open" ? sum.until : undefined,
-          openings: sum.openings
-        })
-        transition = s.outTransition
-        s.outTransition = undefined
-      }
-    } else if (sum.gen < s.generation) return undefined
-    if (sum.tag === "HalfOpen" && sum.pi < this.config.permits) this.busyUntil = 0
-    s.openUntil = sum.until
-    s.openings = sum.openings
-    s.consecutiveFailures = sum.cf
-    s.probeSuccesses = sum.ps
-    s.calls = sum.calls
-    s.failures = sum.fails
-    s.slowCalls = sum.slow
-    // the fleet's live probe leases, as the mirror's permits (what `stats` counts as probes in flight)
-    const permits = s.permits
-    for (let i = 0, k = 0; i < permits.length; i += 2, k++) {
-      permits[i] = sum.tag === "HalfOpen" && k < sum.pi ? sum.now - this.offset : NaN
-    }
-    for (let i = 0; i < s.windows.length; i++) {
-      const w = s.windows[i]!
-      const c = sum.w[i]
-      if (c !== undefined) {
-        w.calls = c[0]
-        w.bad = c[1]
-      }
-    }
-    if (transition !== undefined && report) this.onTransition(transition)
-    return transition
+    return mirror.adopt(this, sum, t, report)
   }
 
   /** Redis became unreachable: from now on this state is a local breaker (policy "local"). */
   goLocal(now: number): void {
-    const s = this.state
-    for (const w of s.windows) w.reset()
-    this.local = true
-    this.busyUntil = 0
-    this.asking = 0
-    this.holds.clear()
-    if (this.onStoreError !== "local") {
-      this.takeBatch()
-      return
-    }
-    // The outcomes not flushed yet are this replica's latest evidence: the local breaker starts from them.
-    const taken = this.takeBatch()
-    if (taken === undefined || taken.gen !== s.generation) return
-    const p = taken.batch.split(",").map(Number)
-    for (let i = 0; i < p.length; i += 4) {
-      const failed = (p[i]! & 1) !== 0
-      const slow = (p[i]! & 2) !== 0
-      for (let k = 0; k < p[i + 1]!; k++) {
-        core.record(s, now, s.generation, failed ? core.OFailure : core.OSuccess, slow ? Infinity : 0, p[i + 2]!)
-        const t = s.outTransition
-        if (t !== undefined) {
-          this.localReason = t.reason
-          this.onTransition(t)
-        }
-      }
-    }
+    mirror.goLocal(this, now)
   }
+
 }
 
 /** A transition as the scripts return it. @internal */
@@ -529,15 +401,6 @@ export interface LuaTransition {
   readonly openUntil: number
 }
 
-/** Why the shared state is what it is, for a transition a replica only learnt by reading it (it missed the message). */
-const lastReason = (sum: Summary): core.Reason => {
-  try {
-    if (sum.lr !== undefined) return JSON.parse(sum.lr) as core.Reason
-  } catch {
-    // fall through
-  }
-  return { _tag: "Resynced" }
-}
 
 /** A store failure, named for the breaker's log line. @internal */
 export const storeError = (breaker: string, operation: CircuitStoreError["operation"], detail: string): CircuitStoreError =>

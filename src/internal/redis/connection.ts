@@ -11,6 +11,7 @@
  * @internal
  */
 import { Redis, type RedisOptions } from "ioredis"
+import * as gateScripts from "./gateScripts.js"
 import * as scripts from "./scripts.js"
 
 /** @internal */
@@ -68,9 +69,9 @@ const define = (redis: Redis): void => {
     ebRead: scripts.read,
     ebExport: scripts.exportWindows,
     ebSeed: scripts.seed,
-    ebGateClose: scripts.gateClose,
-    ebGateOpen: scripts.gateOpen,
-    ebGateRead: scripts.gateRead
+    ebGateClose: gateScripts.gateClose,
+    ebGateOpen: gateScripts.gateOpen,
+    ebGateRead: gateScripts.gateRead
   }
   for (const [name, lua] of Object.entries(table)) redis.defineCommand(name, { numberOfKeys: 1, lua })
 }
