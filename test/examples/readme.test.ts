@@ -9,7 +9,7 @@ describe("README", () => {
   it("quotes its examples verbatim from examples/, so the README's code is type-checked and tested", () => {
     const readme = read("README.md")
     const blocks = [...readme.matchAll(/<!-- example:([\w-]+) -->\n```ts\n([\s\S]*?)```\n<!-- \/example:\1 -->/g)]
-    assert.deepStrictEqual(blocks.map((b) => b[1]), ["quick-start", "llm-policy"])
+    assert.deepStrictEqual(blocks.map((b) => b[1]), ["quick-start", "llm-policy", "fleet"])
     for (const [, name, code] of blocks) assert.strictEqual(code, read(`examples/${name}.ts`), name)
   })
 
