@@ -293,8 +293,7 @@ export const protect: {
  * @since 0.1.0
  * @category guards
  */
-export const isCircuitBreaker = (u: unknown): u is CircuitBreaker =>
-  typeof u === "function" && TypeId in u
+export const isCircuitBreaker: (u: unknown) => u is CircuitBreaker = internal.isCircuitBreaker
 
 // ---------------------------------------------------------------------------
 // Errors

@@ -151,7 +151,7 @@ export const makeCache: <A>(options: CacheOptions) => Effect.Effect<LastGoodCach
  * @since 0.1.0
  * @category constructors
  */
-export const value = <A>(value: A, name = "value"): Alternative<A> => ({ _tag: "Value", name, value })
+export const value: <A>(value: A, name?: string) => Alternative<A> = internal.value
 
 /**
  * A fallback effect, or a function of the primary's error producing one.
@@ -159,10 +159,10 @@ export const value = <A>(value: A, name = "value"): Alternative<A> => ({ _tag: "
  * @since 0.1.0
  * @category constructors
  */
-export const effect = <A, E = never, R = never, In = unknown>(
+export const effect: <A, E = never, R = never, In = unknown>(
   name: string,
   effect: Effect.Effect<A, E, R> | ((error: In) => Effect.Effect<A, E, R>)
-): Alternative<A, E, R, In> => ({ _tag: "Effect", name, run: typeof effect === "function" ? effect : () => effect })
+) => Alternative<A, E, R, In> = internal.effect
 
 /**
  * Serves the last good answer stored under `key`, if younger than the cache's
@@ -171,12 +171,7 @@ export const effect = <A, E = never, R = never, In = unknown>(
  * @since 0.1.0
  * @category constructors
  */
-export const cached = <A>(cache: LastGoodCache<A>, key: string): Alternative<A> => ({
-  _tag: "Cache",
-  name: "cache",
-  cache: cache as internal.LastGoodCache<A>,
-  key
-})
+export const cached: <A>(cache: LastGoodCache<A>, key: string) => Alternative<A> = internal.cached
 
 /**
  * @since 0.1.0
@@ -249,8 +244,7 @@ export const orElse: {
  * @since 0.1.0
  * @category guards
  */
-export const isLastGoodCache = (u: unknown): u is LastGoodCache<unknown> =>
-  typeof u === "object" && u !== null && internal.CacheTypeId in u
+export const isLastGoodCache: (u: unknown) => u is LastGoodCache<unknown> = internal.isLastGoodCache
 
 // ---------------------------------------------------------------------------
 // Failover: several providers
@@ -414,8 +408,7 @@ export const failover: <const Steps extends ReadonlyArray<Step<any, any, any, an
  * @since 0.1.0
  * @category guards
  */
-export const isFailover = (u: unknown): u is Failover<unknown, unknown, unknown, unknown> =>
-  typeof u === "function" && FailoverTypeId in u
+export const isFailover: (u: unknown) => u is Failover<unknown, unknown, unknown, unknown> = failoverInternal.isFailover
 
 // ---------------------------------------------------------------------------
 // Hedging: the fallback beside a slow call

@@ -14,9 +14,9 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import type * as Exit from "effect/Exit"
+import * as internal from "./internal/outcome.js"
 
 /**
  * @since 0.1.0
@@ -59,7 +59,7 @@ export interface Work {
  * @since 0.2.0
  * @category type ids
  */
-export const WorkTypeId: unique symbol = Symbol.for("effect-breaker/Outcome/Work")
+export const WorkTypeId: typeof internal.WorkTypeId = internal.WorkTypeId
 
 /**
  * A work measure. A protected effect may also succeed with one (a stream's
@@ -68,17 +68,14 @@ export const WorkTypeId: unique symbol = Symbol.for("effect-breaker/Outcome/Work
  * @since 0.2.0
  * @category constructors
  */
-export const work = (measure: { readonly outputTokens?: number | undefined; readonly firstTokenMs?: number | undefined }): Work => ({
-  [WorkTypeId]: WorkTypeId,
-  outputTokens: measure.outputTokens,
-  firstTokenMs: measure.firstTokenMs
-})
+export const work: (measure: { readonly outputTokens?: number | undefined; readonly firstTokenMs?: number | undefined }) => Work =
+  internal.work
 
 /**
  * @since 0.2.0
  * @category guards
  */
-export const isWork = (u: unknown): u is Work => typeof u === "object" && u !== null && WorkTypeId in u
+export const isWork: (u: unknown) => u is Work = internal.isWork
 
 /**
  * A success that did `measure` of work (see {@link Work}).
@@ -95,9 +92,9 @@ export const isWork = (u: unknown): u is Work => typeof u === "object" && u !== 
  * @since 0.2.0
  * @category constructors
  */
-export const successWith = (
+export const successWith: (
   measure: { readonly outputTokens?: number | undefined; readonly firstTokenMs?: number | undefined }
-): Outcome => ({ _tag: "Success", work: isWork(measure) ? measure : work(measure) })
+) => Outcome = internal.successWith
 
 /**
  * @since 0.1.0
@@ -129,15 +126,13 @@ export type Classifier<A = unknown, E = unknown> = (exit: Exit.Exit<A, E>) => Ou
  * @since 0.1.0
  * @category constructors
  */
-export const success: Outcome = Object.freeze({ _tag: "Success" as const })
+export const success: Outcome = internal.success
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const ignored: Outcome = Object.freeze({ _tag: "Ignored" as const })
-
-const plainFailure: Outcome = Object.freeze({ _tag: "Failure" as const, retryAfter: undefined })
+export const ignored: Outcome = internal.ignored
 
 /**
  * A failure, optionally with a hint of how long the dependency asked us to stay away.
@@ -145,14 +140,13 @@ const plainFailure: Outcome = Object.freeze({ _tag: "Failure" as const, retryAft
  * @since 0.1.0
  * @category constructors
  */
-export const failure = (retryAfter?: Duration.DurationInput): Outcome =>
-  retryAfter === undefined ? plainFailure : { _tag: "Failure", retryAfter: Duration.decode(retryAfter) }
+export const failure: (retryAfter?: Duration.DurationInput) => Outcome = internal.failure
 
 /**
  * @since 0.1.0
  * @category guards
  */
-export const isFailure = (self: Outcome): self is Failure => self._tag === "Failure"
+export const isFailure: (self: Outcome) => self is Failure = internal.isFailure
 
 /**
  * The default classification: a success is `Success`, a failure or a defect is
@@ -161,12 +155,7 @@ export const isFailure = (self: Outcome): self is Failure => self._tag === "Fail
  * @since 0.1.0
  * @category constructors
  */
-export const defaultClassifier: Classifier = (exit) =>
-  exit._tag === "Success"
-    ? success
-    : Cause.isInterruptedOnly(exit.cause)
-    ? ignored
-    : plainFailure
+export const defaultClassifier: Classifier = internal.defaultClassifier
 
 /**
  * Builds a classifier from a function over the typed error: defects count as
@@ -177,18 +166,7 @@ export const defaultClassifier: Classifier = (exit) =>
  * @since 0.1.0
  * @category constructors
  */
-export const classifier = <A, E>(options: {
+export const classifier: <A, E>(options: {
   readonly onFailure?: ((error: E) => Outcome) | undefined
   readonly onSuccess?: ((value: A) => Outcome) | undefined
-}): Classifier<A, E> =>
-(exit) => {
-  if (exit._tag === "Success") {
-    return options.onSuccess ? options.onSuccess(exit.value) : success
-  }
-  if (Cause.isInterruptedOnly(exit.cause)) return ignored
-  if (options.onFailure) {
-    const failure = Cause.failureOption(exit.cause)
-    if (failure._tag === "Some") return options.onFailure(failure.value)
-  }
-  return plainFailure
-}
+}) => Classifier<A, E> = internal.classifier

@@ -26,7 +26,8 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import type { CircuitOpenError, InvalidOptionError } from "./errors.js"
-import { defaultClassifier } from "../Outcome.js"
+import type { CircuitBreaker } from "../CircuitBreaker.js"
+import { defaultClassifier } from "./outcome.js"
 import * as core from "./core.js"
 import { Shell } from "./shell.js"
 import { allObservers, BreakerObservers, currentObservers } from "./observer.js"
@@ -41,6 +42,9 @@ import { admitRemote, markTransition, pass, probe, reject, settled } from "./cal
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/CircuitBreaker")
+
+/** @internal */
+export const isCircuitBreaker = (u: unknown): u is CircuitBreaker => typeof u === "function" && TypeId in u
 
 /** @internal */
 export interface Breaker extends Pipeable {

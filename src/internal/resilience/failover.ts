@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
-import { isCircuitBreaker } from "../../CircuitBreaker.js"
+import { isCircuitBreaker } from "../breaker.js"
 import type { CallOptions } from "../../Resilience.js"
 import { CircuitOpenError, InvalidOptionError } from "../errors.js"
 import { asFailoverStep, rejectionOf, sooner } from "../rejection.js"
@@ -31,6 +31,10 @@ export type Made<Steps extends ReadonlyArray<Step<any, any, any, any>>> = Failov
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Failover")
+
+/** @internal */
+export const isFailover = (u: unknown): u is Failover<unknown, unknown, unknown, unknown> =>
+  typeof u === "function" && TypeId in u
 
 type Call = (input: unknown) => Effect.Effect<unknown, unknown, unknown>
 

@@ -8,6 +8,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Fallback from "../../Fallback.js"
 import type { InvalidOptionError } from "../errors.js"
 import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { Lru } from "./lru.js"
@@ -98,6 +99,28 @@ export type Alternative<A, E, R, In> =
   | { readonly _tag: "Value"; readonly name: string; readonly value: A }
   | { readonly _tag: "Effect"; readonly name: string; readonly run: (error: In) => Effect.Effect<A, E, R> }
   | { readonly _tag: "Cache"; readonly name: string; readonly cache: LastGoodCache<A>; readonly key: string }
+
+/** @internal */
+export const isLastGoodCache = (u: unknown): u is LastGoodCache<unknown> =>
+  typeof u === "object" && u !== null && CacheTypeId in u
+
+/** @internal */
+export const value = <A>(value: A, name = "value"): Alternative<A, never, never, unknown> => ({ _tag: "Value", name, value })
+
+/** @internal */
+export const effect = <A, E = never, R = never, In = unknown>(
+  name: string,
+  effect: Effect.Effect<A, E, R> | ((error: In) => Effect.Effect<A, E, R>)
+): Alternative<A, E, R, In> => ({ _tag: "Effect", name, run: typeof effect === "function" ? effect : () => effect })
+
+/** @internal */
+export const cached = <A>(cache: Fallback.LastGoodCache<A>, key: string): Alternative<A, never, never, unknown> => ({
+  _tag: "Cache",
+  name: "cache",
+  // every LastGoodCache is made by makeCache, which adds the unsafe accessors the fallback path uses
+  cache: cache as LastGoodCache<A>,
+  key
+})
 
 /** @internal */
 export interface Options<E, Alts> {
