@@ -51,9 +51,12 @@ export interface RawConfig {
   readonly breakers: ReadonlyArray<RawBreaker>
 }
 
+/** Whether `settings` gives `field` (a top-level name, or `halfOpen.<name>`). */
 const has = (settings: CircuitBreaker.Settings, field: Field): boolean => {
-  if (field.startsWith("halfOpen.")) return (settings.halfOpen as any)?.[field.slice(9)] !== undefined
-  return (settings as any)[field] !== undefined
+  const [head, sub] = field.split(".")
+  const value: unknown = (settings as Readonly<Record<string, unknown>>)[head!]
+  if (sub === undefined) return value !== undefined
+  return typeof value === "object" && value !== null && (value as Readonly<Record<string, unknown>>)[sub] !== undefined
 }
 
 const pathLayer = (settings: CircuitBreaker.Settings, base: ReadonlyArray<PropertyKey>): Layer => ({
