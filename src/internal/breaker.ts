@@ -38,7 +38,7 @@ import { memoryStore } from "./store/memory.js"
 import { CircuitBreakerStore } from "./store/service.js"
 import type { CircuitStoreError } from "./store/types.js"
 import * as attrs from "./telemetry/attributes.js"
-import { admitRemote, markTransition, pass, probe, reject, settled } from "./calls.js"
+import { admitRemote, markTransition, pass, probe, reject, rejecting, settled } from "./calls.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/CircuitBreaker")
@@ -75,7 +75,7 @@ const admit = <A, E, R>(shell: Shell, s: core.State, self: Effect.Effect<A, E, R
     case core.Probe:
       return shell.follow(s.outTransition, probe(shell, self, s.generation, s.outSlot, s.outTicket, start, undefined, false))
     case core.Reject:
-      return reject(shell, s.tag as "Open" | "HalfOpen" | "ForcedOpen", s.outRetryAfterMs, undefined)
+      return reject(shell, rejecting(s.tag), s.outRetryAfterMs, undefined)
     default:
       return admitRemote(shell, self, start, undefined)
   }
@@ -110,7 +110,7 @@ const admitTraced = <A, E, R>(
       case core.Probe:
         return shell.follow(t, probe(shell, self, generation, slot, ticket, start, span, false))
       case core.Reject:
-        return reject(shell, admittedIn as "Open" | "HalfOpen" | "ForcedOpen", retryAfterMs, span)
+        return reject(shell, rejecting(admittedIn), retryAfterMs, span)
       default:
         return admitRemote(shell, self, start, span)
     }

@@ -42,9 +42,15 @@ export const markTransition = (shell: Shell, span: Tracer.Span | undefined, t: c
   }
 }
 
-/** @internal */
+/**
+ * The state a rejection reports. A store that rejects while the mirror shows a
+ * state that admits (a fleet store with Redis down and `onStoreError: "reject"`)
+ * reports Open: the call waits out `retryAfter` like any open circuit.
+ *
+ * @internal
+ */
 export const rejecting = (tag: core.StateTag): "Open" | "HalfOpen" | "ForcedOpen" =>
-  tag === "Open" || tag === "ForcedOpen" ? tag : "HalfOpen"
+  tag === "HalfOpen" || tag === "ForcedOpen" ? tag : "Open"
 
 /**
  * The store decides with an effect (a fleet-wide half-open permit). On a store

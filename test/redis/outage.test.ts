@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Effect, Exit, TestClock } from "effect"
+import { Duration, Effect, Exit, TestClock } from "effect"
 import { CircuitBreaker, TripPolicy } from "effect-breaker"
 import type { RedisServer } from "effect-breaker/testing"
 import { eventually, fleetOf, inspect, replica, startServer, uniquePrefix } from "./support.js"
@@ -66,6 +66,8 @@ describe("Redis fleet store: redis-server killed and restarted mid-run", () => {
       assert.strictEqual(yield* allow(Effect.succeed(1)), 1, "allow: still passing after 5 failures (nothing recorded)")
       const error = yield* Effect.flip(reject(Effect.succeed(1)))
       assert.strictEqual(error._tag, "CircuitOpenError")
+      assert.strictEqual(error.state, "Open", "a rejection reports a rejecting state, never the mirror's Closed")
+      assert.strictEqual(Duration.toMillis(error.retryAfter), 1_000)
       yield* server.restart
       for (const ctx of [allowCtx, rejectCtx]) yield* eventually(Effect.map(fleetOf(ctx).status, (s) => s.up), 5_000)
       assert.strictEqual(yield* reject(Effect.succeed(2)), 2)
