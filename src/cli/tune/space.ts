@@ -161,10 +161,15 @@ export const describe = (s: SettingsData): string => {
         return `${p.threshold} in a row`
       case "FailureRate":
         return `≥${p.threshold * 100}% failing of ≥${p.minimumCalls} in ${short(p.window.duration)}`
-      case "SlowCallRate":
-        return `≥${p.threshold * 100}% slow (${short(p.timeToFirstToken)} + ${short(p.perOutputToken)}/token) of ≥${p.minimumCalls} in ${
-          short(p.window.duration)
-        }`
+      case "SlowCallRate": {
+        const q = p as { readonly perOutputToken?: string; readonly timeToFirstToken?: string; readonly duration?: string }
+        const judged = q.perOutputToken !== undefined
+          ? `${q.timeToFirstToken === undefined ? "" : `${short(q.timeToFirstToken)} + `}${short(q.perOutputToken)}/token`
+          : q.timeToFirstToken !== undefined
+          ? `first token ${short(q.timeToFirstToken)}`
+          : `${short(q.duration ?? "0 millis")}`
+        return `≥${p.threshold * 100}% slow (${judged}) of ≥${p.minimumCalls} in ${short(p.window.duration)}`
+      }
       default:
         return "any"
     }
