@@ -86,19 +86,17 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as JSONSchema from "effect/JSONSchema"
+import type * as Either from "effect/Either"
+import type * as JSONSchema from "effect/JSONSchema"
 import * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
 import type * as CircuitBreaker from "./CircuitBreaker.js"
-import { RegistryConfigError, type UnknownBreakerError } from "./internal/registry/errors.js"
-import { breakerVariable, envKey as envKeyOf, type Field, fieldSpec } from "./internal/registry/fields.js"
+import type { RegistryConfigError, UnknownBreakerError } from "./internal/registry/errors.js"
+import * as entry from "./internal/registry/entry.js"
+import { envKey as envKeyOf, type Field } from "./internal/registry/fields.js"
 import * as file from "./internal/registry/file.js"
 import * as health from "./internal/registry/health.js"
 import * as internal from "./internal/registry/registry.js"
-import { resolve } from "./internal/registry/resolve.js"
-import * as sources from "./internal/registry/sources.js"
-import { decode } from "./internal/settings/decode.js"
 import * as presetsInternal from "./internal/settings/presets.js"
 import * as S from "./internal/settings/schema.js"
 import type * as T from "./internal/settings/types.js"
@@ -171,24 +169,6 @@ export interface Options extends SourceOptions {
   readonly breakers: Readonly<Record<string, Settings>>
 }
 
-const checkClassify = (options: SourceOptions | undefined): Either.Either<void, RegistryConfigError> =>
-  options === undefined || options.classify === undefined || typeof options.classify === "function"
-    ? Either.void
-    : Either.left(
-      new RegistryConfigError({
-        setting: "classify",
-        value: typeof options.classify === "object" ? "an object" : String(options.classify),
-        expected: "a function from Exit to Outcome",
-        option: "classify"
-      })
-    )
-
-const fromSource = (
-  source: Effect.Effect<sources.RawConfig, RegistryConfigError>,
-  options: SourceOptions | undefined
-): Effect.Effect<Registry, RegistryConfigError> =>
-  Effect.flatMap(checkClassify(options), () => internal.make(source, options?.classify))
-
 /**
  * Makes a registry from settings in code. `defaults` and each breaker's
  * settings are checked with the code flavour of the settings Schema (durations
@@ -197,8 +177,7 @@ const fromSource = (
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Registry, RegistryConfigError> =>
-  fromSource(Effect.suspend(() => sources.fromSettings(options)), options)
+export const make: (options: Options) => Effect.Effect<Registry, RegistryConfigError> = entry.make
 
 /**
  * Makes a registry from the current `ConfigProvider` (by default the environment),
@@ -207,8 +186,7 @@ export const make = (options: Options): Effect.Effect<Registry, RegistryConfigEr
  * @since 0.1.0
  * @category constructors
  */
-export const fromConfig = (options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  fromSource(sources.fromConfig, options)
+export const fromConfig: (options?: SourceOptions) => Effect.Effect<Registry, RegistryConfigError> = entry.fromConfig
 
 /**
  * Makes a registry from a parsed settings file
@@ -217,8 +195,7 @@ export const fromConfig = (options?: SourceOptions): Effect.Effect<Registry, Reg
  * @since 0.1.0
  * @category constructors
  */
-export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  fromSource(Effect.suspend(() => sources.fromJson(json)), options)
+export const fromJson: (json: unknown, options?: SourceOptions) => Effect.Effect<Registry, RegistryConfigError> = entry.fromJson
 
 /**
  * Makes a registry from a settings file: JSON (`.json`) or YAML (`.yaml`,
@@ -230,8 +207,7 @@ export const fromJson = (json: unknown, options?: SourceOptions): Effect.Effect<
  * @since 0.1.0
  * @category constructors
  */
-export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  Effect.flatMap(file.read(path), (json) => fromJson(json, options)).pipe(Effect.mapError(file.inFile(path)))
+export const fromFile: (path: string, options?: SourceOptions) => Effect.Effect<Registry, RegistryConfigError> = entry.fromFile
 
 /**
  * Makes a registry from a JSON file (see {@link fromFile}, which also reads YAML).
@@ -239,8 +215,7 @@ export const fromFile = (path: string, options?: SourceOptions): Effect.Effect<R
  * @since 0.1.0
  * @category constructors
  */
-export const fromJsonFile = (path: string, options?: SourceOptions): Effect.Effect<Registry, RegistryConfigError> =>
-  fromFile(path, options)
+export const fromJsonFile: (path: string, options?: SourceOptions) => Effect.Effect<Registry, RegistryConfigError> = entry.fromFile
 
 /**
  * Provides a registry. Its breakers are released with the layer (as with every
@@ -313,7 +288,7 @@ export const envKey: (name: string) => string = envKeyOf
  * @since 0.1.0
  * @category getters
  */
-export const variable = (name: string, field: Field): string => breakerVariable(envKeyOf(name), fieldSpec[field])
+export const variable: (name: string, field: Field) => string = entry.variable
 
 /**
  * One breaker as a registry would make it: its name, the `CircuitBreaker.Options`
@@ -347,23 +322,12 @@ export interface Resolution {
  * @since 0.1.0
  * @category constructors
  */
-export const resolveOptions = (
+export const resolveOptions: (
   name: string,
   settings: Settings,
   options?: SourceOptions
-): Either.Either<{ readonly options: CircuitBreaker.Options; readonly settings: Resolved }, RegistryConfigError> =>
-  Either.map(
-    resolveAll(Either.flatMap(checkClassify(options), () => sources.fromSettings({ breakers: { [name]: settings } })), options),
-    (all) => ({ options: all[0]!.options, settings: all[0]!.settings })
-  )
-
-const resolveAll = (
-  raw: Either.Either<sources.RawConfig, RegistryConfigError>,
-  options: SourceOptions | undefined
-): Either.Either<ReadonlyArray<Resolution>, RegistryConfigError> =>
-  Either.flatMap(raw, (config) =>
-    Either.map(resolve(config, options?.classify), (specs) =>
-      specs.map((s): Resolution => ({ name: s.name, options: s.options, settings: s.resolved }))))
+) => Either.Either<{ readonly options: CircuitBreaker.Options; readonly settings: Resolved }, RegistryConfigError> =
+  entry.resolveOptions
 
 /**
  * Every breaker of a parsed settings file, resolved and checked exactly as
@@ -372,11 +336,10 @@ const resolveAll = (
  * @since 0.1.0
  * @category constructors
  */
-export const resolveJson = (
+export const resolveJson: (
   json: unknown,
   options?: SourceOptions
-): Either.Either<ReadonlyArray<Resolution>, RegistryConfigError> =>
-  resolveAll(Either.flatMap(checkClassify(options), () => sources.fromJson(json)), options)
+) => Either.Either<ReadonlyArray<Resolution>, RegistryConfigError> = entry.resolveJson
 
 /**
  * Reads and parses a settings file (JSON, or YAML with the optional peer
@@ -397,11 +360,10 @@ export const readSettingsFile = (path: string): Effect.Effect<unknown, RegistryC
  * @since 0.1.0
  * @category constructors
  */
-export const resolveFile = (
+export const resolveFile: (
   path: string,
   options?: SourceOptions
-): Effect.Effect<ReadonlyArray<Resolution>, RegistryConfigError> =>
-  Effect.flatMap(file.read(path), (json) => resolveJson(json, options)).pipe(Effect.mapError(file.inFile(path)))
+) => Effect.Effect<ReadonlyArray<Resolution>, RegistryConfigError> = entry.resolveFile
 
 /**
  * The name of a preset.
@@ -470,7 +432,7 @@ export const SettingsFileSchema: Schema.Schema<SettingsFile, unknown> = S.Settin
  * @since 0.1.0
  * @category schemas
  */
-export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.SettingsFile, { target: "jsonSchema2019-09" })
+export const jsonSchema: () => JSONSchema.JsonSchema7Root = entry.jsonSchema
 
 /**
  * Checks settings from code on their own, naming a bad field by its path.
@@ -478,8 +440,8 @@ export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.Se
  * @since 0.1.0
  * @category constructors
  */
-export const validateSettings = (settings: Settings): Either.Either<Settings, CircuitBreaker.InvalidOptionError> =>
-  decode(S.SettingsInput, settings, { excess: "error" }) as Either.Either<Settings, CircuitBreaker.InvalidOptionError>
+export const validateSettings: (settings: Settings) => Either.Either<Settings, CircuitBreaker.InvalidOptionError> =
+  entry.validateSettings
 
 /**
  * Settings with every field decided, as a registry reports them (`Entry.settings`,
