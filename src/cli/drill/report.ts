@@ -9,7 +9,7 @@ import type { CircuitBreaker } from "../../index.js"
 import { formatMs, percent, table } from "../report/format.js"
 import type { DrillOptions, OutageMode, Variant } from "./options.js"
 import type { Recorder, TransitionRecord } from "./recorder.js"
-import { renderTargets } from "./targets.js"
+import { renderTargets, type TargetResult } from "./targets.js"
 
 /**
  * One interval of a run (the live view prints the same figures).
@@ -129,6 +129,8 @@ export interface DrillReport {
   readonly options: DrillOptions
   readonly providers: ReadonlyArray<string>
   readonly runs: ReadonlyArray<RunReport>
+  /** The outage targets and whether the run with the breaker met each (empty without one). */
+  readonly targets: ReadonlyArray<TargetResult>
   readonly wallTimeMs: number
 }
 

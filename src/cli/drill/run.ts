@@ -32,6 +32,7 @@ import { makePolicy, type Provider } from "./policy.js"
 import { Recorder } from "./recorder.js"
 import { type DrillReport, intervalOf, type RunReport, summarize } from "./report.js"
 import { downTag, healthy, play } from "./script.js"
+import { targetsOf } from "./targets.js"
 
 /**
  * Where the drill writes its live view.
@@ -212,6 +213,7 @@ export const runDrill = (options: DrillOptions, hooks: Hooks): Effect.Effect<Dri
       options,
       providers: PROVIDERS,
       runs,
+      targets: ((run) => run === undefined ? [] : targetsOf(run))(runs.find((r) => r.variant === "breaker")),
       wallTimeMs: (yield* Clock.currentTimeMillis) - started
     }
   })

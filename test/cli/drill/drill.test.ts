@@ -44,6 +44,10 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       const options = short({ mode: "503", outageMs: 1_500, timeoutMs: 1_000 })
       const report = yield* runDrill(options, hooks)
       const { withBreaker, without } = byVariant(report)
+      // The JSON report carries the targets and whether the run with the breaker met each; the text ends with them.
+      expect(report.targets.map((t) => t.target)).toHaveLength(4)
+      expect(report.targets.find((t) => t.target.startsWith("caller errors"))?.met).toBe(true)
+      expect(renderText(report)).toMatch(/Targets \(with breaker\): \d of 4 met/)
 
       const down = withBreaker.outage.requestsToDownProvider
       expect(down).toBeGreaterThanOrEqual(options.threshold)
@@ -80,7 +84,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       // the JSON file has a stable shape and no secret
       const paths = yield* writeReports(report)
       const json = JSON.parse(Fs.readFileSync(paths.json, "utf8"))
-      expect(Object.keys(json).sort()).toEqual(["generatedAt", "options", "providers", "runs", "version", "wallTimeMs"])
+      expect(Object.keys(json).sort()).toEqual(["generatedAt", "options", "providers", "runs", "targets", "version", "wallTimeMs"])
       expect(json.version).toBe(1)
       expect(json.providers).toEqual(["openai", "anthropic"])
       expect(Object.keys(json.runs[0]).sort()).toEqual(
