@@ -215,6 +215,13 @@ describe("effect-breaker/otel", () => {
       const url = yield* Effect.flip(Layer.build(layerOtlp({ serviceName: "x", endpoint: "ftp://user:pw@host" })))
       expect(url._tag).toBe("InvalidOptionError")
       expect(url.message).not.toContain("pw")
+      // userinfo without a scheme, a key in the query: neither is echoed (the rest is, to say what was wrong)
+      for (const endpoint of ["user:s3cret-key@collector:4318", "htps://collector:4318/v1?api_key=s3cret-key", "ftp://c/#s3cret-key"]) {
+        const bad = yield* Effect.flip(Layer.build(layerOtlp({ serviceName: "x", endpoint })))
+        expect(bad._tag).toBe("InvalidOptionError")
+        expect(bad.message).toContain("endpoint")
+        expect(bad.message).not.toContain("s3cret")
+      }
       const port = yield* freePort
       yield* Layer.build(layerPrometheus({ serviceName: "a", port }))
       const taken = yield* Effect.flip(Layer.build(layerPrometheus({ serviceName: "b", port })))

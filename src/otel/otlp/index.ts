@@ -81,6 +81,14 @@ const IntervalMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.positiv
   message: () => "a positive whole number of milliseconds, such as 15000"
 })
 
+/**
+ * What an error may echo of a bad endpoint: userinfo (with or without a scheme
+ * before it: `user:key@host` parses as the scheme `user:`) and the query or
+ * fragment (`?api_key=...`) are left out.
+ */
+const shownUrl = (value: string): string =>
+  value.replace(/^([^:/?#@]*:\/\/)?[^@/?#]*@/, "$1***@").replace(/[?#].*$/s, "?<redacted>")
+
 const validUrl = (option: string, value: string): Effect.Effect<string, InvalidOptionError> =>
   Effect.try({
     try: () => {
@@ -90,7 +98,7 @@ const validUrl = (option: string, value: string): Effect.Effect<string, InvalidO
       return url.href.replace(/\/$/, "")
     },
     catch: () =>
-      new InvalidOptionError({ option, value: JSON.stringify(value.replace(/\/\/[^@/]*@/, "//***@")), expected: "an http(s) URL" })
+      new InvalidOptionError({ option, value: JSON.stringify(shownUrl(value)), expected: "an http(s) URL" })
   })
 
 /**
