@@ -292,11 +292,21 @@ const heapOverCalls = async () => {
 
 // --- main -------------------------------------------------------------------------------------------------------
 
+/** Stops what the fleet and Effect 4.1 cases hold (the redis-server, connections) even when a sanity check throws. */
+let release: () => Promise<void> = async () => {}
+
 const main = async (): Promise<void> => {
   await sanity()
   // The Redis store (its own redis-server when one is installed) and Effect 4.1's breaker, measured in the same rounds.
   const fleet = await setupFleet(N)
   const effect4 = await effect4Cases(N, fleet.url)
+  let released = false
+  release = async () => {
+    if (released) return
+    released = true
+    await fleet.close()
+    await effect4.close()
+  }
   // Right after the memory store's closed case in each round (same conditions: not after the allocation-heavy
   // concurrency cases, whose garbage the next case pays for), and before the time-window case, whose sanity check
   // below needs its last calls within its 10 s window.
@@ -313,14 +323,12 @@ const main = async (): Promise<void> => {
       const r = results.get(c.key)!
       console.log(`${c.key}: cpu ${ns(r.cpu)} ns, wall ${ns(r.wall)} ns`)
     }
-    await fleet.close()
-    await effect4.close()
+    await release()
     return
   }
   checkCounted()
   const fleetExtras = await fleet.extras()
-  await fleet.close()
-  await effect4.close()
+  await release()
   const m = (k: string) => results.get(k)!.cpu
   const w = (k: string) => results.get(k)!.wall
   const baselineOf: Record<string, string> = {
@@ -472,7 +480,8 @@ const main = async (): Promise<void> => {
   console.log(JSON.stringify(json))
 }
 
-main().catch((e) => {
+main().catch(async (e) => {
   console.error(e)
   process.exitCode = 1
+  await release()
 })
