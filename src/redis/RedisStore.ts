@@ -67,6 +67,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Redis, RedisOptions } from "ioredis"
 import type { InvalidOptionError } from "../internal/errors.js"
+import type { MissingPeerError } from "../internal/peer.js"
 import * as internal from "../internal/redis/layer.js"
 import { RateLimitGateStore } from "../internal/resilience/gateStore.js"
 import { CircuitBreakerStore } from "../internal/store/service.js"
@@ -134,12 +135,15 @@ export class RedisFleet extends Context.Tag("effect-breaker/redis/RedisFleet")<R
 /**
  * Connects and starts the store for the lifetime of the scope. Never fails
  * because Redis is down (it starts on `onStoreError` and keeps trying); fails
- * with `InvalidOptionError` on a bad option.
+ * with `InvalidOptionError` on a bad option, and with `MissingPeerError`
+ * (naming the `npm install` line) when ioredis is not installed.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const make: (options?: Options) => Effect.Effect<RedisStore & internal.RedisStore, InvalidOptionError, Scope.Scope> =
+export const make: (
+  options?: Options
+) => Effect.Effect<RedisStore & internal.RedisStore, InvalidOptionError | MissingPeerError, Scope.Scope> =
   internal.make
 
 /**
@@ -151,7 +155,7 @@ export const make: (options?: Options) => Effect.Effect<RedisStore & internal.Re
  */
 export const layer = (
   options?: Options
-): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError> =>
+): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError | MissingPeerError> =>
   Layer.scopedContext(Effect.map(internal.make(options), (s) =>
     Context.make(RedisFleet, s).pipe(
       Context.add(CircuitBreakerStore, s.store),
@@ -166,5 +170,5 @@ export const layer = (
  */
 export const layerConfig = (
   options: Config.Config.Wrap<Omit<Options, "client" | "redis">>
-): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError | ConfigError.ConfigError> =>
+): Layer.Layer<RedisFleet | CircuitBreakerStore | RateLimitGateStore, InvalidOptionError | MissingPeerError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(options), (o) => layer(o)))

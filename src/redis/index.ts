@@ -11,3 +11,14 @@
  * @since 0.2.0
  */
 export * as RedisStore from "./RedisStore.js"
+
+export {
+  /**
+   * A layer needs an optional peer dependency that is not installed (here:
+   * ioredis); the message names the package and the `npm install` line.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  MissingPeerError
+} from "../internal/peer.js"

@@ -33,7 +33,7 @@ const peersAtImport: Record<string, ReadonlyArray<string>> = {
   "./otel/otlp": [],
   "./testing": [],
   "./admin": [],
-  "./redis": ["ioredis"]
+  "./redis": []
 }
 const optionalPeers = Object.keys(manifest.peerDependenciesMeta ?? {}).filter((p) => manifest.peerDependenciesMeta[p].optional)
 const subpaths = Object.keys(manifest.exports).filter((k) => k !== "./package.json")
@@ -250,6 +250,14 @@ describe("the packed package, installed in a consumer project", () => {
     const otel = ok(await node("--input-type=module", "-e", program), "missing exporter")
     expect(otel.stdout).toContain("\"MissingPeerError\"")
     expect(otel.stdout).toContain(`npm install @opentelemetry/exporter-prometheus@"${manifest.peerDependencies["@opentelemetry/exporter-prometheus"]}"`)
+    const redis = `
+      import { Effect, Layer } from "effect"
+      import { RedisStore } from "effect-breaker/redis"
+      const exit = await Effect.runPromiseExit(Layer.launch(RedisStore.layer({ url: "redis://127.0.0.1:1" })))
+      console.log(JSON.stringify(exit.cause?.error?._tag), exit.cause?.error?.message)`
+    const store = ok(await node("--input-type=module", "-e", redis), "missing ioredis")
+    expect(store.stdout).toContain("\"MissingPeerError\"")
+    expect(store.stdout).toContain(`effect-breaker/redis needs the optional peer dependency ioredis, which is not installed: npm install ioredis@"${manifest.peerDependencies.ioredis}"`)
     const main = "node_modules/effect-breaker/dist/cli/main.js"
     const drill = ok(await node(main, "drill", "--quick", "--breaker-only", "--json", "d.json", "--svg", "d.svg"), "drill without exporter and ioredis")
     expect(drill.stderr + drill.stdout).toContain("metrics: not served")

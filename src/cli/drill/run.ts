@@ -25,7 +25,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks"
 import * as ContextModule from "effect/Context"
 import { CircuitBreaker, type InvalidOptionError } from "../../index.js"
 import { FakeProvider } from "../../testing/index.js"
-import { importOptional, type MissingPeerError } from "../peers.js"
+import { importOptional, MissingPeerError } from "../peers.js"
 import { formatLine } from "./live.js"
 import type { DrillOptions, Variant } from "./options.js"
 import { makePolicy, type Provider } from "./policy.js"
@@ -133,7 +133,11 @@ export const runOnce = (
       ({ RedisStore }) =>
         Effect.forEach(
           Array.from({ length: options.fleet }),
-          () => Layer.build(RedisStore.layer({ url: options.redisUrl!, prefix })).pipe(Effect.map((c) => c as ContextModule.Context<never>))
+          () =>
+            Layer.build(RedisStore.layer({ url: options.redisUrl!, prefix })).pipe(
+              Effect.map((c) => c as ContextModule.Context<never>),
+              Effect.catchTag("MissingPeerError", (e) => Effect.fail(new MissingPeerError({ command: "drill --fleet", packageName: e.packageName })))
+            )
         )
     )
     if (shared) yield* hooks.print(`  ${options.fleet} replicas, each breaker shared through Redis (keys ${prefix}*)`)

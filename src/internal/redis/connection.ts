@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Redis, type RedisOptions } from "ioredis"
+import type { Redis, RedisOptions } from "ioredis"
 import * as gateScripts from "./gateScripts.js"
 import * as scripts from "./scripts.js"
 
@@ -53,11 +53,14 @@ const overrides = (commandTimeoutMs: number): RedisOptions => ({
   retryStrategy: (times: number) => Math.min(50 * times, 1_000)
 })
 
-const makeClient = (options: ConnectOptions, extra: RedisOptions): Redis => {
+/** ioredis's client class: loaded when the layer is built (an optional peer), see `layer.ts`. @internal */
+export type RedisClass = typeof import("ioredis").Redis
+
+const makeClient = (RedisClient: RedisClass, options: ConnectOptions, extra: RedisOptions): Redis => {
   const o = { ...overrides(options.commandTimeoutMs), ...extra }
   if (options.client !== undefined) return options.client.duplicate(o)
-  if (options.url !== undefined) return new Redis(options.url, { ...options.redis, ...o })
-  return new Redis({ ...options.redis, ...o })
+  if (options.url !== undefined) return new RedisClient(options.url, { ...options.redis, ...o })
+  return new RedisClient({ ...options.redis, ...o })
 }
 
 const define = (redis: Redis): void => {
@@ -84,6 +87,7 @@ const define = (redis: Redis): void => {
  * @internal
  */
 export const make = (
+  RedisClient: RedisClass,
   options: ConnectOptions,
   channels: ReadonlyArray<string>,
   handlers: {
@@ -92,9 +96,9 @@ export const make = (
     readonly onMessage: (channel: string, message: string) => void
   }
 ): Connection => {
-  const command = makeClient(options, {})
+  const command = makeClient(RedisClient, options, {})
   // The subscriber may queue its SUBSCRIBE until connected: it sends nothing else.
-  const subscriber = makeClient(options, { enableOfflineQueue: true, autoResubscribe: false, commandTimeout: undefined })
+  const subscriber = makeClient(RedisClient, options, { enableOfflineQueue: true, autoResubscribe: false, commandTimeout: undefined })
   define(command)
   subscriber.on("ready", () => {
     subscriber.subscribe(...channels).catch(() => {})

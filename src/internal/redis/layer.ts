@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Redis, RedisOptions } from "ioredis"
 import type { InvalidOptionError } from "../errors.js"
+import { importPeer, type MissingPeerError } from "../peer.js"
 import type { Store } from "../store/types.js"
 import * as check from "../validate.js"
 import type { GateStore } from "../resilience/gateStore.js"
@@ -49,7 +50,7 @@ export interface RedisStore {
 const policies = ["local", "allow", "reject"] as const
 
 /** @internal */
-export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError, Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError | MissingPeerError, Scope.Scope> =>
   Effect.gen(function*() {
     const o = yield* check.validated(() => {
       check.object("redis", options)
@@ -78,7 +79,10 @@ export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOp
     const clock = yield* Effect.clock
     const runtime = yield* Effect.runtime<never>()
     const fleet = new Fleet(o, clock, runtime)
+    // ioredis is an optional peer: loaded here, so a missing one fails the layer with MissingPeerError and its npm line
+    const { Redis } = yield* importPeer("effect-breaker/redis", () => import("ioredis"))
     fleet.connection = conn.make(
+      Redis,
       { client: options.client, url: options.url, redis: options.redis, commandTimeoutMs: o.commandTimeoutMs },
       [fleet.channel, fleet.gateChannel],
       {
