@@ -12,7 +12,10 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-const build = (options: RedisStore.Options) => Effect.flip(Layer.build(RedisStore.layer(options)))
+const build = (options: RedisStore.Options) =>
+  Effect.flip(Layer.build(RedisStore.layer(options))).pipe(
+    Effect.flatMap((e) => (e._tag === "InvalidOptionError" ? Effect.succeed(e) : Effect.die(e)))
+  )
 
 describe("Redis fleet store: options", () => {
   it.scoped("a bad option is an InvalidOptionError naming the option and the value; a URL is never echoed", () =>
