@@ -136,10 +136,7 @@ const OptionsSchema = O.options({
 
 /** Checks the options with the one option Schema; a bad token is never shown. */
 const checkOptions = <A>(schema: Schema.Schema<A, any>, options: unknown): Effect.Effect<A, InvalidOptionError> =>
-  Effect.mapError(
-    O.check(schema, options),
-    (e) => (e.option === "token" ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected }) : e)
-  )
+  O.checkSecret(schema, options, ["token"])
 
 /**
  * The admin API as an `HttpApp`, to mount in a server of your own

@@ -222,6 +222,19 @@ describe("effect-breaker/otel", () => {
         expect(bad.message).toContain("endpoint")
         expect(bad.message).not.toContain("s3cret")
       }
+      // a key given as a plain string where a Redacted one is expected (the mistake the check catches) is not shown
+      const keys = [
+        { headers: { authorization: "Bearer sk-live-s3cret0123456789" } },
+        { headers: "Bearer sk-live-s3cret0123456789" },
+        { secrets: ["sk-live-s3cret0123456789"] },
+        { secrets: "sk-live-s3cret0123456789" }
+      ]
+      for (const given of keys) {
+        const bad = yield* Effect.flip(Layer.build(layerOtlp({ serviceName: "x", ...given } as never)))
+        expect(bad._tag).toBe("InvalidOptionError")
+        expect(bad.message).toMatch(/headers|secrets/)
+        expect(JSON.stringify(bad)).not.toContain("s3cret")
+      }
       const port = yield* freePort
       yield* Layer.build(layerPrometheus({ serviceName: "a", port }))
       const taken = yield* Effect.flip(Layer.build(layerPrometheus({ serviceName: "b", port })))

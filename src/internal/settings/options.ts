@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { InvalidOptionError } from "../errors.js"
+import { InvalidOptionError } from "../errors.js"
 import { decode } from "./decode.js"
 import * as S from "./schema.js"
 
@@ -23,6 +23,24 @@ import * as S from "./schema.js"
  */
 export const check = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix?: string): Effect.Effect<A, InvalidOptionError> =>
   Effect.suspend(() => decode(schema, value, { prefix }))
+
+/**
+ * As {@link check}, for options that hold secrets: the value of a bad option
+ * named in `secret` (or inside one: `headers.authorization`) is not shown, only
+ * what was expected. A key passed as a plain string, the very mistake the check
+ * catches, must not reach an error message or a log line.
+ *
+ * @internal
+ */
+export const checkSecret = <A, I>(
+  schema: Schema.Schema<A, I>,
+  value: unknown,
+  secret: ReadonlyArray<string>
+): Effect.Effect<A, InvalidOptionError> =>
+  Effect.mapError(check(schema, value), (e) =>
+    secret.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
+      ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected })
+      : e)
 
 /** As {@link check}, as an Either (for synchronous constructors). @internal */
 export const checkEither = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix?: string): Either.Either<A, InvalidOptionError> =>

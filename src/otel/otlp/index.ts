@@ -117,7 +117,7 @@ const validUrl = (option: string, value: string): Effect.Effect<string, InvalidO
  */
 export const layerOtlp = (options: OtlpOptions): Layer.Layer<never, InvalidOptionError | MissingPeerError> =>
   Layer.unwrapEffect(Effect.gen(function*() {
-    yield* O.check(OtlpOptionsSchema, options)
+    yield* O.checkSecret(OtlpOptionsSchema, options, ["headers", "secrets"])
     const base = yield* validUrl("endpoint", options.endpoint ?? "http://localhost:4318")
     const otel = yield* loadEffectOtel(SUBPATH)
     const headers: Record<string, string> = {}
