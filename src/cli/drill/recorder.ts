@@ -11,6 +11,7 @@ import type { CircuitBreaker } from "../../index.js"
 import { describeReason } from "../report/timeline.js"
 import type * as Timeline from "../report/timeline.js"
 import type { ServedBy } from "./policy.js"
+import { StallMeter } from "./stalls.js"
 
 /**
  * One caller request: when it started and ended, and who answered (or the
@@ -26,6 +27,10 @@ export interface RequestRecord {
   error: string | undefined
   /** The hedge fired for this request (the primary had not answered after the hedge delay). */
   hedged: boolean
+  /** The providers its attempts reached (one entry per attempt). */
+  readonly reached: Array<string>
+  /** The thread's run-queue wait at the start, then during the request (see `StallMeter`). */
+  runQueueWaitMs: number
 }
 
 /**
@@ -62,6 +67,8 @@ export class Recorder {
   /** Half-open probes that finished, by breaker. */
   readonly probes: Record<string, number> = {}
   readonly phases: Array<PhaseRecord> = []
+  /** The machine's stalls during each request (started and stopped by the run). */
+  readonly stalls = new StallMeter(() => this.now())
   private readonly t0: bigint
 
   constructor(readonly clock: Clock.Clock) {
@@ -74,20 +81,36 @@ export class Recorder {
   }
 
   begin(): RequestRecord {
-    const r: RequestRecord = { startMs: this.now(), endMs: NaN, outcome: "pending", error: undefined, hedged: false }
+    const r: RequestRecord = {
+      startMs: this.now(),
+      endMs: NaN,
+      outcome: "pending",
+      error: undefined,
+      hedged: false,
+      reached: [],
+      runQueueWaitMs: this.stalls.mark()
+    }
     this.requests.push(r)
     return r
   }
 
   end(r: RequestRecord, outcome: ServedBy | "error", error?: string, hedged = false): void {
     r.endMs = this.now()
+    r.runQueueWaitMs = this.stalls.mark() - r.runQueueWaitMs
     r.outcome = outcome
     r.error = error
     r.hedged = hedged
   }
 
-  attempt(provider: string): void {
+  /** An attempt left for `provider`, on behalf of `request` (when known). */
+  attempt(provider: string, request?: RequestRecord): void {
     this.attempts.push({ atMs: this.now(), provider })
+    request?.reached.push(provider)
+  }
+
+  /** How long the machine stalled while `r` ran (its own CPU work, GC, waits for a CPU). */
+  stallOf(r: RequestRecord): number {
+    return this.stalls.within(r.startMs, r.endMs, r.runQueueWaitMs)
   }
 
   phase(name: PhaseRecord["name"]): void {

@@ -87,6 +87,15 @@ export interface RunReport {
     readonly within200ms: number | null
     /** Those callers for which the hedge fired. */
     readonly hedged: number
+    /** Those callers answered without any attempt reaching the down provider (its breaker turned them away at once). */
+    readonly spared: number
+    /**
+     * Their latencies minus the machine's stalls inside each request (its own
+     * CPU work and GC, waits for a CPU while other processes had it; see
+     * `StallMeter`): equal to the latencies on an idle machine, the part the
+     * policy is responsible for on a loaded one.
+     */
+    readonly netOfStalls: { readonly p50Ms: number | null; readonly p99Ms: number | null; readonly within200ms: number | null }
     /** Requests the down provider received while it was down (from its own count). */
     readonly requestsToDownProvider: number
   }
@@ -113,6 +122,7 @@ export interface RunReport {
   /**
    * How late the event loop ran its timers during the run (p99 and max): a
    * stall of the machine (GC, other processes) adds to every latency above.
+   * One stall at a time: a request lives through many (`outage.netOfStalls`).
    */
   readonly eventLoopDelay: { readonly p99Ms: number; readonly maxMs: number }
 }
@@ -209,7 +219,11 @@ export const summarize = (input: {
   for (const r of done) if (r.outcome === "error") errors[r.error ?? "unknown"] = (errors[r.error ?? "unknown"] ?? 0) + 1
 
   const duringOutage = requests.filter((r) => r.startMs >= outageStart && r.startMs < outageEnd)
-  const outageLatencies = duringOutage.filter((r) => r.outcome !== "pending").map((r) => r.endMs - r.startMs)
+  const outageDone = duringOutage.filter((r) => r.outcome !== "pending")
+  const outageLatencies = outageDone.map((r) => r.endMs - r.startMs)
+  const netLatencies = outageDone.map((r) => r.endMs - r.startMs - recorder.stallOf(r))
+  const within200ms = (latencies: ReadonlyArray<number>) =>
+    latencies.length === 0 ? null : round(latencies.filter((ms) => ms <= 200).length / latencies.length, 3)
 
   // the last failures caused by the outage end one attempt after it: openings later than that are false
   const lateFailureMs = outageEnd + options.timeoutMs + 250
@@ -275,10 +289,14 @@ export const summarize = (input: {
       p50Ms: round(quantile(outageLatencies, 0.5)),
       p99Ms: round(quantile(outageLatencies, 0.99)),
       maxMs: round(quantile(outageLatencies, 1)),
-      within200ms: outageLatencies.length === 0
-        ? null
-        : round(outageLatencies.filter((ms) => ms <= 200).length / outageLatencies.length, 3),
+      within200ms: within200ms(outageLatencies),
       hedged: duringOutage.filter((r) => r.hedged).length,
+      spared: outageDone.filter((r) => !r.reached.includes(primaryName)).length,
+      netOfStalls: {
+        p50Ms: round(quantile(netLatencies, 0.5)),
+        p99Ms: round(quantile(netLatencies, 0.99)),
+        within200ms: within200ms(netLatencies)
+      },
       requestsToDownProvider: input.requestsToDownProvider
     },
     recovery: {
@@ -350,6 +368,11 @@ export const renderText = (report: DrillReport): string => {
     ["caller latency during the outage, p99", ...runs.map((r) => ms(r.outage.p99Ms))],
     ["caller latency during the outage, max", ...runs.map((r) => ms(r.outage.maxMs))],
     ["callers answered within 200 ms (outage)", ...runs.map((r) => pct(r.outage.within200ms))],
+    ["  net of machine stalls: p50 / p99 / within 200 ms", ...runs.map((r) => {
+      const net = r.outage.netOfStalls
+      return `${ms(net.p50Ms)} / ${ms(net.p99Ms)} / ${pct(net.within200ms)}`
+    })],
+    [`callers spared ${primary} (outage: no attempt reached it)`, ...runs.map((r) => `${r.outage.spared} of ${r.outage.callers}`)],
     ["errors the callers saw (whole run)", ...runs.map((r) => String(r.requests.failed))],
     ["answered by primary / failover / cache", ...runs.map((r) => `${r.requests.primary} / ${r.requests.failover} / ${r.requests.cache}`)],
     [`hedged (primary silent past ${o.hedgeMs ?? "—"} ms)`, ...runs.map((r) => o.hedgeMs === null ? "no hedge" : String(r.requests.hedged.total))],

@@ -17,6 +17,7 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -29,7 +30,7 @@ import { importOptional, MissingPeerError } from "../peers.js"
 import { formatLine } from "./live.js"
 import type { DrillOptions, Variant } from "./options.js"
 import { makePolicy, type Provider } from "./policy.js"
-import { Recorder } from "./recorder.js"
+import { Recorder, type RequestRecord } from "./recorder.js"
 import { type DrillReport, intervalOf, type RunReport, summarize } from "./report.js"
 import { downTag, healthy, play } from "./script.js"
 import { targetsOf } from "./targets.js"
@@ -58,16 +59,23 @@ const tagOf = (cause: Cause.Cause<unknown>): string => {
     : Cause.isDie(cause) ? "Defect" : "Error"
 }
 
+/** The caller request an attempt is made for (inherited by the hedge's fibers). */
+const currentRequest = FiberRef.unsafeMake<RequestRecord | undefined>(undefined)
+
 const generate = (
   name: string,
   recorder: Recorder,
   model: Context.Context<LanguageModel.LanguageModel>
 ): Provider["call"] =>
 (prompt) =>
-  Effect.suspend(() => {
-    recorder.attempt(name)
-    return LanguageModel.generateText({ prompt })
-  }).pipe(Effect.map((response) => response.text), Effect.provide(model))
+  FiberRef.get(currentRequest).pipe(
+    Effect.flatMap((request) => {
+      recorder.attempt(name, request)
+      return LanguageModel.generateText({ prompt })
+    }),
+    Effect.map((response) => response.text),
+    Effect.provide(model)
+  )
 
 /**
  * Runs the script once with one variant of the policy and summarises it.
@@ -123,6 +131,8 @@ export const runOnce = (
       }),
       (h) => Effect.sync(() => h.disable())
     )
+    // ...and, per request, the stalls inside its own window (a request lives through many of them).
+    yield* Effect.acquireRelease(Effect.sync(() => recorder.stalls.start()), () => Effect.sync(() => recorder.stalls.stop()))
     // With --fleet, the run with the breaker has N replicas, each with its own Redis store (its own connections and
     // mirrors), sharing one circuit per provider; the traffic is spread over them.
     const shared = variant === "breaker" && options.fleet > 0 && options.redisUrl !== null
@@ -162,7 +172,7 @@ export const runOnce = (
     const request = Effect.suspend(() => {
       const record = recorder.begin()
       const policy = policies[n % policies.length]!
-      return Effect.matchCause(policy.ask(`question ${n++ % PROMPTS}`), {
+      return Effect.matchCause(Effect.locally(policy.ask(`question ${n++ % PROMPTS}`), currentRequest, record), {
         onSuccess: (answer) => recorder.end(record, answer.servedBy, undefined, answer.hedged),
         onFailure: (cause) => recorder.end(record, "error", tagOf(cause))
       })

