@@ -31,6 +31,14 @@ describe("Redis fleet store: options", () => {
       assert.notInclude(url.message, "hunter2")
       const time = yield* build({ url: server.url, time: "ntp" as never })
       assert.strictEqual(time.option, "redis.time")
+      // connection options given where a client is expected: named, never echoed (they may hold the password)
+      const client = yield* build({ client: { host: "redis.internal", password: "hunter2" } as never })
+      assert.strictEqual(client.option, "redis.client")
+      assert.notInclude(JSON.stringify(client), "hunter2")
+      // `redis` must be ioredis options: a URL string there is refused (it was silently ignored), not echoed
+      const options = yield* build({ redis: "redis://:hunter2@redis.internal:6379" as never })
+      assert.strictEqual(options.option, "redis.redis")
+      assert.notInclude(JSON.stringify(options), "hunter2")
     }))
 
   it.scoped("layerConfig reads the options from Config (e.g. REDIS_URL)", () =>

@@ -49,13 +49,21 @@ export interface RedisStore {
 
 const policies = ["local", "allow", "reject"] as const
 
+/** What an error may say of a connection option's bad value: its kind, never its content (it may hold a password). */
+const describeValue = (u: unknown): string =>
+  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? "an object (not shown)" : `a ${typeof u} (not shown)`
+
 /** @internal */
 export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError | MissingPeerError, Scope.Scope> =>
   Effect.gen(function*() {
     const o = yield* check.validated(() => {
       check.object("redis", options)
       if (options.client !== undefined && (typeof options.client !== "object" || typeof options.client.duplicate !== "function")) {
-        check.invalid("redis.client", options.client, "an ioredis client (new Redis(...))")
+        // never echo it: a plain object given by mistake may be connection options with a password
+        check.invalid("redis.client", describeValue(options.client), "an ioredis client (new Redis(...))")
+      }
+      if (options.redis !== undefined && (typeof options.redis !== "object" || options.redis === null || Array.isArray(options.redis))) {
+        check.invalid("redis.redis", describeValue(options.redis), "ioredis options (an object: host, port, password, tls, ...)")
       }
       if (options.url !== undefined && (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url))) {
         // never echo the URL itself: it may carry a password
