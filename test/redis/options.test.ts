@@ -39,6 +39,9 @@ describe("Redis fleet store: options", () => {
       const options = yield* build({ redis: "redis://:hunter2@redis.internal:6379" as never })
       assert.strictEqual(options.option, "redis.redis")
       assert.notInclude(JSON.stringify(options), "hunter2")
+      const whole = yield* build("redis://:hunter2@redis.internal:6379" as never)
+      assert.strictEqual(whole.option, "redis")
+      assert.notInclude(JSON.stringify(whole), "hunter2")
     }))
 
   it.scoped("layerConfig reads the options from Config (e.g. REDIS_URL)", () =>

@@ -57,7 +57,10 @@ const describeValue = (u: unknown): string =>
 export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError | MissingPeerError, Scope.Scope> =>
   Effect.gen(function*() {
     const o = yield* check.validated(() => {
-      check.object("redis", options)
+      if (typeof options !== "object" || options === null || Array.isArray(options)) {
+        // a URL given as the whole options (RedisStore.layer("redis://:pw@host")) must not be echoed
+        check.invalid("redis", describeValue(options), "an options object ({ url: \"redis://...\" }, { client }, ...)")
+      }
       if (options.client !== undefined && (typeof options.client !== "object" || typeof options.client.duplicate !== "function")) {
         // never echo it: a plain object given by mistake may be connection options with a password
         check.invalid("redis.client", describeValue(options.client), "an ioredis client (new Redis(...))")
