@@ -72,6 +72,7 @@ describe("the packed package, installed in a consumer project", () => {
   }, 900_000)
 
   afterAll(() => {
+    if (packed !== undefined) fs.rmSync(path.dirname(packed.file), { recursive: true, force: true })
     const lines = Object.entries(figures).map(([k, v]) => `  ${k.padEnd(22)} ${v}`)
     console.log(`consumer test figures (${installed?.dir ?? "no install"}):\n${lines.join("\n")}`)
     fs.mkdirSync(path.join(repoRoot, ".reports"), { recursive: true })
