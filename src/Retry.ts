@@ -165,8 +165,24 @@ export const retry: {
 } = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: Retry<E> | Options<E>): Effect.Effect<A, E | InvalidOptionError, R> =>
-    internal.isRetry(policy) ? policy(self) : Effect.flatMap(internal.make(policy as Options<E>), (p) => p(self))
+    internal.isRetry(policy) ? policy(self) : Effect.flatMap(madeFrom(policy as Options<E>), (p) => p(self))
 )
+
+/**
+ * Options given to `retry` are checked and compiled once per options object
+ * (kept in a WeakMap), not on every call that reuses them.
+ */
+const made = new WeakMap<object, Effect.Effect<Retry<any>, InvalidOptionError>>()
+const madeFrom = <E>(options: Options<E>): Effect.Effect<Retry<E>, InvalidOptionError> => {
+  if (typeof options !== "object" || options === null) return internal.make(options)
+  let policy = made.get(options)
+  if (policy === undefined) {
+    const result = Effect.runSync(Effect.either(internal.make(options)))
+    policy = result._tag === "Right" ? Effect.succeed(result.right) : Effect.fail(result.left)
+    made.set(options, policy)
+  }
+  return policy as Effect.Effect<Retry<E>, InvalidOptionError>
+}
 
 /**
  * @since 0.1.0
