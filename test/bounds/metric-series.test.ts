@@ -9,7 +9,7 @@ import { Chunk, Context, Effect, Fiber, Layer, Metric, Schedule, Stream, TestClo
 import { BreakerTelemetry, CircuitBreaker, TripPolicy } from "effect-breaker"
 import { HttpBreakers } from "effect-breaker/http"
 import { layerPrometheus } from "effect-breaker/otel/prometheus"
-import * as net from "node:net"
+import { freePort } from "../support/net.js"
 import { canRelease, ownerCount, pendingCollected } from "../../src/internal/telemetry/series.js"
 import { annotateAttempt, annotateFallback } from "../../src/internal/telemetry/annotate.js"
 import { collectGarbage, heapUsedMb } from "./gc.js"
@@ -29,14 +29,6 @@ const stubClient = HttpClient.make((request) => Effect.succeed(HttpClientRespons
 const failing = HttpClient.make((request) =>
   Effect.succeed(HttpClientResponse.fromWeb(request, new Response("down", { status: 503 })))
 )
-
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** Sends one request to each of `hosts` distinct hosts through the per-host breakers. */
 const throughHosts = (breakers: HttpBreakers.Service, hosts: number, from = 0, client = stubClient) => {

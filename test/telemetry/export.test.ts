@@ -9,6 +9,7 @@ import { layerPrometheus } from "effect-breaker/otel/prometheus"
 import { readFileSync } from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
+import { freePort } from "../support/net.js"
 import * as BreakerTelemetry from "../../src/BreakerTelemetry.js"
 import { annotateAttempt, annotateFallback } from "../../src/internal/telemetry/annotate.js"
 
@@ -26,14 +27,6 @@ class TestReader extends MetricReader {
     return Promise.resolve()
   }
 }
-
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** Traffic that makes every metric appear: calls of each outcome, a trip, rejections, a retry and a fallback. */
 const traffic = (name: string) =>

@@ -7,15 +7,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { layerPrometheus } from "effect-breaker/otel/prometheus"
 import * as net from "node:net"
+import { freePort } from "../support/net.js"
 import * as BreakerTelemetry from "../../src/BreakerTelemetry.js"
-
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const raw = (port: number, method: string, path: string, host: string) =>
   Effect.async<string, Error>((resume) => {
