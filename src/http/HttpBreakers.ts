@@ -129,7 +129,8 @@ const OptionsSchema = O.options({
   )),
   key: O.optional(O.func("a function from a request to its key (e.g. HttpBreakers.byHost)")),
   maxKeys: O.optional(S.int(1, Number.MAX_SAFE_INTEGER)),
-  namePrefix: O.optional(S.expecting(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)), "a non-empty string of at most 100 characters"))
+  // Not only whitespace either: a blank prefix with a blank key would make a breaker name `make` refuses, per request (a defect).
+  namePrefix: O.optional(S.expecting(S.name.pipe(Schema.maxLength(100)), "a string of 1 to 100 characters, not only whitespace"))
 })
 
 /**

@@ -70,6 +70,9 @@ describe("HttpBreakers without sockets", () => {
         [{ maxKeys: 0 }, "maxKeys"],
         [{ maxKeys: 1.5 }, "maxKeys"],
         [{ namePrefix: "" }, "namePrefix"],
+        // a blank prefix and a blank key would make a name `make` refuses, on a request: refused up front
+        [{ namePrefix: " ", key: () => " " }, "namePrefix"],
+        [{ namePrefix: "\u200b" }, "namePrefix"],
         [{ breaker: { policy: TripPolicy.consecutiveFailures(0) } }, "breaker.policy"]
       ] as const
       for (const [options, option] of cases) {
