@@ -68,7 +68,6 @@ import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import * as O from "../internal/settings/options.js"
 import * as S from "../internal/settings/schema.js"
 import * as Schema from "effect/Schema"
-import type { Breaker } from "../internal/breaker.js"
 import { boundedKey } from "../internal/boundedKey.js"
 import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
@@ -173,7 +172,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
             if (!oldest.done) {
               map.delete(oldest.value[0])
               // the key is forgotten: its metric series, subscriptions and the rest go with it
-              releaseBreaker(oldest.value[1] as unknown as Breaker)
+              releaseBreaker(oldest.value[1])
             }
           }
           const name = boundedKey(`${prefix}${key}`)
@@ -190,7 +189,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
 
       const breakers = Effect.sync(() => Array.from(map.entries()))
       const releaseAll = Effect.sync(() => {
-        for (const b of map.values()) releaseBreaker(b as unknown as Breaker)
+        for (const b of map.values()) releaseBreaker(b)
         map.clear()
         lastKey = undefined
         lastBreaker = undefined

@@ -158,7 +158,7 @@ interface Shelled extends Breaker {
 }
 
 /** The run-time part of a breaker (for internal/release.ts); `undefined` for a value `make` did not build. @internal */
-export const shellOf = (breaker: Breaker): Shell | undefined =>
+export const shellOf = (breaker: object): Shell | undefined =>
   ShellKey in breaker ? (breaker as Shelled)[ShellKey] : undefined
 
 /** Types `this` in the prototype's getters as the breaker they are read on. */

@@ -18,8 +18,8 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type Breaker, shellOf } from "./breaker.js"
 
-/** @internal */
-export const releaseBreaker = (breaker: Breaker): void => {
+/** Releases a breaker `make` built (anything else is left alone): takes the public or the internal type. @internal */
+export const releaseBreaker = (breaker: object): void => {
   const shell = shellOf(breaker)
   if (shell === undefined) return
   for (const o of shell.observers) o.detach?.()

@@ -10,7 +10,6 @@ import type { CircuitBreaker, Stats } from "../../CircuitBreaker.js"
 import * as CB from "../../CircuitBreaker.js"
 import type { Classifier } from "../../Outcome.js"
 import type * as Scope from "effect/Scope"
-import type { Breaker } from "../breaker.js"
 import { releaseBreaker } from "../release.js"
 import type { Resolved } from "../settings/types.js"
 import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
@@ -80,5 +79,5 @@ export const releasedWithScope = <E, R>(
 ): Effect.Effect<Registry, E, R | Scope.Scope> =>
   Effect.tap(make, (registry) =>
     Effect.addFinalizer(() => Effect.sync(() => {
-      for (const b of registry.all) releaseBreaker(b as unknown as Breaker)
+      for (const b of registry.all) releaseBreaker(b)
     })))
