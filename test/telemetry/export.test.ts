@@ -222,6 +222,9 @@ describe("effect-breaker/otel", () => {
         { secrets: ["sk-live-s3cret0123456789"] },
         { secrets: "sk-live-s3cret0123456789" }
       ]
+      const whole = yield* Effect.flip(Layer.build(layerOtlp("https://collector?api_key=s3cret" as never)))
+      expect(whole._tag).toBe("InvalidOptionError")
+      expect(JSON.stringify(whole)).not.toContain("s3cret")
       for (const given of keys) {
         const bad = yield* Effect.flip(Layer.build(layerOtlp({ serviceName: "x", ...given } as never)))
         expect(bad._tag).toBe("InvalidOptionError")

@@ -26,8 +26,8 @@ export const check = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix?
 
 /**
  * As {@link check}, for options that hold secrets: the value of a bad option
- * named in `secret` (or inside one: `headers.authorization`) is not shown, only
- * what was expected. A key passed as a plain string, the very mistake the check
+ * named in `secret` (or inside one: `headers.authorization`), or of the whole
+ * options when they are not an object, is not shown, only what was expected. A key passed as a plain string, the very mistake the check
  * catches, must not reach an error message or a log line.
  *
  * @internal
@@ -38,7 +38,9 @@ export const checkSecret = <A, I>(
   secret: ReadonlyArray<string>
 ): Effect.Effect<A, InvalidOptionError> =>
   Effect.mapError(check(schema, value), (e) =>
-    secret.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
+    // the whole options given as something else (a URL or a key string where the object belongs) is not shown either
+    e.option === "options" ||
+      secret.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
       ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected })
       : e)
 
