@@ -130,11 +130,13 @@ const lock = async (dir: string): Promise<() => void> => {
 /**
  * Installs `tarball` with `deps` (default: the consumer dependencies) into a
  * scratch project, cached under the OS temp folder by the hash of the
- * dependency list: a run with the same tarball reuses it as is; a new tarball
- * reinstalls only the package.
+ * dependency list and of the checkout's path: a run with the same tarball
+ * reuses it as is; a new tarball reinstalls only the package. Two checkouts
+ * testing at once (a clone beside the working copy) get separate projects, so
+ * one never swaps the tarball under the other's running checks.
  */
 export const install = async (packed: Packed, deps: Record<string, string> = consumerDependencies()): Promise<Installed> => {
-  const key = sha256(JSON.stringify({ deps, node: process.versions.node.split(".")[0], v: 1 })).slice(0, 16)
+  const key = sha256(JSON.stringify({ deps, node: process.versions.node.split(".")[0], root: repoRoot, v: 2 })).slice(0, 16)
   const dir = path.join(os.tmpdir(), "effect-breaker-consumer", key)
   fs.mkdirSync(path.dirname(dir), { recursive: true })
   const unlock = await lock(dir)
