@@ -26,9 +26,21 @@ describe("Redis fleet store: options", () => {
       assert.strictEqual(policy.value, "\"ignore\"")
       const interval = yield* build({ url: server.url, flushInterval: -5 })
       assert.strictEqual(interval.option, "redis.flushInterval")
+      assert.strictEqual(interval.value, "-5")
       const url = yield* build({ url: "http://user:hunter2@redis.internal:6379" })
       assert.strictEqual(url.option, "redis.url")
       assert.notInclude(url.message, "hunter2")
+      assert.strictEqual(url.value, "<not shown>")
+      // a string that is not a redis URL (here a password-bearing host string) is not echoed either
+      const bare = yield* build({ url: "user:hunter2@redis.internal:6379" })
+      assert.strictEqual(bare.option, "redis.url")
+      assert.notInclude(JSON.stringify(bare), "hunter2")
+      // a cycle inside the ioredis options is a typed error, still without their content
+      const cyclic: Record<string, unknown> = { password: "hunter2" }
+      cyclic.self = cyclic
+      const cycle = yield* build({ redis: cyclic as never })
+      assert.match(cycle.option, /^redis\.redis/)
+      assert.notInclude(JSON.stringify(cycle), "hunter2")
       const time = yield* build({ url: server.url, time: "ntp" as never })
       assert.strictEqual(time.option, "redis.time")
       // connection options given where a client is expected: named, never echoed (they may hold the password)

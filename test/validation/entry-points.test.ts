@@ -21,6 +21,7 @@ import * as Admin from "effect-breaker/admin"
 import * as LanguageModelBreaker from "effect-breaker/ai"
 import * as Http from "effect-breaker/http"
 import { Policy } from "effect-breaker/llm"
+import { RedisStore } from "effect-breaker/redis"
 import { layerOtlp } from "../../src/otel/otlp/index.js"
 import { layerPrometheus } from "../../src/otel/prometheus/index.js"
 
@@ -318,6 +319,25 @@ const cases: ReadonlyArray<Case> = [
     build: (bad) => layerBuild(layerPrometheus({ serviceName: "svc", port: 0, [option]: bad } as any)),
     accepts: option === "serviceName" || option === "host" ? strings : option === "allowedHosts" ? ["[]"] : []
   })),
+  // redis: the options are checked before any connection is made (an accepted value would try 127.0.0.1:1 and time out)
+  ...["client", "url", "redis", "prefix", "onStoreError", "time", "flushInterval", "resyncInterval", "commandTimeout",
+    "connectTimeout", "keyTtl"].map((option): Case => ({
+      entry: "RedisStore.layer",
+      option,
+      build: (bad) =>
+        layerBuild(RedisStore.layer({ url: "redis://127.0.0.1:1", connectTimeout: "50 millis", [option]: bad } as any)),
+      accepts: option === "redis" ? ["{}"] : option === "prefix" ? strings : option.endsWith("Interval") ||
+          option.endsWith("Timeout") || option === "keyTtl"
+        ? ["70000", "1.5"]
+        : []
+    })),
+  {
+    entry: "RedisStore.layer",
+    option: "redis",
+    build: (bad) => layerBuild(RedisStore.layer(bad as any)),
+    // RedisStore.layer() / layer({}) use the defaults
+    accepts: ["{}"]
+  },
   // registry
   ...["defaults", "breakers", "classify"].map((option): Case => ({
     entry: "BreakerRegistry.make",

@@ -12,9 +12,9 @@ import type { Redis, RedisOptions } from "ioredis"
 import type { InvalidOptionError } from "../errors.js"
 import { importPeer, type MissingPeerError } from "../peer.js"
 import type { Store } from "../store/types.js"
-import * as check from "../validate.js"
 import type { GateStore } from "../resilience/gateStore.js"
 import * as conn from "./connection.js"
+import { decode as decodeOptions } from "./options.js"
 import { type Counters, Fleet } from "./fleet.js"
 
 /** @internal */
@@ -47,46 +47,10 @@ export interface RedisStore {
   readonly resync: Effect.Effect<void>
 }
 
-const policies = ["local", "allow", "reject"] as const
-
-/** What an error may say of a connection option's bad value: its kind, never its content (it may hold a password). */
-const describeValue = (u: unknown): string =>
-  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? "an object (not shown)" : `a ${typeof u} (not shown)`
-
 /** @internal */
 export const make = (options: Options = {}): Effect.Effect<RedisStore, InvalidOptionError | MissingPeerError, Scope.Scope> =>
   Effect.gen(function*() {
-    const o = yield* check.validated(() => {
-      if (typeof options !== "object" || options === null || Array.isArray(options)) {
-        // a URL given as the whole options (RedisStore.layer("redis://:pw@host")) must not be echoed
-        check.invalid("redis", describeValue(options), "an options object ({ url: \"redis://...\" }, { client }, ...)")
-      }
-      if (options.client !== undefined && (typeof options.client !== "object" || typeof options.client.duplicate !== "function")) {
-        // never echo it: a plain object given by mistake may be connection options with a password
-        check.invalid("redis.client", describeValue(options.client), "an ioredis client (new Redis(...))")
-      }
-      if (options.redis !== undefined && (typeof options.redis !== "object" || options.redis === null || Array.isArray(options.redis))) {
-        check.invalid("redis.redis", describeValue(options.redis), "ioredis options (an object: host, port, password, tls, ...)")
-      }
-      if (options.url !== undefined && (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url))) {
-        // never echo the URL itself: it may carry a password
-        check.invalid("redis.url", "<redacted>", "a redis:// or rediss:// URL")
-      }
-      const onStoreError = options.onStoreError ?? "local"
-      if (!policies.includes(onStoreError)) check.invalid("redis.onStoreError", onStoreError, "\"local\", \"allow\" or \"reject\"")
-      const time = options.time ?? "clock"
-      if (time !== "clock" && time !== "redis") check.invalid("redis.time", time, "\"clock\" or \"redis\"")
-      return {
-        prefix: check.nonEmptyString("redis.prefix", options.prefix, "effect-breaker:"),
-        onStoreError,
-        redisTime: time === "redis",
-        flushIntervalMs: check.millis("redis.flushInterval", options.flushInterval, 100),
-        resyncIntervalMs: check.millis("redis.resyncInterval", options.resyncInterval, 1_000),
-        commandTimeoutMs: check.millis("redis.commandTimeout", options.commandTimeout, 1_000),
-        connectTimeoutMs: check.millis("redis.connectTimeout", options.connectTimeout, 2_000),
-        ttlMs: check.millis("redis.keyTtl", options.keyTtl, 24 * 3_600_000)
-      }
-    })
+    const o = yield* decodeOptions(options)
     const clock = yield* Effect.clock
     const runtime = yield* Effect.runtime<never>()
     const fleet = new Fleet(o, clock, runtime)

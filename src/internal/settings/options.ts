@@ -28,21 +28,25 @@ export const check = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix?
  * As {@link check}, for options that hold secrets: the value of a bad option
  * named in `secret` (or inside one: `headers.authorization`), or of the whole
  * options when they are not an object, is not shown, only what was expected. A key passed as a plain string, the very mistake the check
- * catches, must not reach an error message or a log line.
+ * catches, must not reach an error message or a log line. With a `prefix`,
+ * option paths (and the `secret` names) start with it (`redis.url`).
  *
  * @internal
  */
 export const checkSecret = <A, I>(
   schema: Schema.Schema<A, I>,
   value: unknown,
-  secret: ReadonlyArray<string>
-): Effect.Effect<A, InvalidOptionError> =>
-  Effect.mapError(check(schema, value), (e) =>
+  secret: ReadonlyArray<string>,
+  prefix?: string
+): Effect.Effect<A, InvalidOptionError> => {
+  const names = prefix === undefined ? secret : secret.map((name) => `${prefix}.${name}`)
+  return Effect.mapError(check(schema, value, prefix), (e) =>
     // the whole options given as something else (a URL or a key string where the object belongs) is not shown either
-    e.option === "options" ||
-      secret.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
+    e.option === (prefix ?? "options") ||
+      names.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
       ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected })
       : e)
+}
 
 /** As {@link check}, as an Either (for synchronous constructors). @internal */
 export const checkEither = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix?: string): Either.Either<A, InvalidOptionError> =>
