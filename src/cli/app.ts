@@ -16,6 +16,7 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import type * as Terminal from "@effect/platform/Terminal"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Drill from "./drill/command.js"
@@ -62,5 +63,17 @@ export const run = (
         Console.error(`effect-breaker: ${messageOf(error)}`),
         Effect.sync(() => void (process.exitCode = USAGE_ERRORS.has(tag) ? 2 : 1))
       )
-    })
+    }),
+    // A defect (a bug) is printed too: `runMain` runs with `disableErrorReporting`, so it would otherwise end the
+    // process with exit code 1 and no word on stderr (a CI failure nobody can diagnose). Interruption (Ctrl-C) is left
+    // to `runMain`. Credentials in URLs (`redis://:pw@host`) are masked in what is printed.
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.zipRight(
+        Console.error(`effect-breaker: unexpected error (a bug, please report it):\n${maskUrls(Cause.pretty(cause))}`),
+        Effect.sync(() => void (process.exitCode = 1))
+      )
+    )
   )
+
+/** `scheme://user:password@host` → `scheme://***@host`. */
+const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1***@")

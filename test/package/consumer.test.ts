@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { install, type Installed, manifest, ok, pack, type Packed, packagesIn, repoRoot, run, withoutPackages } from "./consumer/harness.js"
+import { exited, install, type Installed, manifest, ok, pack, type Packed, packagesIn, repoRoot, run, withoutPackages } from "./consumer/harness.js"
 
 const tsc = path.join(repoRoot, "node_modules", ".bin", "tsc")
 const figures: Record<string, string> = {}
@@ -182,8 +182,7 @@ describe("the packed package, installed in a consumer project", () => {
     const completions = ok(await run("npx", ["effect-breaker", "--completions", "bash"], { cwd: installed.dir }), "npx --completions")
     expect(completions.stdout).toContain("complete -F")
     expect(completions.stdout).toContain("simulate")
-    const bad = await run("npx", ["effect-breaker", "simulate", "hard-outage", "--seed", "x"], { cwd: installed.dir })
-    expect(bad.code).toBe(2)
+    const bad = exited(await run("npx", ["effect-breaker", "simulate", "hard-outage", "--seed", "x"], { cwd: installed.dir }), "npx simulate --seed x", 2)
     expect(bad.stderr + bad.stdout).toContain(`Invalid option "--seed": got "x"`)
   }, 240_000)
 
@@ -233,8 +232,7 @@ describe("the packed package, installed in a consumer project", () => {
       "bare import"
     )
     expect(root.stdout.trim()).toBe("function")
-    const drill = await run("npx", ["effect-breaker", "drill", "--quick"], { cwd: bare.dir })
-    expect(drill.code).toBe(1)
+    const drill = exited(await run("npx", ["effect-breaker", "drill", "--quick"], { cwd: bare.dir }), "bare drill", 1)
     expect(drill.stderr).toContain(`drill needs the package @effect/ai, which is not installed: npm install @effect/ai@"${manifest.peerDependencies["@effect/ai"]}"`)
   }, 600_000)
 
@@ -263,14 +261,16 @@ describe("the packed package, installed in a consumer project", () => {
     const drill = ok(await node(main, "drill", "--quick", "--breaker-only", "--json", "d.json", "--svg", "d.svg"), "drill without exporter and ioredis")
     expect(drill.stderr + drill.stdout).toContain("metrics: not served")
     expect(drill.stderr + drill.stdout).toContain("npm install @opentelemetry/exporter-prometheus")
-    const fleet = await node(main, "drill", "--quick", "--fleet", "2", "--redis-url", "redis://127.0.0.1:1")
-    expect(fleet.code).toBe(1)
+    const fleet = exited(await node(main, "drill", "--quick", "--fleet", "2", "--redis-url", "redis://127.0.0.1:1"), "drill --fleet without ioredis", 1)
     expect(fleet.stderr).toContain(`drill --fleet needs the package ioredis, which is not installed: npm install ioredis@"${manifest.peerDependencies.ioredis}"`)
 
     // without one of the drill's providers
     const noOpenAi = withoutPackages(installed.dir, ["@effect/ai-openai"], "without-ai-openai")
-    const missing = await run("node", ["--preserve-symlinks", "--preserve-symlinks-main", main, "drill", "--quick"], { cwd: noOpenAi })
-    expect(missing.code).toBe(1)
+    const missing = exited(
+      await run("node", ["--preserve-symlinks", "--preserve-symlinks-main", main, "drill", "--quick"], { cwd: noOpenAi }),
+      "drill without @effect/ai-openai",
+      1
+    )
     expect(missing.stderr).toContain("drill needs the package @effect/ai-openai, which is not installed: npm install @effect/ai-openai")
   }, 240_000)
 })

@@ -52,11 +52,22 @@ export const run = (
     })
   })
 
-/** Fails with the command's output when it did not exit 0. */
-export const ok = (ran: Ran, what: string): Ran => {
-  if (ran.code !== 0) throw new Error(`${what} exited ${ran.code}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`)
+/**
+ * Fails with the command's output when it did not exit with `code` (0 unless
+ * given). The output is also printed on stderr, in full: a CI log then shows
+ * why (a test runner may shorten a long error message).
+ */
+export const exited = (ran: Ran, what: string, code = 0): Ran => {
+  if (ran.code !== code) {
+    const report = `${what} exited ${ran.code} (expected ${code}) after ${(ran.ms / 1000).toFixed(1)} s\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`
+    console.error(report)
+    throw new Error(report)
+  }
   return ran
 }
+
+/** Fails with the command's output when it did not exit 0. */
+export const ok = (ran: Ran, what: string): Ran => exited(ran, what, 0)
 
 const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").update(data).digest("hex")
 
