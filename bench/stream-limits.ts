@@ -1,11 +1,41 @@
 /**
  * Per-element cost of a protected stream's time limits (first element, idle between elements, total), beside the
  * same stream without limits and Effect's own `Stream.timeoutFail`, in one process: every limited pull races the
- * upstream against a timer, so each element pays a race. 20,000 one-element chunks per run, 2 warm-up + 5 rounds.
+ * upstream against a timer, so each element pays a race. Since stream-perf: one watchdog fiber per run instead; the old
+ * design is kept below as "before" so the two are compared in one process. 20,000 one-element chunks per run, 2 warm-up + 5 rounds.
  * Run: `npx tsc -p tsconfig.bench.json && node .bench/bench/stream-limits.js` (a script, not a test).
  */
-import { Duration, Effect, Stream } from "effect"
+import { type Chunk, Duration, Effect, Option, Stream } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.js"
+
+/** The design before the watchdog (one `Effect.timeoutFail` race per pull), kept here to compare in one process. */
+const raceEachPull = <A, E>(self: Stream.Stream<A, E>, limits: { first: number; idle: number; total: number }) =>
+  Stream.fromPull(Effect.map(Effect.zip(Stream.toPull(self), Effect.clock), ([pull, clock]) => {
+    let first = true
+    let waited = 0
+    const untilElement: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.flatMap(
+      pull,
+      (chunk) => chunk.length === 0 ? Effect.suspend(() => untilElement) : Effect.succeed(chunk)
+    )
+    const next = Effect.suspend(() => {
+      const step = first ? limits.first : limits.idle
+      const left = limits.total - waited
+      const millis = left < step ? left : step
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      return Effect.ensuring(
+        Effect.timeoutFail(untilElement, {
+          duration: Duration.millis(Math.max(0, millis)),
+          onTimeout: (): Option.Option<E | string> => Option.some("timeout")
+        }),
+        Effect.sync(() => {
+          waited += clock.unsafeCurrentTimeMillis() - startedAt
+        })
+      )
+    })
+    return Effect.tap(next, () => {
+      first = false
+    })
+  }))
 
 const N = Number(process.env.N ?? 20_000)
 const source = Stream.range(1, N).pipe(Stream.rechunk(1))
@@ -18,6 +48,10 @@ const program = Effect.gen(function*() {
     ["makeStream, no limits", yield* CircuitBreaker.makeStream(breaker, none)],
     ["makeStream, idle limit only", yield* CircuitBreaker.makeStream(breaker, { ...none, idleTimeout: "120 seconds" })],
     ["makeStream, default limits", yield* CircuitBreaker.makeStream(breaker)],
+    ["before: a timer race per pull (defaults)", (s) => {
+      const unlimited = CircuitBreaker.makeStream(breaker, none).pipe(Effect.runSync)
+      return unlimited(raceEachPull(s, { first: 60_000, idle: 120_000, total: 600_000 }))
+    }],
     ["Effect's Stream.timeoutFail alone", (s) => Stream.timeoutFail(s, () => "timeout", "120 seconds")]
   ]
   const times = new Map<string, Array<number>>()
@@ -32,7 +66,7 @@ const program = Effect.gen(function*() {
   const unlimited = median(times.get("makeStream, no limits")!)
   for (const [label] of cases) {
     const m = median(times.get(label)!)
-    console.log(`${label.padEnd(36)} ${m.toFixed(2).padStart(7)} µs/element  (${(m / unlimited).toFixed(1)}× makeStream without limits)`)
+    console.log(`${label.padEnd(42)} ${m.toFixed(2).padStart(7)} µs/element  (${(m / unlimited).toFixed(1)}× makeStream without limits)`)
   }
 })
 

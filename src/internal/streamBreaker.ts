@@ -21,6 +21,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -139,6 +140,17 @@ const breakerSchema = O.guarded(
  * is its own and does not count). Empty chunks are not elements. An upstream
  * that ends in time ends normally.
  *
+ * No timer per element: a worker fiber runs the upstream's pulls (one at a
+ * time, only when the consumer asks: nothing is prefetched) and one watchdog
+ * fiber per stream run sleeps on the Clock until the current deadline. Each
+ * pull only stores its start time; the watchdog, when it wakes, recomputes the
+ * deadline from that state, re-arms if it moved (or no pull is waiting), and
+ * otherwise interrupts the worker and fails the waiting pull with the timeout.
+ * It never sleeps past a deadline: during a pull it sleeps at most until that
+ * pull's deadline or the shortest limit a later pull could have; with no pull
+ * waiting (the consumer's own time) it parks until the next pull starts. Both fibers are scoped to the run,
+ * never fail, and are interrupted when the stream ends.
+ *
  * @internal
  */
 export const timeLimits = <A, E, R, E2>(
@@ -146,34 +158,120 @@ export const timeLimits = <A, E, R, E2>(
   limits: { readonly first?: number | undefined; readonly idle?: number | undefined; readonly total?: number | undefined },
   onTimeout: (millis: number, kind: TimeoutKind) => E2
 ): Stream.Stream<A, E | E2, R> =>
-  Stream.fromPull(Effect.map(Effect.zip(Stream.toPull(self), Effect.clock), ([pull, clock]) => {
+  Stream.fromPull(Effect.flatMap(Effect.zip(Stream.toPull(self), Effect.clock), ([pull, clock]) => {
+    type Pulled = Effect.Effect<Chunk.Chunk<A>, Option.Option<E | E2>>
     let first = true
+    // Total time spent in completed pulls, and the start of the pull in progress (-1: none).
     let waited = 0
+    let pullStart = -1
+    // The waiting consumer, the parked worker, a request the worker has not taken yet, the parked watchdog.
+    let reply: ((pulled: Pulled) => void) | undefined
+    let request: ((go: Effect.Effect<void>) => void) | undefined
+    let requested = false
+    let parked: ((go: Effect.Effect<void>) => void) | undefined
+    let timedOut: Pulled | undefined
     const untilElement: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>, R> = Effect.flatMap(
       pull,
       (chunk) => chunk.length === 0 ? Effect.suspend(() => untilElement) : Effect.succeed(chunk)
     )
-    const next = Effect.suspend(() => {
-      const step = first ? limits.first : limits.idle
-      const left = limits.total === undefined ? undefined : limits.total - waited
-      const byTotal = left !== undefined && (step === undefined || left < step)
-      const millis = byTotal ? left : step
-      const startedAt = clock.unsafeCurrentTimeMillis()
-      const count = Effect.ensuring(
-        Effect.sync(() => {
-          waited += clock.unsafeCurrentTimeMillis() - startedAt
-        })
-      )
-      if (millis === undefined) return count(untilElement)
-      const kind: TimeoutKind = byTotal ? "total" : first ? "firstElement" : "idle"
-      const limit = byTotal ? limits.total! : millis
-      return count(Effect.timeoutFail(untilElement, {
-        duration: Duration.millis(Math.max(0, millis)),
-        onTimeout: (): Option.Option<E | E2> => Option.some(onTimeout(limit, kind))
-      }))
+    const awaitRequest = Effect.async<void>((resume) => {
+      if (requested) {
+        requested = false
+        resume(Effect.void)
+      } else {
+        request = resume
+      }
     })
-    return Effect.tap(next, () => {
-      first = false
+    const complete = (exit: Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>) =>
+      Effect.sync(() => {
+        waited += clock.unsafeCurrentTimeMillis() - pullStart
+        pullStart = -1
+        if (Exit.isSuccess(exit)) first = false
+        if (parked !== undefined) {
+          const wake = parked
+          parked = undefined
+          wake(Effect.void)
+        }
+        const k = reply
+        reply = undefined
+        if (k !== undefined) k(exit)
+      })
+    const worker = Effect.forever(Effect.zipRight(awaitRequest, Effect.flatMap(Effect.exit(untilElement), complete)))
+    // The shortest limit a pull starting now or later could get (undefined: none can apply).
+    const nextBound = (now: number): number | undefined => {
+      let bound = limits.idle
+      if (first && limits.first !== undefined && (bound === undefined || limits.first < bound)) bound = limits.first
+      if (limits.total !== undefined) {
+        const left = limits.total - waited - (pullStart < 0 ? 0 : now - pullStart)
+        if (bound === undefined || left < bound) bound = left
+      }
+      return bound
+    }
+    return Effect.flatMap(Effect.forkScoped(worker), (workerFiber) => {
+      const fire = (limit: number, kind: TimeoutKind): Effect.Effect<void> => {
+        const failed: Pulled = Effect.fail(Option.some(onTimeout(limit, kind)))
+        timedOut = failed
+        const k = reply
+        reply = undefined
+        return Effect.zipRight(
+          Fiber.interrupt(workerFiber),
+          Effect.sync(() => {
+            if (k !== undefined) k(failed)
+          })
+        )
+      }
+      // Parks until the pull in progress (or the next one) completes.
+      const park = Effect.async<void>((resume) => {
+        parked = resume
+        return Effect.sync(() => {
+          parked = undefined
+        })
+      })
+      const watch: Effect.Effect<void> = Effect.suspend(() => {
+        const now = clock.unsafeCurrentTimeMillis()
+        let sleep = nextBound(now)
+        if (pullStart >= 0) {
+          // The deadline of the pull in progress, exactly as a per-pull timer would have had it.
+          const step = first ? limits.first : limits.idle
+          const left = limits.total === undefined ? undefined : limits.total - waited
+          const byTotal = left !== undefined && (step === undefined || left < step)
+          const millis = byTotal ? left : step
+          if (millis !== undefined) {
+            const deadline = pullStart + millis
+            if (now >= deadline) return fire(byTotal ? limits.total! : millis, byTotal ? "total" : first ? "firstElement" : "idle")
+            if (sleep === undefined || deadline - now < sleep) sleep = deadline - now
+          } else {
+            // No limit on this pull; no other pull can start before it completes, which wakes the watchdog.
+            return Effect.zipRight(park, watch)
+          }
+        }
+        if (pullStart < 0) {
+          // No pull waiting (the consumer's own time): nothing runs until the next pull starts and wakes the watchdog.
+          return sleep === undefined && !(first && limits.idle !== undefined) ? Effect.void : Effect.zipRight(park, watch)
+        }
+        return sleep === undefined ? Effect.void : Effect.zipRight(clock.sleep(Duration.millis(Math.max(0, sleep))), watch)
+      })
+      const next: Pulled = Effect.async<Chunk.Chunk<A>, Option.Option<E | E2>>((resume) => {
+        if (timedOut !== undefined) return resume(timedOut)
+        reply = resume
+        pullStart = clock.unsafeCurrentTimeMillis()
+        if (parked !== undefined) {
+          const wake = parked
+          parked = undefined
+          wake(Effect.void)
+        }
+        if (request !== undefined) {
+          const go = request
+          request = undefined
+          go(Effect.void)
+        } else {
+          requested = true
+        }
+        return Effect.sync(() => {
+          reply = undefined
+        })
+      })
+      return Effect.as(Effect.forkScoped(watch), next)
     })
   }))
 
