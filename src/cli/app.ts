@@ -46,16 +46,17 @@ const messageOf = (error: unknown): string =>
     : String(error)
 
 /**
- * Runs the command line on `argv` (as `process.argv`: node and the script
- * first). Never fails: an error is printed on stderr and sets `process.exitCode`.
- * Parse errors are printed by `@effect/cli` itself.
+ * How a command's end becomes the process's: a failure is printed on stderr
+ * (exit code 2 for the user's input, 1 otherwise); a defect (a bug) is printed
+ * too, as `runMain` runs with `disableErrorReporting` and would otherwise end the
+ * process with exit code 1 and no word on stderr (a CI failure nobody can
+ * diagnose), credentials in URLs (`redis://:pw@host`) masked. Interruption
+ * (Ctrl-C) is left to `runMain`.
  *
  * @internal
  */
-export const run = (
-  argv: ReadonlyArray<string>
-): Effect.Effect<void, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
-  Command.run(root, { name: "effect-breaker", version: manifest.version ?? "unknown" })(argv).pipe(
+export const reportErrors = <R>(self: Effect.Effect<void, unknown, R>): Effect.Effect<void, never, R> =>
+  self.pipe(
     Effect.catchAll((error: unknown) => {
       if (ValidationError.isValidationError(error)) return Effect.sync(() => void (process.exitCode = 2))
       const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
@@ -64,9 +65,6 @@ export const run = (
         Effect.sync(() => void (process.exitCode = USAGE_ERRORS.has(tag) ? 2 : 1))
       )
     }),
-    // A defect (a bug) is printed too: `runMain` runs with `disableErrorReporting`, so it would otherwise end the
-    // process with exit code 1 and no word on stderr (a CI failure nobody can diagnose). Interruption (Ctrl-C) is left
-    // to `runMain`. Credentials in URLs (`redis://:pw@host`) are masked in what is printed.
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.zipRight(
         Console.error(`effect-breaker: unexpected error (a bug, please report it):\n${maskUrls(Cause.pretty(cause))}`),
@@ -74,6 +72,18 @@ export const run = (
       )
     )
   )
+
+/**
+ * Runs the command line on `argv` (as `process.argv`: node and the script
+ * first). Never fails: an error is printed on stderr and sets `process.exitCode`
+ * ({@link reportErrors}). Parse errors are printed by `@effect/cli` itself.
+ *
+ * @internal
+ */
+export const run = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<void, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
+  reportErrors(Command.run(root, { name: "effect-breaker", version: manifest.version ?? "unknown" })(argv))
 
 /** `scheme://user:password@host` → `scheme://***@host`. */
 const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1***@")
