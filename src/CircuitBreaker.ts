@@ -436,8 +436,11 @@ export interface StreamBreaker<I = unknown> {
  * no limits at all.
  *
  * Cost: one forked fiber and two `Deferred`s per stream (a few microseconds);
- * per pull of the upstream, one timer race while a time limit is on (the
- * default); one check per element when `itemError` is set.
+ * while a time limit is on (the default), two more fibers per stream (a
+ * watchdog sleeping until the current deadline, and a worker running the
+ * upstream's pulls on demand, nothing prefetched) and per element a hand-off
+ * to the worker and back plus two clock reads, no timer; one check per
+ * element when `itemError` is set.
  *
  * **Example**
  *
