@@ -8,7 +8,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Redis, RedisOptions } from "ioredis"
 import type { InvalidOptionError } from "../errors.js"
 import { importPeer, type MissingPeerError } from "../peer.js"
 import type { Store } from "../store/types.js"
@@ -16,21 +15,10 @@ import type { GateStore } from "../resilience/gateStore.js"
 import * as conn from "./connection.js"
 import { decode as decodeOptions } from "./options.js"
 import { type Counters, Fleet } from "./fleet.js"
+import type * as Public from "../../redis/RedisStore.js"
 
-/** @internal */
-export interface Options {
-  readonly client?: Redis | undefined
-  readonly url?: string | undefined
-  readonly redis?: RedisOptions | undefined
-  readonly prefix?: string | undefined
-  readonly onStoreError?: "local" | "allow" | "reject" | undefined
-  readonly time?: "clock" | "redis" | undefined
-  readonly flushInterval?: Duration.DurationInput | undefined
-  readonly resyncInterval?: Duration.DurationInput | undefined
-  readonly commandTimeout?: Duration.DurationInput | undefined
-  readonly connectTimeout?: Duration.DurationInput | undefined
-  readonly keyTtl?: Duration.DurationInput | undefined
-}
+/** The store's options, as `RedisStore.layer` takes them. @internal */
+export type Options = Public.Options
 
 /** @internal */
 export interface Status extends Counters {
