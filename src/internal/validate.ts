@@ -94,9 +94,6 @@ export const integer = (path: string, value: unknown, min: number, max: number, 
 export const number = (path: string, value: unknown, min: number, max: number, fallback: number): number =>
   value === undefined ? fallback : schema(path, cached(`number ${min} ${max}`, () => S.between(min, max)), value)
 
-/** A fraction in (0, 1]. @internal */
-export const fraction = (path: string, value: unknown): number => schema(path, S.fraction, value)
-
 const millisSchema = (allowZero: boolean, allowInfinite: boolean): Schema.Schema<number, any> =>
   cached(`millis ${allowZero} ${allowInfinite}`, () =>
     S.expecting(
