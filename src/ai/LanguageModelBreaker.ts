@@ -71,7 +71,6 @@ import * as CircuitBreaker from "../CircuitBreaker.js"
 import { CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import { scopedBreaker } from "../internal/release.js"
 import * as O from "../internal/settings/options.js"
-import { isSecrets } from "../internal/secrets.js"
 import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
 import { isProviderError, scrub } from "../llm/ProviderError.js"
@@ -186,6 +185,17 @@ export interface BreakerOptions {
   readonly redactErrors?: boolean | undefined
 }
 
+/**
+ * `wrappers`' own options (the stream timeouts are checked by
+ * `CircuitBreaker.makeStream`), with the one option mechanism: `secrets` is
+ * named to `checkSecret`, so a key given as a plain string is never shown.
+ */
+const BreakerOptionsSchema = O.options({
+  provider: O.optional(O.nonEmpty),
+  secrets: O.optional(O.secrets),
+  redactErrors: O.optional(O.boolean)
+})
+
 const isErrorPart = (part: unknown): part is Response.ErrorPart =>
   typeof part === "object" && part !== null && "type" in part && part.type === "error"
 
@@ -202,42 +212,31 @@ export const wrappers = (
   breaker: CircuitBreaker.CircuitBreaker,
   options?: BreakerOptions
 ): Effect.Effect<Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> => {
-  if (!CircuitBreaker.isCircuitBreaker(breaker)) {
-    return Effect.flatMap(
-      O.check(O.guarded(CircuitBreaker.isCircuitBreaker, "a CircuitBreaker (CircuitBreaker.make)"), breaker, "breaker"),
-      () => Effect.die("unreachable")
-    )
-  }
-  const secrets = options?.secrets
-  if (secrets !== undefined && !isSecrets(secrets)) {
-    return Effect.fail(
-      new InvalidOptionError({ option: "secrets", value: "(not shown)", expected: "an array of Redacted strings (Redacted.make(key))" })
-    )
-  }
-  if (options?.redactErrors !== undefined && typeof options.redactErrors !== "boolean") {
-    return Effect.fail(
-      new InvalidOptionError({ option: "redactErrors", value: String(options.redactErrors), expected: "a boolean" })
-    )
-  }
-  const classifyOptions = {
-    ...(options?.provider === undefined ? {} : { provider: options.provider }),
-    ...(secrets === undefined ? {} : { secrets })
-  }
-  // A redacted AiError is a copy of the same class, so the error keeps its type.
-  const redact = options?.redactErrors === false ? undefined : <X>(e: X): X =>
-    AiError.isAiError(e) ? redactAiError(e, secrets === undefined ? undefined : { secrets }) as X : e
-  return Effect.map(
-    CircuitBreaker.makeStream(breaker, {
-      firstElementTimeout: options?.firstElementTimeout,
-      idleTimeout: options?.idleTimeout,
-      totalTimeout: options?.totalTimeout,
-      itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, classifyOptions) : undefined
-    }),
-    (guard) => ({
-      effect: redact === undefined ? (self) => breaker(self) : (self) => Effect.mapError(breaker(self), redact),
-      stream: redact === undefined ? (self) => guard(self) : (self) => Stream.mapError(guard(self), redact)
-    })
+  const checked = Effect.zipRight(
+    O.check(O.guarded(CircuitBreaker.isCircuitBreaker, "a CircuitBreaker (CircuitBreaker.make)"), breaker, "breaker"),
+    O.checkSecret(BreakerOptionsSchema, options ?? {}, ["secrets"])
   )
+  return Effect.flatMap(checked, ({ provider, redactErrors, secrets }) => {
+    const classifyOptions = {
+      ...(provider === undefined ? {} : { provider }),
+      ...(secrets === undefined ? {} : { secrets })
+    }
+    // A redacted AiError is a copy of the same class, so the error keeps its type.
+    const redact = redactErrors === false ? undefined : <X>(e: X): X =>
+      AiError.isAiError(e) ? redactAiError(e, secrets === undefined ? undefined : { secrets }) as X : e
+    return Effect.map(
+      CircuitBreaker.makeStream(breaker, {
+        firstElementTimeout: options?.firstElementTimeout,
+        idleTimeout: options?.idleTimeout,
+        totalTimeout: options?.totalTimeout,
+        itemError: (part) => isErrorPart(part) ? fromStreamErrorPart(part.error, classifyOptions) : undefined
+      }),
+      (guard): Wrappers<CircuitOpenError | CircuitBreaker.StreamTimeoutError> => ({
+        effect: redact === undefined ? (self) => breaker(self) : (self) => Effect.mapError(breaker(self), redact),
+        stream: redact === undefined ? (self) => guard(self) : (self) => Stream.mapError(guard(self), redact)
+      })
+    )
+  })
 }
 
 /**

@@ -187,10 +187,6 @@ const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | Redacte
   return out.sort((a, b) => b.value.length - a.value.length)
 }
 
-/** Whether `u` is a valid `secrets` option: an array of `Redacted` strings. @internal */
-export const isSecrets = (u: unknown): u is ReadonlyArray<Redacted.Redacted<string>> =>
-  Array.isArray(u) && u.every((s) => Redacted.isRedacted(s) && typeof Redacted.value(s) === "string")
-
 /**
  * Makes a scrubber for the given secrets (plus the key shapes every scrubber knows).
  *

@@ -265,6 +265,18 @@ describe("Policy options", () => {
         expect(error._tag).toBe("InvalidOptionError")
         expect(error.option).toContain(option)
       }
+      // checked with the one option Schema: a bad value is shown, with what was expected
+      const retry = yield* Effect.flip(Policy.make({ provider: "openai", retry: true as never }))
+      expect([retry.option, retry.value]).toEqual(["retry", "true"])
+      expect(retry.expected).toContain("or false for none")
+      const timeout = yield* Effect.flip(Policy.make({ provider: "openai", timeout: "-2 seconds" }))
+      expect([timeout.option, timeout.value]).toEqual(["timeout", "\"-2 seconds\""])
+      expect(timeout.expected).toContain("Duration.infinity for none")
+      const breaker = yield* Effect.flip(Policy.make({ provider: "openai", breaker: [] as never }))
+      expect([breaker.option, breaker.value]).toEqual(["breaker", "[]"])
+      const whileError = yield* Effect.flip(Policy.failover([], { while: 1 as never }))
+      expect([whileError.option, whileError.value]).toEqual(["options.while", "1"])
+      expect(yield* Effect.either(Policy.make({ provider: "openai", timeout: Duration.infinity }))).toMatchObject({ _tag: "Right" })
       const policy = yield* Policy.make({ provider: "openai" })
       const bad = yield* Effect.flip(Effect.succeed(1).pipe(Resilience.serve(policy, { fallback: [Fallback.value(2)], timeout: -5 })))
       expect(bad._tag).toBe("InvalidOptionError")

@@ -133,6 +133,44 @@ describe("secrets options are validated and never echoed", () => {
       const wrapperError = yield* Effect.flip(LanguageModelBreaker.wrappers(breaker, { secrets: key as never }))
       assert.strictEqual(wrapperError.option, "secrets")
       assert.notInclude(JSON.stringify(wrapperError) + wrapperError.message, key)
+      // both entry points check `secrets` with the one option Schema: the same option path, hidden value and text
+      const wrapperListError = yield* Effect.flip(
+        LanguageModelBreaker.wrappers(breaker, { secrets: [Redacted.make(key), key] as never })
+      )
+      assert.strictEqual(wrapperListError.option, "secrets[1]")
+      assert.notInclude(JSON.stringify(wrapperListError) + wrapperListError.message, key)
+      for (const e of [policyError, listError, wrapperError, wrapperListError]) {
+        assert.strictEqual(e.value, "<not shown>")
+      }
+      assert.strictEqual(policyError.expected, wrapperError.expected)
+      assert.strictEqual(listError.expected, wrapperListError.expected)
+      assert.include(policyError.expected, "an array of Redacted strings")
+      assert.include(listError.expected, "a Redacted string")
+    }))
+
+  it.effect("a key given as the whole options is not shown either", () =>
+    Effect.gen(function*() {
+      const key = "opaqueKEYzyxwvut9876543210"
+      const breaker = yield* CircuitBreaker.make({ name: "lm" })
+      const policyError = yield* Effect.flip(Policy.make(key as never))
+      const wrapperError = yield* Effect.flip(LanguageModelBreaker.wrappers(breaker, key as never))
+      for (const e of [policyError, wrapperError]) {
+        assert.strictEqual(e._tag, "InvalidOptionError")
+        assert.strictEqual(e.option, "options")
+        assert.notInclude(JSON.stringify(e) + e.message, key)
+      }
+    }))
+
+  it.effect("the other options of LanguageModelBreaker.wrappers are named and shown", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.make({ name: "lm" })
+      const redact = yield* Effect.flip(LanguageModelBreaker.wrappers(breaker, { redactErrors: "no" as never }))
+      assert.strictEqual(redact.option, "redactErrors")
+      assert.strictEqual(redact.value, "\"no\"")
+      assert.strictEqual(redact.expected, "true or false")
+      const provider = yield* Effect.flip(LanguageModelBreaker.wrappers(breaker, { provider: "" }))
+      assert.strictEqual(provider.option, "provider")
+      assert.strictEqual(provider.value, "\"\"")
     }))
 
   it("a secret given alone is one secret (not its characters); secrets under 4 characters are ignored", () => {

@@ -216,6 +216,12 @@ const cases: ReadonlyArray<Case> = [
     option: "breaker",
     build: (bad) => LanguageModelBreaker.LanguageModelBreaker.wrappers(bad as any)
   },
+  ...["secrets", "redactErrors", "provider"].map((option): Case => ({
+    entry: "LanguageModelBreaker.wrappers",
+    option,
+    build: (bad) => LanguageModelBreaker.LanguageModelBreaker.wrappers(breaker, { [option]: bad } as any),
+    accepts: option === "secrets" ? ["[]"] : option === "redactErrors" ? ["true"] : strings
+  })),
   {
     entry: "Retry.retry",
     option: "times",
@@ -239,7 +245,7 @@ const cases: ReadonlyArray<Case> = [
     accepts: ["{}"]
   },
   // llm
-  ...["provider", "model", "name", "breaker", "timeout", "retry", "gate", "toProviderError", "successHeaders"].map((option): Case => ({
+  ...["provider", "model", "name", "breaker", "timeout", "retry", "gate", "toProviderError", "successHeaders", "operation", "secrets"].map((option): Case => ({
     entry: "Policy.make",
     option,
     build: (bad) => Policy.make({ provider: "openai", [option]: bad } as any),
@@ -251,8 +257,10 @@ const cases: ReadonlyArray<Case> = [
       ? ["{}"]
       : option === "gate"
       ? ["true"]
-      : ["provider", "model", "name"].includes(option)
+      : ["provider", "model", "name", "operation"].includes(option)
       ? strings
+      : option === "secrets"
+      ? ["[]"]
       : []
   })),
   // admin

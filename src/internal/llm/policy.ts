@@ -10,7 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Exit from "effect/Exit"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { resolveOptions } from "../registry/entry.js"
 import * as CircuitBreaker from "../../CircuitBreaker.js"
 import { CircuitOpenError, InvalidOptionError } from "../errors.js"
@@ -31,7 +32,8 @@ import { make as makeResilience } from "../resilience/policy.js"
 import { rejectionOf } from "../rejection.js"
 import { genAiAttributes } from "../telemetry/genai.js"
 import { makeScrubber } from "../secrets.js"
-import * as check from "../validate.js"
+import * as O from "../settings/options.js"
+import * as S from "../settings/schema.js"
 import { scrubProviderError } from "./scrubError.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 import type { Step } from "../../Fallback.js"
@@ -71,9 +73,6 @@ const breakerFrom = (
   option: CircuitBreaker.CircuitBreaker | Settings | undefined
 ): Effect.Effect<CircuitBreaker.CircuitBreaker, InvalidOptionError> => {
   if (CircuitBreaker.isCircuitBreaker(option)) return Effect.succeed(option)
-  if (option !== undefined && (typeof option !== "object" || option === null)) {
-    return check.validated(() => check.invalid("breaker", option, "a CircuitBreaker or breaker settings ({ preset, ... })"))
-  }
   const resolved = resolveOptions(name, option ?? { preset: "default" }, { classify: llmClassifier })
   if (Either.isLeft(resolved)) {
     const e = resolved.left
@@ -86,46 +85,61 @@ const breakerFrom = (
 
 const noSecrets: ReadonlyArray<Redacted.Redacted<string>> = []
 
-/** `secrets`: an array of `Redacted` strings (never echoed: the value of a bad entry is not shown). */
-const checkSecrets = (secrets: unknown): ReadonlyArray<Redacted.Redacted<string>> => {
-  if (secrets === undefined) return noSecrets
-  if (!Array.isArray(secrets)) return check.invalid("secrets", "(not shown)", "an array of Redacted strings")
-  secrets.forEach((s, i) => {
-    if (!Redacted.isRedacted(s) || typeof Redacted.value(s) !== "string") {
-      check.invalid(`secrets[${i}]`, "(not shown)", "a Redacted string (Redacted.make(key) or Config.redacted)")
-    }
-  })
-  return secrets
-}
+const isObject = (u: unknown): u is object => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * `Policy.make`'s options, checked once with the one option mechanism
+ * (`settings/options.ts`), in the order they are reported. `secrets` is named
+ * to `checkSecret`: a bad one (a key given as a plain string) is never shown.
+ */
+const OptionsSchema = O.options({
+  provider: O.nonEmpty,
+  model: O.optional(O.nonEmpty),
+  name: O.optional(O.nonEmpty),
+  timeout: O.optional(S.expecting(
+    Schema.declare((u): u is Duration.DurationInput => {
+      const ms = S.toMillis(u)
+      return ms !== undefined && ms > 0
+    }),
+    "a duration greater than zero such as 500, \"2 seconds\" or Duration.seconds(2) (Duration.infinity for none)"
+  )),
+  toProviderError: O.optional(
+    O.func("a function from the call's error to a ProviderError (e.g. fromAiError, fromHttpClientError)")
+  ),
+  successHeaders: O.optional(O.func("a function from a successful value to its response headers (or undefined)")),
+  gate: O.optional(O.guarded(
+    (u): u is boolean | RateLimitGate.RateLimitGate => typeof u === "boolean" || RateLimitGate.isRateLimitGate(u),
+    "a boolean or a RateLimitGate (RateLimitGate.make)"
+  )),
+  retry: O.optional(O.guarded(
+    (u): u is object | false => u === false || isObject(u),
+    "retry options (an object: times, base, ...) or false for none"
+  )),
+  operation: O.optional(O.nonEmpty),
+  secrets: O.optional(O.secrets),
+  breaker: O.optional(O.guarded(
+    (u): u is object => CircuitBreaker.isCircuitBreaker(u) || isObject(u),
+    "a CircuitBreaker or breaker settings ({ preset, ... })"
+  ))
+})
 
 /** @internal */
 export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<LlmPolicy<In>, InvalidOptionError> =>
   Effect.flatMap(Effect.clock, (clock: Clock.Clock) =>
     Effect.flatMap(
-      check.validated(() => {
-        check.object("options", options)
-        const provider = check.nonEmptyString("provider", options.provider)
-        const model = options.model === undefined ? undefined : check.nonEmptyString("model", options.model)
-        const name = check.nonEmptyString("name", options.name, model === undefined ? provider : `${provider}/${model}`)
-        const timeoutMs = check.millis("timeout", options.timeout, defaultTimeoutMs, { allowInfinite: true })
-        const toError = check.func<(error: In, context: Context) => ProviderError>(
-          "toProviderError",
-          options.toProviderError,
-          "a function from the call's error to a ProviderError (e.g. fromAiError, fromHttpClientError)"
-        )
-        const successHeaders = check.func<(value: unknown) => HeaderRecord | undefined>(
-          "successHeaders",
-          options.successHeaders,
-          "a function from a successful value to its response headers (or undefined)"
-        )
-        const gateOption = options.gate === undefined ? true : options.gate
-        if (typeof gateOption !== "boolean" && !RateLimitGate.isRateLimitGate(gateOption)) {
-          check.invalid("gate", gateOption, "a boolean or a RateLimitGate (RateLimitGate.make)")
+      Effect.map(O.checkSecret(OptionsSchema, options, ["secrets"]), (o) => {
+        const { model, provider } = o
+        return {
+          provider,
+          model,
+          name: o.name ?? (model === undefined ? provider : `${provider}/${model}`),
+          timeoutMs: o.timeout === undefined ? defaultTimeoutMs : S.toMillis(o.timeout)!,
+          toError: o.toProviderError as ((error: In, context: Context) => ProviderError) | undefined,
+          successHeaders: o.successHeaders as ((value: unknown) => HeaderRecord | undefined) | undefined,
+          gateOption: o.gate ?? true,
+          operation: o.operation ?? "chat",
+          secrets: o.secrets ?? noSecrets
         }
-        if (options.retry !== undefined && options.retry !== false) check.object("retry", options.retry)
-        const operation = options.operation === undefined ? "chat" : check.nonEmptyString("operation", options.operation)
-        const secrets = checkSecrets(options.secrets)
-        return { provider, model, name, timeoutMs, toError, successHeaders, gateOption, operation, secrets }
       }),
       (c) =>
         Effect.gen(function*() {
@@ -215,15 +229,16 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
 /** By default every failure moves on, except a request that is itself wrong (it would fail everywhere). */
 const defaultKeepGoing = (e: unknown): boolean => !(isProviderError(e) && e._tag === "InvalidRequest")
 
+const FailoverOptionsSchema = O.options({
+  while: O.optional(O.func("a function from the error to boolean"))
+})
+
 /** `Fallback.failover` with the taxonomy's default `while`. @internal */
 export const failover = <const Steps extends ReadonlyArray<Step<any, any, any, any>>>(
   steps: Steps,
   options: FailoverOptions = {}
 ): Effect.Effect<Made<Steps>, InvalidOptionError> =>
   Effect.flatMap(
-    check.validated(() => {
-      check.object("options", options)
-      return options.while ?? defaultKeepGoing
-    }),
-    (keepGoing) => failoverMake(steps, { while: keepGoing })
+    O.check(FailoverOptionsSchema, options, "options"),
+    (o) => failoverMake(steps, { while: o.while ?? defaultKeepGoing })
   )

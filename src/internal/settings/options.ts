@@ -70,6 +70,24 @@ export const redactedString = (min: number): Schema.Schema<Redacted.Redacted<str
     `a Redacted string of at least ${min} characters (Redacted.make(...), Config.redacted(...))`
   )
 
+/** A `Redacted` string, such as an API key (pass its option name to {@link checkSecret}: a bad one is never shown). @internal */
+export const redacted: Schema.Schema<Redacted.Redacted<string>> = S.expecting(
+  Schema.declare((u): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof Redacted.value(u) === "string"),
+  "a Redacted string (Redacted.make(key) or Config.redacted(...))"
+)
+
+/**
+ * An array of `Redacted` strings: the keys a scrubber removes (LLM `secrets`,
+ * OTLP `secrets`). A bad entry is reported at its index (`secrets[1]`); pass the
+ * option name to {@link checkSecret} so that neither is shown.
+ *
+ * @internal
+ */
+export const secrets: Schema.Schema<ReadonlyArray<Redacted.Redacted<string>>> = S.expecting(
+  Schema.Array(redacted),
+  "an array of Redacted strings (Redacted.make(key) or Config.redacted(...))"
+)
+
 /** A non-empty string of at most 200 characters. @internal */
 export const nonEmpty: Schema.Schema<string> = S.expecting(
   Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),

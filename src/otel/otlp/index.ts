@@ -60,20 +60,15 @@ export interface OtlpOptions {
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
-const redacted = O.guarded(
-  (u): u is Redacted.Redacted<string> => Redacted.isRedacted(u) && typeof Redacted.value(u) === "string",
-  "a Redacted string (Redacted.make(...))"
-)
-
 const OtlpOptionsSchema = O.options({
   serviceName: O.nonEmpty,
   serviceVersion: O.optional(O.nonEmpty),
   endpoint: O.optional(Schema.String),
-  headers: O.optional(S.expecting(Schema.Record({ key: Schema.String, value: redacted }), "a record of Redacted header values")),
+  headers: O.optional(S.expecting(Schema.Record({ key: Schema.String, value: O.redacted }), "a record of Redacted header values")),
   exportInterval: O.optional(O.duration(true)),
   traces: O.optional(O.boolean),
   metrics: O.optional(O.boolean),
-  secrets: O.optional(S.expecting(Schema.Array(redacted), "an array of Redacted secrets"))
+  secrets: O.optional(O.secrets)
 })
 
 /** `OTEL_METRIC_EXPORT_INTERVAL`: a positive whole number of milliseconds, decoded with Schema. */
