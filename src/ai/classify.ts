@@ -154,7 +154,7 @@ export const fromAiError = (error: AiError.AiError, options?: Options): Provider
  * `Cause.pretty`. The copy has the same class, `_tag`, `reason`, status and
  * response headers (so classification is unchanged), with credential headers
  * (`authorization`, `x-api-key`, `api-key`, `x-goog-api-key`, cookies, …)
- * replaced by `[redacted]`, the URL, description and body scrubbed (of
+ * replaced by `<redacted>`, the URL, description and body scrubbed (of
  * `secrets` and of key shapes, see `scrub`), and the `cause` cut down to a
  * network error code (a parse error is kept only when it quotes nothing secret).
  *

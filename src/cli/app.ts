@@ -85,5 +85,5 @@ export const run = (
 ): Effect.Effect<void, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
   reportErrors(Command.run(root, { name: "effect-breaker", version: manifest.version ?? "unknown" })(argv))
 
-/** `scheme://user:password@host` → `scheme://***@host`. */
-const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1***@")
+/** `scheme://user:password@host` → `scheme://<redacted>@host` (the library's spelling of a hidden value). */
+const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1<redacted>@")

@@ -34,7 +34,7 @@
  *   to the response headers; reading the body is the caller's.
  * - A rejected request fails with `CircuitOpenError` and is never sent.
  * - An `HttpClientError` leaves the protected client as `redactHttpClientError`'s
- *   copy (same class, reason and status; credential headers `[redacted]`), since
+ *   copy (same class, reason and status; credential headers `<redacted>`), since
  *   `@effect/platform` keeps `authorization` on the error in plain text.
  *
  * **Example**

@@ -118,7 +118,7 @@ export const fromHttpClientErrorWithBody = (
  * `authorization: Bearer <key>` in plain text. The copy has the same class,
  * `_tag`, `reason` and status, and its `response` still reads the original
  * body and headers, but credential headers (`authorization`, `x-api-key`,
- * `api-key`, cookies, …) are `[redacted]`, the URL and description are
+ * `api-key`, cookies, …) are `<redacted>`, the URL and description are
  * scrubbed (of `secrets` and key shapes, e.g. `?key=AIza…`), and the `cause` is
  * cut down to a network error code. `HttpBreakers.protect` applies it to every
  * `HttpClientError` that leaves the protected client.

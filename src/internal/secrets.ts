@@ -27,8 +27,14 @@
  */
 import * as Redacted from "effect/Redacted"
 
-/** What replaces a secret. @internal */
-export const REDACTED = "[redacted]"
+/**
+ * What replaces a secret, everywhere the library hides a value (scrubbed text,
+ * credential headers, an option's value in an `InvalidOptionError`, a URL's
+ * password): `<redacted>`, as `String(Redacted.make(...))` prints it.
+ *
+ * @internal
+ */
+export const REDACTED = "<redacted>"
 
 /** The minimum length of a fragment of a known secret that is removed on its own. */
 const FRAGMENT = 12
@@ -78,7 +84,8 @@ const replaceShapes = (text: string): string => {
     })
   }
   return out.replace(LABELLED, (match, label: string, sep: string, value: string) => {
-    if (value === REDACTED || value.startsWith("[redacted")) return match
+    // (the value class stops at `<`, so this only guards a REDACTED that changes spelling)
+    if (value.startsWith(REDACTED.slice(0, -1))) return match
     const assigned = !/^\s+$/.test(sep)
     // after a bare space, only something that looks generated (a digit, 8+ characters)
     if (!assigned && !(value.length >= 8 && hasDigit.test(value))) return match

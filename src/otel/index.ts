@@ -51,7 +51,7 @@ const SUBPATH = "effect-breaker/otel"
  * the Effect tracer records for a failure (the error's message and stack, which
  * for a client error may quote the provider's echo of the API key), and
  * attributes that hold headers, URLs, messages or bodies, lose key shapes and
- * the `secrets` you give; credential header attributes become `[redacted]`.
+ * the `secrets` you give; credential header attributes become `<redacted>`.
  *
  * @since 0.1.0
  * @category layers

@@ -24,7 +24,7 @@ describe("the command line's exit: every error is said on stderr", () => {
       assert.isTrue(Exit.isSuccess(r.exit))
       assert.strictEqual(r.code, 1)
       assert.include(r.stderr, "unexpected error")
-      assert.include(r.stderr, "boom while talking to redis://***@cache.internal:6379")
+      assert.include(r.stderr, "boom while talking to redis://<redacted>@cache.internal:6379")
       assert.notInclude(r.stderr, "hunter2")
     }))
 

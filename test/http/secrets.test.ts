@@ -54,7 +54,7 @@ describe("HttpBreakers: errors carry no key", () => {
         const e = response.error as HttpClientError.ResponseError
         assert.strictEqual(e.reason, "StatusCode")
         assert.strictEqual(e.response.status, 401)
-        assert.strictEqual(e.request.headers.authorization, "[redacted]")
+        assert.strictEqual(e.request.headers.authorization, "<redacted>")
         // the body is still the caller's to read (it is the provider's own answer)
         assert.include(yield* e.response.text, "invalid_api_key")
         const port = yield* FakeProvider.closedPort

@@ -39,7 +39,7 @@ describe("scrub: key shapes", () => {
         const out = scrub(text)
         expect(out, text).not.toContain(key)
         expect(out, text).not.toContain(key.slice(0, 14))
-        expect(out).toContain("[redacted]")
+        expect(out).toContain("<redacted>")
       }
     })
   }
@@ -107,7 +107,7 @@ describe("scrub: known secrets", () => {
       for (const b of [Buffer.from(`user:${opaque}`).toString("base64"), Buffer.from(opaque).toString("base64url")]) {
         expect(out, text).not.toContain(b.slice(4, 24))
       }
-      expect(out).toContain("[redacted]")
+      expect(out).toContain("<redacted>")
     }
   })
 
@@ -140,7 +140,7 @@ describe("secrets options are validated and never echoed", () => {
       assert.strictEqual(wrapperListError.option, "secrets[1]")
       assert.notInclude(JSON.stringify(wrapperListError) + wrapperListError.message, key)
       for (const e of [policyError, listError, wrapperError, wrapperListError]) {
-        assert.strictEqual(e.value, "<not shown>")
+        assert.strictEqual(e.value, "<redacted>")
       }
       assert.strictEqual(policyError.expected, wrapperError.expected)
       assert.strictEqual(listError.expected, wrapperListError.expected)
@@ -176,7 +176,7 @@ describe("secrets options are validated and never echoed", () => {
   it("a secret given alone is one secret (not its characters); secrets under 4 characters are ignored", () => {
     const text = "the key opaqueKEYzyxwvut9876543210 and the word abc"
     expect(scrub(text, 500, Redacted.make("opaqueKEYzyxwvut9876543210") as never)).toBe(
-      "the key [redacted] and the word abc"
+      "the key <redacted> and the word abc"
     )
     expect(scrub(text, 500, [Redacted.make("abc"), Redacted.make("a")])).toBe(text)
   })
@@ -192,6 +192,6 @@ describe("the Policy scrubs every ProviderError it returns", () => {
       )
       assert.strictEqual(error._tag, "ServerError")
       assert.notInclude(JSON.stringify(error) + error.message, key)
-      assert.include(error.message, "[redacted]")
+      assert.include(error.message, "<redacted>")
     }))
 })

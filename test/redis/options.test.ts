@@ -30,7 +30,7 @@ describe("Redis fleet store: options", () => {
       const url = yield* build({ url: "http://user:hunter2@redis.internal:6379" })
       assert.strictEqual(url.option, "redis.url")
       assert.notInclude(url.message, "hunter2")
-      assert.strictEqual(url.value, "<not shown>")
+      assert.strictEqual(url.value, "<redacted>")
       // a string that is not a redis URL (here a password-bearing host string) is not echoed either
       const bare = yield* build({ url: "user:hunter2@redis.internal:6379" })
       assert.strictEqual(bare.option, "redis.url")

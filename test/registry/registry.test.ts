@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Exit, Layer, TestClock } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Exit, Layer, Redacted, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -269,6 +269,7 @@ describe("BreakerRegistry from JSON and code", () => {
       const parseError = yield* Effect.flip(BreakerRegistry.fromFile(broken))
       assert.strictEqual(parseError.setting, broken)
       assert.strictEqual(parseError.expected, "valid YAML")
+      assert.strictEqual(parseError.value, String(Redacted.make("file text")))
       assert.notInclude(parseError.message, "SECRET")
 
       const cases: ReadonlyArray<readonly [string, string, string]> = [

@@ -46,7 +46,7 @@ for (const flavor of ["openai", "anthropic"] as const) {
           expect(text).not.toContain(key)
           expect(text).not.toContain(key.slice(0, 12))
           const caller = spans.find((s) => s.name === "caller")!
-          expect(caller.attributes["http.request.header.authorization"]).toBe("[redacted]")
+          expect(caller.attributes["http.request.header.authorization"]).toBe("<redacted>")
           expect(caller.attributes["request.id"]).toBe(TRACE_LIKE)
           expect(String(caller.attributes["url.full"])).toContain("https://api.example.com/v1?api_key=")
         }))

@@ -11,6 +11,7 @@
  * @internal
  */
 import type { Redis, RedisOptions } from "ioredis"
+import { REDACTED } from "../secrets.js"
 import * as gateScripts from "./gateScripts.js"
 import * as scripts from "./scripts.js"
 
@@ -147,5 +148,5 @@ export const connect = async (connection: Connection, timeoutMs: number): Promis
  */
 export const describe = (e: unknown): string => {
   const message = e instanceof Error ? e.message : String(e)
-  return message.replace(/redis(s)?:\/\/[^\s]*/g, "redis://<redacted>")
+  return message.replace(/redis(s)?:\/\/[^\s]*/g, `redis://${REDACTED}`)
 }

@@ -10,6 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import { RegistryConfigError } from "./errors.js"
+import { REDACTED } from "../secrets.js"
 import { numberOrText } from "./fields.js"
 
 /** Decimal text in a YAML document becomes a number; nothing else changes. */
@@ -41,10 +42,10 @@ export const parse = (path: string, raw: string): Effect.Effect<unknown, Registr
     }).pipe(Effect.flatMap((parser) =>
       Effect.try({
         try: () => numbersIn(parser.parse(text, { schema: "failsafe" }) as unknown),
-        catch: () => fail("(not shown)", "valid YAML")
+        catch: () => fail(REDACTED, "valid YAML")
       })
     ))
-    : Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => fail("(not shown)", "valid JSON") })
+    : Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => fail(REDACTED, "valid JSON") })
 }
 
 /** Reads and parses a settings file. @internal */

@@ -14,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../errors.js"
+import { REDACTED } from "../secrets.js"
 
 /** Renders a bad value for an error message without throwing on anything. @internal */
 export const show = (value: unknown): string => {
@@ -22,7 +23,7 @@ export const show = (value: unknown): string => {
   if (value === undefined || value === null) return String(value)
   if (typeof value === "function") return "a function"
   if (typeof value === "symbol") return "a symbol"
-  if (Redacted.isRedacted(value)) return "<redacted>"
+  if (Redacted.isRedacted(value)) return REDACTED
   if (Duration.isDuration(value)) return Duration.format(value)
   if (Schedule.isSchedule(value)) return "a Schedule"
   try {

@@ -12,6 +12,7 @@ import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../errors.js"
+import { REDACTED } from "../secrets.js"
 import { decode } from "./decode.js"
 import * as S from "./schema.js"
 
@@ -44,7 +45,7 @@ export const checkSecret = <A, I>(
     // the whole options given as something else (a URL or a key string where the object belongs) is not shown either
     e.option === (prefix ?? "options") ||
       names.some((name) => e.option === name || e.option.startsWith(`${name}.`) || e.option.startsWith(`${name}[`))
-      ? new InvalidOptionError({ option: e.option, value: "<not shown>", expected: e.expected })
+      ? new InvalidOptionError({ option: e.option, value: REDACTED, expected: e.expected })
       : e)
 }
 

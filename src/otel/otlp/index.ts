@@ -18,6 +18,7 @@ import * as Redacted from "effect/Redacted"
 import { InvalidOptionError } from "../../CircuitBreaker.js"
 import * as O from "../../internal/settings/options.js"
 import * as S from "../../internal/settings/schema.js"
+import { REDACTED } from "../../internal/secrets.js"
 import * as Schema from "effect/Schema"
 import { loadEffectOtel, tracerLayer } from "../../internal/otel/load.js"
 import { importPeer, type MissingPeerError } from "../../internal/peer.js"
@@ -82,7 +83,7 @@ const IntervalMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.positiv
  * fragment (`?api_key=...`) are left out.
  */
 const shownUrl = (value: string): string =>
-  value.replace(/^([^:/?#@]*:\/\/)?[^@/?#]*@/, "$1***@").replace(/[?#].*$/s, "?<redacted>")
+  value.replace(/^([^:/?#@]*:\/\/)?[^@/?#]*@/, `$1${REDACTED}@`).replace(/[?#].*$/s, `?${REDACTED}`)
 
 const validUrl = (option: string, value: string): Effect.Effect<string, InvalidOptionError> =>
   Effect.try({
