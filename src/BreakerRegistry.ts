@@ -454,14 +454,25 @@ export const validateSettings: (settings: Settings) => Either.Either<Settings, C
 export interface Resolved extends T.Resolved {}
 
 /**
+ * A preset: settings in the file form ({@link SettingsJson}) with every field
+ * set, so a preset alone is a complete breaker configuration. Also what the
+ * `effect-breaker tune` command searches over and writes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Preset extends presetsInternal.Preset {}
+
+/**
  * The presets: `default` (a balanced start), `aggressive` (trips early, stays
  * open longer: for a dependency with a fallback), `lenient` (trips late, probes
- * often: for a dependency with no alternative).
+ * often: for a dependency with no alternative). Each is a {@link Preset} (every
+ * field set); every value of that type is also a {@link SettingsJson}.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const presets: { readonly [K in PresetName]: SettingsJson } = presetsInternal.presets
+export const presets: { readonly [K in PresetName]: Preset } = presetsInternal.presets
 
 /**
  * @since 0.1.0

@@ -152,7 +152,8 @@ export const tune = (
       scenarios.push(scenario)
     }
     const hours = scenarios.reduce((acc, s) => acc + s.durationMs / 3_600_000, 0)
-    const starts = Object.entries(BreakerRegistry.presets).map(([name, p]) => [name, p as unknown as Space.SettingsData] as const)
+    // the presets are settings with every field set (BreakerRegistry.Preset): the tuner's own type
+    const starts = BreakerRegistry.presetNames.map((name) => [name, BreakerRegistry.presets[name]] as const)
     const { evaluator, used } = yield* Effect.promise(async () => {
       if (args.workers !== 1) {
         try {

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
+import type { BreakerRegistry } from "../../index.js"
 import type { SimConfig } from "../sim/SimConfig.js"
 
 /** The dimensions and their values, in the order a genome lists them. @internal */
@@ -34,38 +36,21 @@ export const dimensionNames = Object.keys(dimensions) as ReadonlyArray<Dimension
 /** One index per dimension. @internal */
 export type Genome = ReadonlyArray<number>
 
+/**
+ * A breaker's settings in the one vocabulary, as a settings file holds them,
+ * every field set: the public `BreakerRegistry.Preset` type, so the presets are
+ * starting points as they are and a candidate is written as a settings file.
+ *
+ * @internal
+ */
+export type SettingsData = BreakerRegistry.Preset
+
 /** A trip policy as data, durations as text (the settings file flavour). @internal */
-export type PolicyData =
-  | { readonly _tag: "ConsecutiveFailures"; readonly threshold: number }
-  | {
-    readonly _tag: "FailureRate"
-    readonly threshold: number
-    readonly minimumCalls: number
-    readonly window: { readonly _tag: "LastDuration"; readonly duration: string; readonly buckets: number }
-  }
-  | {
-    readonly _tag: "SlowCallRate"
-    readonly perOutputToken: string
-    readonly timeToFirstToken: string
-    readonly threshold: number
-    readonly minimumCalls: number
-    readonly window: { readonly _tag: "LastDuration"; readonly duration: string; readonly buckets: number }
-  }
-  | { readonly _tag: "Any"; readonly policies: ReadonlyArray<PolicyData> }
+export type PolicyData = SettingsData["policy"]
 
-/** A breaker's settings in the one vocabulary, as a settings file holds them. @internal */
-export interface SettingsData {
-  readonly policy: PolicyData
-  readonly openDuration: string | { readonly _tag: "Exponential"; readonly base: string; readonly factor: number }
-  readonly maxOpenDuration: string
-  readonly halfOpen: { readonly permits: number; readonly successesToClose: number; readonly probeTimeout: string }
-}
+type DurationText = SettingsData["maxOpenDuration"]
 
-const millis = (text: string): number => {
-  const [n, unit] = text.split(" ") as [string, string]
-  const k = unit.startsWith("milli") ? 1 : unit.startsWith("second") ? 1000 : unit.startsWith("minute") ? 60_000 : 3_600_000
-  return Number(n) * k
-}
+const millis = (text: DurationText): number => Duration.toMillis(Duration.decode(text))
 
 /** The value of dimension `d` in genome `g`. @internal */
 export const valueOf = <D extends Dimension>(g: Genome, d: D): typeof dimensions[D][number] =>
@@ -140,17 +125,22 @@ export const toSettings = (g: Genome): SettingsData => {
 export const toSimConfig = (name: string, s: SettingsData, extra: Partial<SimConfig> = {}): SimConfig => ({
   name,
   description: describe(s),
-  policy: s.policy as SimConfig["policy"],
+  policy: s.policy,
   openDuration: s.openDuration,
   maxOpenDuration: s.maxOpenDuration,
   halfOpen: s.halfOpen,
   ...extra
 })
 
-const short = (text: string): string => {
+const short = (text: DurationText): string => {
   const ms = millis(text)
   return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${ms / 1000} s` : `${ms / 60_000} min`
 }
+
+type WindowData = Extract<PolicyData, { readonly _tag: "FailureRate" }>["window"]
+
+const window = (w: WindowData): string =>
+  w._tag === "LastDuration" ? `in ${short(w.duration)}` : `in the last ${w.size} calls`
 
 /** One line saying what the settings do. @internal */
 export const describe = (s: SettingsData): string => {
@@ -160,15 +150,14 @@ export const describe = (s: SettingsData): string => {
       case "ConsecutiveFailures":
         return `${p.threshold} in a row`
       case "FailureRate":
-        return `≥${p.threshold * 100}% failing of ≥${p.minimumCalls} in ${short(p.window.duration)}`
+        return `≥${p.threshold * 100}% failing of ≥${p.minimumCalls} ${window(p.window)}`
       case "SlowCallRate": {
-        const q = p as { readonly perOutputToken?: string; readonly timeToFirstToken?: string; readonly duration?: string }
-        const judged = q.perOutputToken !== undefined
-          ? `${q.timeToFirstToken === undefined ? "" : `${short(q.timeToFirstToken)} + `}${short(q.perOutputToken)}/token`
-          : q.timeToFirstToken !== undefined
-          ? `first token ${short(q.timeToFirstToken)}`
-          : `${short(q.duration ?? "0 millis")}`
-        return `≥${p.threshold * 100}% slow (${judged}) of ≥${p.minimumCalls} in ${short(p.window.duration)}`
+        const judged = p.perOutputToken !== undefined
+          ? `${p.timeToFirstToken === undefined ? "" : `${short(p.timeToFirstToken)} + `}${short(p.perOutputToken)}/token`
+          : p.timeToFirstToken !== undefined
+          ? `first token ${short(p.timeToFirstToken)}`
+          : `${short(p.duration ?? "0 millis")}`
+        return `≥${p.threshold * 100}% slow (${judged}) of ≥${p.minimumCalls} ${window(p.window)}`
       }
       default:
         return "any"
@@ -176,6 +165,6 @@ export const describe = (s: SettingsData): string => {
   })
   const open = typeof s.openDuration === "string"
     ? `open ${short(s.openDuration)}`
-    : `open ${short(s.openDuration.base)} ×${s.openDuration.factor} to ${short(s.maxOpenDuration)}`
+    : `open ${short(s.openDuration.base)} ×${s.openDuration.factor ?? 2} to ${short(s.maxOpenDuration)}`
   return `${parts.join(", or ")}; ${open}; ${s.halfOpen.permits} probe(s), ${s.halfOpen.successesToClose} to close`
 }

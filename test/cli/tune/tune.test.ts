@@ -16,6 +16,7 @@ import * as Scenario from "../../../src/cli/sim/Scenario.js"
 import * as SimConfig from "../../../src/cli/sim/SimConfig.js"
 import { type Args, tune } from "../../../src/cli/tune/run.js"
 import * as Search from "../../../src/cli/tune/search.js"
+import * as Space from "../../../src/cli/tune/space.js"
 
 const scenarioFile = (name: string) => path.join(import.meta.dirname, "../../../scenarios", `${name}.json`)
 
@@ -110,6 +111,23 @@ describe("tune", () => {
     await expect(
       Search.search({ hoursPerRun: 1, evaluator: never, seed: 1, budget: 10, constraints: {}, signal: controller.signal })
     ).rejects.toThrow("interrupted")
+  })
+
+  it("the presets are starting points as they are: BreakerRegistry.Preset is the tuner's settings type", () => {
+    // no cast: a preset has every field the tuner's candidates have (a compile error otherwise)
+    const starts: ReadonlyArray<Space.SettingsData> = BreakerRegistry.presetNames.map((n) => BreakerRegistry.presets[n])
+    expect(starts.map((s) => Space.toSimConfig("x", s).policy)).toEqual(starts.map((s) => s.policy))
+    expect(Space.describe(BreakerRegistry.presets.lenient)).toBe(
+      "10 in a row, or ≥60% failing of ≥20 in 60 s, or ≥50% slow (3 s + 30 ms/token) of ≥20 in 60 s; " +
+        "open 5 s ×1.5 to 20 s; 2 probe(s), 2 to close"
+    )
+    // any settings of that type are described, not only the tuner's own space (a count window, micros, no factor)
+    expect(Space.describe({
+      ...BreakerRegistry.presets.default,
+      policy: { _tag: "FailureRate", threshold: 0.5, minimumCalls: 10, window: { _tag: "LastCalls", size: 50 } },
+      openDuration: { _tag: "Exponential", base: "250000 micros" },
+      maxOpenDuration: "2 minutes"
+    })).toBe("≥50% failing of ≥10 in the last 50 calls; open 250 ms ×2 to 2 min; 1 probe(s), 1 to close")
   })
 
   it("the frontier keeps exactly the candidates nobody beats on every objective", () => {
