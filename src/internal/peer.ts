@@ -3,6 +3,9 @@
  * a missing one fails with `MissingPeerError` naming the package and the
  * `npm install` line instead of Node's raw "Cannot find package". Subpaths
  * that load their peers this way import them only as types at the top level.
+ * `effect-breaker/ai`, whose API is `@effect/ai`'s types and classes, imports
+ * `@effect/ai` statically; its entry point (`src/ai/entry.ts`) loads the
+ * subpath with a dynamic `import()` and throws `MissingPeerError` at import.
  *
  * @internal
  */
@@ -71,3 +74,16 @@ export const importPeer = <A>(subpath: string, load: () => Promise<A>): Effect.E
       return packageName === undefined ? Effect.die(e) : Effect.fail(new MissingPeerError({ subpath, packageName }))
     })
   )
+
+/**
+ * What to throw when importing `subpath` failed with `error`: a
+ * `MissingPeerError` when the missing package is one of `peers`; otherwise
+ * `error` itself (a missing file, another missing package, a module that threw:
+ * a real error, not a missing peer).
+ *
+ * @internal
+ */
+export const missingPeerOr = (subpath: string, peers: ReadonlyArray<string>, error: unknown): unknown => {
+  const packageName = missingPackage(error)
+  return packageName !== undefined && peers.includes(packageName) ? new MissingPeerError({ subpath, packageName }) : error
+}
