@@ -9,7 +9,8 @@
  *   loads no optional peer, each subpath only the peers the README lists for it;
  * - `npx effect-breaker simulate hard-outage` and a short drill from the install;
  * - a copy of the project without some peers: a missing peer is named, with its
- *   `npm install` line, at layer construction (otel/prometheus) and by the drill.
+ *   `npm install` line, at layer construction (otel/prometheus, redis), at import
+ *   (ai, whose entry loads the subpath with `import()`) and by the drill.
  * Prints the figures: tarball size, install, check and run times, cold import of the root.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
@@ -83,8 +84,9 @@ describe("the packed package, installed in a consumer project", () => {
     const files = new Set(packed.files)
     for (const [subpath, target] of Object.entries(manifest.exports as Record<string, any>)) {
       if (subpath === "./package.json") continue
-      expect(files.has(target.default.slice(2)), `${subpath} → ${target.default}`).toBe(true)
-      expect(files.has(target.types.slice(2)), `${subpath} → ${target.types}`).toBe(true)
+      expect(Object.keys(target), subpath).toContain("types")
+      expect(Object.keys(target), subpath).toContain("default")
+      for (const [condition, file] of Object.entries<string>(target)) expect(files.has(file.slice(2)), `${subpath} ${condition} → ${file}`).toBe(true)
     }
     expect(files.has(manifest.bin["effect-breaker"].slice(2))).toBe(true)
     for (const f of ["LICENSE", "README.md", "scenarios/hard-outage.json", "dashboards/alerts.yml"]) expect(files.has(f), f).toBe(true)
@@ -273,4 +275,44 @@ describe("the packed package, installed in a consumer project", () => {
     )
     expect(missing.stderr).toContain("drill needs the package @effect/ai-openai, which is not installed: npm install @effect/ai-openai")
   }, 240_000)
+
+  it("effect-breaker/ai without @effect/ai: the import names it with its npm install line; a broken @effect/ai stays its own error", async () => {
+    const message = `effect-breaker/ai needs the optional peer dependency @effect/ai, which is not installed: npm install @effect/ai@"${
+      manifest.peerDependencies["@effect/ai"]
+    }"`
+    const dir = withoutPackages(installed.dir, ["@effect/ai"], "without-ai")
+    const node = (...args: Array<string>) => run("node", ["--preserve-symlinks", "--preserve-symlinks-main", ...args], { cwd: dir })
+    const caught = `
+      try { await import("effect-breaker/ai"); console.log("imported") }
+      catch (e) { console.log(JSON.stringify(e._tag), e.message) }`
+    const missing = ok(await node("--input-type=module", "-e", caught), "import effect-breaker/ai without @effect/ai")
+    expect(missing.stdout.trim()).toBe(`"MissingPeerError" ${message}`)
+    // what a user sees: the static import of the README's examples, uncaught
+    const uncaught = exited(
+      await node("--input-type=module", "-e", `import { LanguageModelBreaker } from "effect-breaker/ai"; console.log(typeof LanguageModelBreaker)`),
+      "static import effect-breaker/ai without @effect/ai",
+      1
+    )
+    expect(uncaught.stderr).toContain(message)
+    expect(uncaught.stderr).not.toContain("Cannot find package")
+    // the other subpaths do not need it
+    ok(await node("--input-type=module", "-e", `import "effect-breaker"; import "effect-breaker/llm"`), "the root and llm without @effect/ai")
+
+    // an @effect/ai that is there but fails to load: its own error, not a missing peer
+    const broken = path.join(dir, "node_modules", "@effect", "ai")
+    fs.mkdirSync(broken)
+    fs.writeFileSync(path.join(broken, "package.json"), JSON.stringify({ name: "@effect/ai", type: "module", exports: { "./*": "./broken.js" } }))
+    fs.writeFileSync(path.join(broken, "broken.js"), `throw new Error("this @effect/ai is broken")`)
+    const other = ok(await node("--input-type=module", "-e", caught), "import effect-breaker/ai with a broken @effect/ai")
+    expect(other.stdout.trim()).toBe("undefined this @effect/ai is broken")
+
+    // with @effect/ai: require() of the subpath (Node's require of ES modules, which refuses top-level await) still loads it
+    if ((process.features as { require_module?: boolean }).require_module === true) {
+      const required = ok(
+        await run("node", ["-e", `console.log(typeof require("effect-breaker/ai").LanguageModelBreaker.layer)`], { cwd: installed.dir }),
+        "require effect-breaker/ai"
+      )
+      expect(required.stdout.trim()).toBe("function")
+    }
+  }, 60_000)
 })

@@ -64,7 +64,12 @@ const llmPolicy = Effect.gen(function*() {
     `llm: Policy over @effect/ai OpenAI opens on 503s and stops calling (errors ${errors.join(",")}; requests ${sent})`,
     errors.at(-1) === "CircuitOpenError" && sent < 4 * 3
   )
-  yield* check("ai: LanguageModelBreaker exports its wrappers", typeof LanguageModelBreaker.layer === "function")
+  // the subpath's namespace as types too (its runtime entry loads it with import(): the types are index.d.ts's)
+  const aiOptions: LanguageModelBreaker.Options = { breaker: { name: "ai", policy: TripPolicy.consecutiveFailures(2) }, provider: "openai" }
+  const aiLayer: Layer.Layer<LanguageModel.LanguageModel, CircuitBreaker.InvalidOptionError, LanguageModel.LanguageModel> =
+    LanguageModelBreaker.layer(aiOptions)
+  const method: LanguageModelBreaker.Method = "streamText"
+  yield* check("ai: LanguageModelBreaker exports its wrappers", typeof LanguageModelBreaker.layer === "function" && Layer.isLayer(aiLayer) && method === "streamText")
 }).pipe(Effect.scoped)
 
 /** otel: spans through an in-memory exporter; Prometheus scrape; OTLP export to a local collector. */
