@@ -2,6 +2,11 @@
  * `effect-breaker/ai`: `@effect/ai` language models behind a circuit breaker,
  * and the classification of `AiError`s as provider errors.
  *
+ * Needs the optional peer `@effect/ai`: without it, importing this subpath
+ * throws `MissingPeerError` ("effect-breaker/ai needs the optional peer
+ * dependency @effect/ai, which is not installed: npm install
+ * @effect/ai@...").
+ *
  * @since 0.1.0
  */
 
