@@ -20,6 +20,7 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Drill from "./drill/command.js"
+import * as Flags from "./flags.js"
 import { manifest } from "./peers.js"
 import * as Simulate from "./sim/command.js"
 import * as Tune from "./tune/command.js"
@@ -83,7 +84,9 @@ export const reportErrors = <R>(self: Effect.Effect<void, unknown, R>): Effect.E
 export const run = (
   argv: ReadonlyArray<string>
 ): Effect.Effect<void, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path | Terminal.Terminal> =>
-  reportErrors(Command.run(root, { name: "effect-breaker", version: manifest.version ?? "unknown" })(argv))
+  reportErrors(
+    Command.run(root, { name: "effect-breaker", version: manifest.version ?? "unknown" })(argv).pipe(Flags.namingFlags(argv))
+  )
 
 /** `scheme://user:password@host` → `scheme://<redacted>@host` (the library's spelling of a hidden value). */
 const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1<redacted>@")

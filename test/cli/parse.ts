@@ -1,11 +1,13 @@
 /**
  * Parses a command line with a command's flags exactly as `effect-breaker`
- * does (`@effect/cli`), without running the command: the parsed flags, or what
- * `@effect/cli` prints on stderr for a bad command line.
+ * does (`@effect/cli`, its messages naming our flags: `Flags.namingFlags`),
+ * without running the command: the parsed flags, or what is printed on stderr
+ * for a bad command line.
  */
 import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Console, Effect, Either } from "effect"
+import { namingFlags } from "../../src/cli/flags.js"
 
 export const parse = async <Config extends Command.Command.Config>(
   config: Config,
@@ -22,6 +24,7 @@ export const parse = async <Config extends Command.Command.Config>(
   }
   const result = await Effect.runPromise(
     Command.run(command, { name: "cmd", version: "0" })(["node", "cmd", ...argv]).pipe(
+      namingFlags(argv),
       Effect.either,
       Effect.withConsole(capture),
       Effect.provide(NodeContext.layer)

@@ -34,15 +34,13 @@ export const flags = {
     d(`comma-separated presets (${Object.keys(presets).join(", ")}) and/or config files: a settings file (.json or .yaml, as BreakerRegistry.fromFile reads it; one config per breaker) or a JSON list of named configs. Default: all presets`),
     opt
   ),
-  seed: Flags.parsed("seed", "integer", (flag, v) =>
-    v.trim() !== "" && Number.isSafeInteger(Number(v)) ? Either.right(Number(v)) : Either.left(Flags.invalid(flag, v, "an integer")))
+  seed: Flags.integer("seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "an integer")
     .pipe(d("override the scenario's seed"), opt),
-  duration: Flags.parsed("duration", "seconds", (flag, v) =>
-    Number(v) > 0 && Number.isFinite(Number(v)) ? Either.right(Number(v)) : Either.left(Flags.invalid(flag, v, "a number of seconds > 0")))
+  duration: Flags.float("duration", "a number of seconds > 0", (n) => n > 0 && Number.isFinite(n), "seconds")
     .pipe(d("simulate only the first <duration> seconds"), opt),
-  json: Options.text("json").pipe(Options.withPseudoName("file|-"), d("write the JSON report (- for stdout)"), opt),
+  json: Flags.path("json", "file|-").pipe(d("write the JSON report (- for stdout)"), opt),
   svg: Flags.path("svg").pipe(d("write the SVG chart"), opt),
-  out: Flags.path("out").pipe(d("write <dir>/<scenario>.json and <dir>/<scenario>.svg"), opt),
+  out: Flags.directory("out").pipe(d("write <dir>/<scenario>.json and <dir>/<scenario>.svg"), opt),
   fallback: Options.boolean("fallback").pipe(d("callers fall back on any error (every config)")),
   quiet: Options.boolean("quiet").pipe(d("do not print the table")),
   engine: Flags.choice("engine", ["fast", "pure", "testclock"]).pipe(
