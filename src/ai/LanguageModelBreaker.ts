@@ -75,6 +75,7 @@ import type * as Policy from "../llm/Policy.js"
 import type { PolicyError } from "../llm/Policy.js"
 import { isProviderError, scrub } from "../llm/ProviderError.js"
 import { GateClosedError } from "../RateLimitGate.js"
+import { isResilience } from "../Resilience.js"
 import { fromStreamErrorPart, languageModelClassifier, redactAiError } from "./classify.js"
 
 /**
@@ -380,14 +381,25 @@ export const policyWrappers = (
   policy: Policy.Policy<AiError.AiError>,
   options?: Omit<BreakerOptions, "provider">
 ): Effect.Effect<Wrappers<PolicyError | CircuitBreaker.StreamTimeoutError>, InvalidOptionError> =>
-  Effect.map(
-    wrappers(policy.breaker, { ...options, provider: policy.provider }),
-    (ws) => ({
-      // a LanguageModel call fails with AiError by its contract, which the generic wrapper type cannot state
-      effect: <A, E0, R>(self: Effect.Effect<A, E0, R>) => policy(self as Effect.Effect<A, unknown, R> as Effect.Effect<A, AiError.AiError, R>),
-      stream: ws.stream
-    })
+  // checked before its fields are read: a bad `policy` is a typed error naming it, never a throw
+  Effect.flatMap(O.check(PolicyWrapperArgs, { policy }), () =>
+    Effect.map(
+      wrappers(policy.breaker, { ...options, provider: policy.provider }),
+      (ws) => ({
+        // a LanguageModel call fails with AiError by its contract, which the generic wrapper type cannot state
+        effect: <A, E0, R>(self: Effect.Effect<A, E0, R>) =>
+          policy(self as Effect.Effect<A, unknown, R> as Effect.Effect<A, AiError.AiError, R>),
+        stream: ws.stream
+      })
+    ))
+
+const PolicyWrapperArgs = O.options({
+  policy: O.guarded(
+    (u): u is Policy.Policy<AiError.AiError> =>
+      isResilience(u) && typeof (u as { readonly provider?: unknown }).provider === "string",
+    "an LLM Policy (Policy.make or Policy.failover from effect-breaker/llm)"
   )
+})
 
 /**
  * Replaces the `LanguageModel` in context with one whose calls go through an

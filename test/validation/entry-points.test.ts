@@ -223,6 +223,24 @@ const cases: ReadonlyArray<Case> = [
     accepts: option === "secrets" ? ["[]"] : option === "redactErrors" ? ["true"] : strings
   })),
   {
+    entry: "LanguageModelBreaker.policyWrappers",
+    option: "policy",
+    build: (bad) => LanguageModelBreaker.LanguageModelBreaker.policyWrappers(bad as any)
+  },
+  {
+    entry: "LanguageModelBreaker.layerPolicy",
+    option: "policy",
+    build: (bad) => layerBuild(LanguageModelBreaker.LanguageModelBreaker.layerPolicy(bad as any))
+  },
+  ...["secrets", "redactErrors"].map((option): Case => ({
+    entry: "LanguageModelBreaker.policyWrappers",
+    option,
+    build: (bad) =>
+      Effect.flatMap(Policy.make({ provider: "openai" }), (policy) =>
+        LanguageModelBreaker.LanguageModelBreaker.policyWrappers(policy as any, { [option]: bad } as any)),
+    accepts: option === "secrets" ? ["[]"] : ["true"]
+  })),
+  {
     entry: "Retry.retry",
     option: "times",
     build: (bad) => Effect.fail("boom").pipe(Retry.retry({ times: bad } as any)),
