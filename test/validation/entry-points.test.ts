@@ -6,7 +6,7 @@
  * entry point × each of its options × a list of bad values.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Layer, Redacted, Schedule, Scope, Stream } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Exit, Layer, Redacted, Schedule, Scope, Stream } from "effect"
 import {
   BreakerRegistry,
   BreakerTelemetry,
@@ -22,7 +22,7 @@ import * as LanguageModelBreaker from "effect-breaker/ai"
 import * as Http from "effect-breaker/http"
 import { Policy } from "effect-breaker/llm"
 import { RedisStore } from "effect-breaker/redis"
-import { layerOtlp } from "../../src/otel/otlp/index.js"
+import { layerOtlp, layerOtlpConfig } from "../../src/otel/otlp/index.js"
 import { layerPrometheus } from "../../src/otel/prometheus/index.js"
 
 const cyclic = (() => {
@@ -408,6 +408,23 @@ describe("every public entry point: a bad argument is a typed error naming it", 
     // counted as the cases above run (vitest runs them in order)
     assert.isAtLeast(total, 400)
   })
+})
+
+describe("OTEL_METRIC_EXPORT_INTERVAL", () => {
+  it.scoped("a bad value is a ConfigError naming the variable and the value; plain decimal only", () =>
+    Effect.gen(function*() {
+      for (const bad of ["0", "-5", "abc", "1.5", "1e3", "0x10", ""]) {
+        const exit = yield* Effect.exit(Layer.build(layerOtlpConfig).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OTEL_METRIC_EXPORT_INTERVAL", bad]])))
+        ))
+        const error = errorOf(exit)
+        assert.isDefined(error, `${JSON.stringify(bad)}: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause).slice(0, 300) : "accepted"}`)
+        const text = String(error)
+        assert.include(text, "OTEL_METRIC_EXPORT_INTERVAL", text)
+        assert.include(text, `got ${JSON.stringify(bad)}`, text)
+        assert.notInclude(text, "Transformation process failure", text)
+      }
+    }))
 })
 
 // Schedules, Streams and Duration are imported for their types in builds above.

@@ -72,10 +72,17 @@ const OtlpOptionsSchema = O.options({
   secrets: O.optional(O.secrets)
 })
 
-/** `OTEL_METRIC_EXPORT_INTERVAL`: a positive whole number of milliseconds, decoded with Schema. */
-const IntervalMillis = Schema.NumberFromString.pipe(Schema.int(), Schema.positive()).annotations({
-  message: () => "a positive whole number of milliseconds, such as 15000"
-})
+/**
+ * `OTEL_METRIC_EXPORT_INTERVAL`: a positive whole number of milliseconds in plain
+ * decimal (`0x10`, `1e3`, `1.5` refused, as the registry's variables), decoded with
+ * Schema; the error names the value.
+ */
+const IntervalMillis = Schema.compose(
+  Schema.String.pipe(Schema.pattern(/^0*[1-9][0-9]*$/, {
+    message: (issue) => `got ${JSON.stringify(issue.actual)}, expected a positive whole number of milliseconds, such as 15000`
+  })),
+  Schema.NumberFromString
+)
 
 /**
  * What an error may echo of a bad endpoint: userinfo (with or without a scheme
