@@ -60,6 +60,7 @@ export interface PhaseRecord {
 export class Recorder {
   readonly requests: Array<RequestRecord> = []
   readonly transitions: Array<TransitionRecord> = []
+  private readonly seen = new Set<string>()
   /** Rejections by a breaker: when, and which breaker. */
   readonly rejections: Array<{ readonly atMs: number; readonly breaker: string }> = []
   /** Attempts that left for a provider (admitted by its breaker). */
@@ -127,8 +128,14 @@ export class Recorder {
 
   /** The breaker observer that feeds this recording (synchronous, a push per event). */
   readonly observer: CircuitBreaker.Observer = {
-    onTransition: (t) =>
-      this.transitions.push({ atMs: this.now(), breaker: t.breaker, from: t.from, to: t.to, reason: describeReason(t.reason) }),
+    onTransition: (t) => {
+      // With --fleet every replica's mirror reports the shared transition (same breaker, move and time): one
+      // transition of the fleet's circuit, recorded once, so openings count the fleet's, not replicas × them.
+      const key = `${t.breaker}|${t.from}|${t.to}|${t.at}`
+      if (this.seen.has(key)) return
+      this.seen.add(key)
+      this.transitions.push({ atMs: this.now(), breaker: t.breaker, from: t.from, to: t.to, reason: describeReason(t.reason) })
+    },
     onRejected: (breaker) => this.rejections.push({ atMs: this.now(), breaker }),
     onCall: (breaker, admittedIn) => {
       if (admittedIn === "HalfOpen") this.probes[breaker] = (this.probes[breaker] ?? 0) + 1
