@@ -73,7 +73,7 @@ export const positive = (what = "a number > 0"): Schema.Schema<number> =>
 
 /** @internal */
 export const literals = <const L extends ReadonlyArray<string>>(...values: L): Schema.Schema<L[number]> =>
-  expecting(Schema.Literal(...values) as unknown as Schema.Schema<L[number]>, `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`)
+  expecting(Schema.Literal(...values), `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`)
 
 /**
  * Parses `text` as JSON and decodes it with `schema`; every problem is reported

@@ -20,7 +20,7 @@ export const scrubProviderError = <E extends ProviderError>(error: E, scrubber: 
     if (clean !== text) (changed ??= {})[field] = clean.length > 500 ? `${clean.slice(0, 499)}…` : clean
   }
   if (changed === undefined) return error
-  const { _tag: _, ...fields } = error as unknown as Record<string, unknown>
+  const { _tag: _, ...fields } = error
   const Ctor = error.constructor as new(props: Record<string, unknown>, options?: { disableValidation?: boolean }) => E
   return new Ctor({ ...fields, ...changed }, { disableValidation: true })
 }

@@ -113,6 +113,7 @@ export const make = (
   return {
     command,
     subscriber,
+    // Cast: `define` adds each Lua script to the client as a method (ioredis `defineCommand`) at run time; its types do not know them
     run: (script, key, args) => (command as unknown as Record<ScriptName, (...a: Array<unknown>) => Promise<unknown>>)[script](key, ...args),
     ready: () => command.status === "ready",
     quit: async () => {

@@ -251,6 +251,8 @@ export const serveUnchecked = <A, E, R, In>(
       store(value)
       return Effect.succeed<Served<A>>({ value, servedBy: primary })
     },
+    // Cast: an alternative receives the error that started the chain; the public `serve` signature types it as `In`
+    // (the primary's error, or what the `when` guard narrowed it to), which TypeScript cannot relate to `E` here.
     onFailure: (error) => accepts(error) ? runFrom(chain, 0, error as unknown as In, error) : Effect.fail(error)
   })
 }

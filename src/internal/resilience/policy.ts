@@ -103,6 +103,8 @@ export const make = <E, GErr = never, Out = never>(
           (Cause.isTimeoutException(e) ? retryTimeouts : userWhile === undefined || userWhile(e as E)),
         hint: (e) => gate?.retryAfterOf(e) ?? (Cause.isTimeoutException(e) || userHint === undefined ? undefined : userHint(e as E))
       }
+      // Cast: `composed` decides over `unknown` errors (the gate's rejections and timeouts join the call's own), so
+      // its transform is typed over `unknown`; it passes every value and error through unchanged, as `Transform` says.
       if (config.enabled) retrying = retry.fromConfig(composed) as unknown as Transform
     }
 

@@ -47,6 +47,8 @@ export const durationPattern = new RegExp(`^\\d+(\\.\\d+)?\\s+(${units})$`)
 export const durationText = (positive: boolean): Schema.Schema<T.DurationText, string> => {
   const expected = `a duration with a unit such as "30 seconds" or "500 millis"${positive ? ", greater than zero" : ""}`
   const text = Schema.String.pipe(Schema.pattern(durationPattern))
+  // Cast at the end: the pattern admits exactly the template-literal type `DurationText` (a number, a space, a unit),
+  // which a refinement of `Schema.String` cannot express in its type.
   return expecting(
     positive
       ? text.pipe(Schema.filter((s) => Duration.toMillis(Duration.decode(s as Duration.DurationInput)) > 0))

@@ -33,6 +33,7 @@ type AnyKey = MetricKey.MetricKey<MetricKeyType.MetricKeyType<any, any>>
 const MutableHashMapTypeId = Symbol.for("effect/MutableHashMap")
 
 const registryMap = (): MutableHashMap.MutableHashMap<AnyKey, unknown> | undefined => {
+  // Casts: the registry's map is not part of Effect's public types (see above); it is checked before use
   const map = (Metric.globalMetricRegistry as unknown as { readonly map?: unknown }).map
   return typeof map === "object" && map !== null && MutableHashMapTypeId in map
     ? map as unknown as MutableHashMap.MutableHashMap<AnyKey, unknown>
