@@ -262,6 +262,7 @@ describe("the packed package, installed in a consumer project", () => {
     const main = "node_modules/effect-breaker/dist/cli/main.js"
     const drill = ok(await node(main, "drill", "--quick", "--breaker-only", "--json", "d.json", "--svg", "d.svg"), "drill without exporter and ioredis")
     expect(drill.stderr + drill.stdout).toContain("metrics: not served")
+    expect(drill.stdout).not.toContain("metrics: curl") // no URL announced for an endpoint that never started
     expect(drill.stderr + drill.stdout).toContain("npm install @opentelemetry/exporter-prometheus")
     const fleet = exited(await node(main, "drill", "--quick", "--fleet", "2", "--redis-url", "redis://127.0.0.1:1"), "drill --fleet without ioredis", 1)
     expect(fleet.stderr).toContain(`drill --fleet needs the package ioredis, which is not installed: npm install ioredis@"${manifest.peerDependencies.ioredis}"`)

@@ -18,19 +18,21 @@ import { renderText } from "./report.js"
 import { runDrill } from "./run.js"
 import * as Flags from "../flags.js"
 
-/** Breaker metrics on a Prometheus endpoint on a free loopback port, or nothing (with a note) if it cannot start. */
+/**
+ * Breaker metrics on a Prometheus endpoint on a free loopback port, or nothing (with a note) if it cannot start.
+ * The URL is printed once the endpoint is up, never beside a "not served".
+ */
 const metrics = (options: DrillOptions) =>
-  !options.prometheus ? Effect.succeed({ layer: Layer.empty, note: "metrics: off (--no-metrics)" }) : Effect.map(
+  !options.prometheus ? Effect.succeed(Layer.effectDiscard(Console.log("metrics: off (--no-metrics)"))) : Effect.map(
     FakeProvider.closedPort,
-    (port) => ({
-      layer: Layer.mergeAll(
+    (port) =>
+      Layer.mergeAll(
         BreakerTelemetry.layerMetrics,
         layerPrometheus({ serviceName: "effect-breaker-drill", port }).pipe(
+          Layer.tap(() => Console.log(`metrics: curl http://127.0.0.1:${port}/metrics   (Prometheus, while the drill runs)`)),
           Layer.catchAll((e) => Layer.effectDiscard(Console.warn(`metrics: not served (${e.message})`)))
         )
-      ),
-      note: `metrics: curl http://127.0.0.1:${port}/metrics   (Prometheus, while the drill runs)`
-    })
+      )
   )
 
 /**
@@ -55,9 +57,8 @@ const fleetRedis = (options: DrillOptions) =>
 export const run = (given: DrillOptions): Effect.Effect<void, InvalidOptionError | IoError | MissingPeerError> =>
   Effect.scoped(Effect.gen(function*() {
     const options = yield* fleetRedis(given)
-    const { layer, note } = yield* metrics(options)
+    const layer = yield* metrics(options)
     yield* Console.log(`effect-breaker outage drill — fake OpenAI + Anthropic on 127.0.0.1, ${options.rps} rps, real @effect/ai clients`)
-    yield* Console.log(note)
     const report = yield* runDrill(options, { print: Console.log, color: process.stdout.isTTY === true }).pipe(Effect.provide(layer))
     yield* Console.log("")
     yield* Console.log(renderText(report))
