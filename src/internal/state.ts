@@ -243,7 +243,13 @@ export const decode = (config: core.Config, u: unknown, at = "restore"): Either.
     const decoded = decodeSchema(u)
     if (Either.isLeft(decoded)) {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]!
-      return check.invalid(pathString(at, issue.path), valueAt(u, issue.path), issue.message)
+      // Schema's own texts for these two are a dump of the whole snapshot type: say what a snapshot is instead
+      const expected = issue._tag === "Unexpected"
+        ? "no such field in a snapshot (one made by breaker.export)"
+        : issue._tag === "Type" && issue.message.startsWith("Expected {")
+        ? "a snapshot object, as breaker.export makes it"
+        : issue.message
+      return check.invalid(pathString(at, issue.path), valueAt(u, issue.path), expected)
     }
     consistent(config, decoded.right, at)
     return decoded.right

@@ -208,7 +208,12 @@ export const decodeProblem = <A, I>(
       expected = "a value (it is required)"
       break
     default:
-      expected = leaf.expected ?? ParseResult.ArrayFormatter.formatIssueSync(leaf.issue)[0]?.message ?? "a valid value"
+      expected = leaf.expected ?? (
+        // a value that is not an object where an object of options belongs: name the options, not the Schema's dump
+        leaf.issue._tag === "Type" && AST.isTypeLiteral(leaf.issue.ast)
+          ? `an object of options (${leaf.issue.ast.propertySignatures.map((p) => String(p.name)).join(", ")})`
+          : ParseResult.ArrayFormatter.formatIssueSync(leaf.issue)[0]?.message ?? "a valid value"
+      )
   }
   return Either.left({ path: leaf.path, value: show(at(value, leaf.path)), expected })
 }
