@@ -375,7 +375,7 @@ export const renderText = (report: DrillReport): string => {
     [`callers spared ${primary} (outage: no attempt reached it)`, ...runs.map((r) => `${r.outage.spared} of ${r.outage.callers}`)],
     ["errors the callers saw (whole run)", ...runs.map((r) => String(r.requests.failed))],
     ["answered by primary / failover / cache", ...runs.map((r) => `${r.requests.primary} / ${r.requests.failover} / ${r.requests.cache}`)],
-    [`hedged (primary silent past ${o.hedgeMs ?? "—"} ms)`, ...runs.map((r) => o.hedgeMs === null ? "no hedge" : String(r.requests.hedged.total))],
+    [o.hedgeMs === null ? "hedged" : `hedged (primary silent past ${o.hedgeMs} ms)`, ...runs.map((r) => o.hedgeMs === null ? "no hedge" : String(r.requests.hedged.total))],
     ["  then answered by primary / failover / cache", ...runs.map((r) =>
       o.hedgeMs === null ? "—" : `${r.requests.hedged.primary} / ${r.requests.hedged.failover} / ${r.requests.hedged.cache}`
     )],
