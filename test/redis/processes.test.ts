@@ -4,16 +4,15 @@
  * redis-server while a real HTTP provider is down. Requests reaching the
  * provider are counted at the server: with the shared breaker they stay within
  * the trip threshold + the calls in flight (one per replica), against
- * replicas × threshold with per-process breakers. Wall clock (one opening of a
- * minute covers the run).
+ * replicas × threshold with per-process breakers. Each process's clock is a
+ * TestClock that nothing moves: the one opening covers the run.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as Http from "node:http"
 import type * as Net from "node:net"
-import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import type { RedisServer } from "effect-breaker/testing"
+import { startAll, stopAll } from "./process/harness.js"
 import { startServer, uniquePrefix } from "./support.js"
 
 let server: RedisServer.RedisServer
@@ -21,7 +20,10 @@ let close: () => Promise<void>
 beforeAll(async () => {
   ;({ server, close } = await startServer())
 })
-afterAll(() => close())
+afterAll(async () => {
+  await stopAll()
+  await close()
+})
 
 const REPLICA = fileURLToPath(new URL("./process/replica.ts", import.meta.url))
 const THRESHOLD = 5
@@ -50,33 +52,11 @@ interface Result {
   readonly state: string
 }
 
-/** Starts `n` replica processes, releases them together once all are ready, and collects their results. */
+/** Starts `n` replica processes, sets them off together once all are ready, and collects their results. */
 const runReplicas = async (n: number, redis: string, prefix: string, providerUrl: string): Promise<Array<Result>> => {
-  const children = Array.from({ length: n }, () =>
-    spawn(process.execPath, ["--import", "tsx", REPLICA, redis, prefix, providerUrl, String(CALLS)], {
-      stdio: ["pipe", "pipe", "pipe"]
-    }))
-  const lines = children.map((child) => {
-    const out: Array<string> = []
-    let stderr = ""
-    child.stderr.on("data", (d) => (stderr += String(d)))
-    const waiters: Array<() => void> = []
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      out.push(line)
-      for (const w of waiters.splice(0)) w()
-    })
-    const next = (i: number) =>
-      new Promise<string>((resolve, reject) => {
-        const check = () => (out[i] !== undefined ? resolve(out[i]!) : waiters.push(check))
-        child.once("exit", (code) => out[i] === undefined && reject(new Error(`replica exited ${code}: ${stderr}`)))
-        check()
-      })
-    return { child, next }
-  })
-  for (const l of lines) assert.strictEqual(await l.next(0), "ready")
-  for (const l of lines) l.child.stdin.write("go\n")
-  const results = await Promise.all(lines.map((l) => l.next(1).then((line) => JSON.parse(line) as Result)))
-  await Promise.all(lines.map((l) => new Promise((r) => l.child.exitCode !== null ? r(undefined) : l.child.once("exit", r))))
+  const replicas = await startAll(n, REPLICA, () => [redis, prefix, providerUrl, String(CALLS)])
+  const results = await Promise.all(replicas.map((r) => r.request<Result>({ op: "run" })))
+  await Promise.all(replicas.map((r) => r.stop()))
   return results
 }
 
