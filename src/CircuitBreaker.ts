@@ -276,7 +276,7 @@ export const layer = <I>(
   options: Options
 ): Layer.Layer<I, InvalidOptionError> =>
   // released with the layer: its metric series leave the registry, its subscriptions end
-  Layer.scoped(tag, scopedBreaker(make(options) as Effect.Effect<any, InvalidOptionError>))
+  Layer.scoped(tag, scopedBreaker(make(options)))
 
 /**
  * Runs `self` through `breaker`.

@@ -64,7 +64,6 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { NoExcessProperties } from "effect/Types"
 import * as CircuitBreaker from "../CircuitBreaker.js"
@@ -350,14 +349,10 @@ export const layer = (
                 Effect.mapError(
                   makeBreaker(options.breaker),
                   (e) => new InvalidOptionError({ option: `breaker.${e.option}`, value: e.value, expected: e.expected })
-                ) as Effect.Effect<any, InvalidOptionError>
+                )
               )
           )
-        ) as Effect.Effect<
-            CircuitBreaker.CircuitBreaker,
-            InvalidOptionError,
-            Scope.Scope
-          >,
+        ),
         (breaker) => wrappers(breaker, options)
       ),
       (ws) => layerWith(asAiErrors(ws, isOwnError))
@@ -386,9 +381,9 @@ export const policyWrappers = (
     Effect.map(
       wrappers(policy.breaker, { ...options, provider: policy.provider }),
       (ws) => ({
-        // a LanguageModel call fails with AiError by its contract, which the generic wrapper type cannot state
-        effect: <A, E0, R>(self: Effect.Effect<A, E0, R>) =>
-          policy(self as Effect.Effect<A, unknown, R> as Effect.Effect<A, AiError.AiError, R>),
+        // Cast: a LanguageModel call fails with AiError by its contract, which the generic wrapper type
+        // (`Wrappers<E>`, public, generic in the call's error) cannot state
+        effect: <A, E0, R>(self: Effect.Effect<A, E0, R>) => policy(self as Effect.Effect<A, AiError.AiError, R>),
         stream: ws.stream
       })
     ))

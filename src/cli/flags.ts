@@ -163,15 +163,16 @@ export const nameTheFlag = (message: string, argv: ReadonlyArray<string>): strin
   let out: string | undefined
   let m: RegExpExecArray | null
   if ((m = /^'([\s\S]*)' is not a (float|integer)$/.exec(text)) !== null) {
-    const [, value, kind] = m as unknown as [string, string, "float" | "integer"]
+    const value = m[1] ?? ""
+    const kind = m[2] === "float" ? "float" : "integer"
     out = rewrite(kind, (v) => v === value, kind === "float" ? "a number" : "an integer")
   } else if ((m = /^Expected one of the following cases: (.*)$/.exec(text)) !== null) {
     const choices = m[1]!.split(", ")
     const expected = choices.map((c) => JSON.stringify(c)).join(" or ")
     out = rewrite("choice", (v, e) => e === expected && !choices.includes(v), expected)
   } else if ((m = /^Expected path '([\s\S]*)' to be a (regular file|directory)$/.exec(text)) !== null) {
-    const [, value, type] = m as unknown as [string, string, string]
-    const kind = type === "directory" ? "directory" : "file"
+    const value = m[1] ?? ""
+    const kind = m[2] === "directory" ? "directory" : "file"
     out = rewrite(kind, (v) => v === value, kind === "file" ? "a file path (not a directory)" : "a directory path (not a file)")
   }
   return out === undefined ? message : message.replace(text, out)

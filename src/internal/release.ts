@@ -16,7 +16,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type Breaker, shellOf } from "./breaker.js"
+import { shellOf } from "./breaker.js"
 
 /** Releases a breaker `make` built (anything else is left alone): takes the public or the internal type. @internal */
 export const releaseBreaker = (breaker: object): void => {
@@ -27,5 +27,5 @@ export const releaseBreaker = (breaker: object): void => {
 }
 
 /** Makes a breaker that is released when the current scope closes (its layer is released). @internal */
-export const scopedBreaker = <E, R>(make: Effect.Effect<Breaker, E, R>): Effect.Effect<Breaker, E, R | Scope.Scope> =>
+export const scopedBreaker = <B extends object, E, R>(make: Effect.Effect<B, E, R>): Effect.Effect<B, E, R | Scope.Scope> =>
   Effect.tap(make, (breaker) => Effect.addFinalizer(() => Effect.sync(() => releaseBreaker(breaker))))

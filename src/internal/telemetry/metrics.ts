@@ -51,10 +51,10 @@ type AnyKey = MetricKey.MetricKey<MetricKeyType.MetricKeyType<any, any>>
 const EMPTY: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 /** A metric bound to a fixed set of tags; `unsafeUpdate(v, EMPTY)` then hits a cached hook. @internal */
-export const bind = <K extends AnyKey>(key: K, tags: Record<string, string>) =>
+export const bind = <K extends AnyKey>(key: K, tags: Record<string, string>): Bound =>
   Metric.fromMetricKey(
     MetricKey.taggedWithLabels(key, Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v)))
-  ) as Metric.Metric<MetricKeyType.MetricKeyType.InType<any>, any, unknown>
+  )
 
 /** @internal */
 export const update = (metric: Metric.Metric<any, any, unknown>, value: number): void =>
@@ -99,7 +99,7 @@ class Instruments implements Observer {
   private own<K extends AnyKey>(key: K, tags: Record<string, string>): Bound {
     const taggedKey = series.tagged(key, tags)
     series.track(this.breaker, taggedKey)
-    return Metric.fromMetricKey(taggedKey) as Bound
+    return Metric.fromMetricKey(taggedKey)
   }
 
   onCall = (_breaker: string, _admittedIn: StateTag, outcome: OutcomeCode, slow: boolean, durationMs: number): void => {

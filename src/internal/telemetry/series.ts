@@ -32,12 +32,14 @@ type AnyKey = MetricKey.MetricKey<MetricKeyType.MetricKeyType<any, any>>
 
 const MutableHashMapTypeId = Symbol.for("effect/MutableHashMap")
 
-const registryMap = (): MutableHashMap.MutableHashMap<AnyKey, unknown> | undefined => {
-  // Casts: the registry's map is not part of Effect's public types (see above); it is checked before use
-  const map = (Metric.globalMetricRegistry as unknown as { readonly map?: unknown }).map
-  return typeof map === "object" && map !== null && MutableHashMapTypeId in map
-    ? map as unknown as MutableHashMap.MutableHashMap<AnyKey, unknown>
-    : undefined
+const isMutableHashMap = (u: unknown): u is MutableHashMap.MutableHashMap<unknown, unknown> =>
+  typeof u === "object" && u !== null && MutableHashMapTypeId in u
+
+/** The registry's map: not part of Effect's public types (see above), so found with `in` and checked before use. */
+const registryMap = (): MutableHashMap.MutableHashMap<unknown, unknown> | undefined => {
+  const registry: object = Metric.globalMetricRegistry
+  const map = "map" in registry ? registry.map : undefined
+  return isMutableHashMap(map) ? map : undefined
 }
 
 /** Whether series can be removed from Effect's global metric registry. @internal */
@@ -110,8 +112,10 @@ export const pendingCollected = (): ReadonlyArray<string> => collectedNames
 export const ownerCount = (): number => owners.size
 
 /** Tags a key with labels (data-first: see STACK.md on `Metric.tagged`). @internal */
-export const tagged = <K extends AnyKey>(key: K, tags: Record<string, string>): K =>
-  MetricKey.taggedWithLabels(key, Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v))) as K
+export const tagged = <Type extends MetricKeyType.MetricKeyType<any, any>>(
+  key: MetricKey.MetricKey<Type>,
+  tags: Record<string, string>
+): MetricKey.MetricKey<Type> => MetricKey.taggedWithLabels(key, Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v)))
 
 /**
  * A breaker made with `CircuitBreaker.make` and dropped without being released
@@ -154,10 +158,14 @@ export const acquireSeries = (owner: string) =>
  *
  * @internal
  */
-export const ownSeries = <K extends AnyKey>(owner: string, key: K, tags: Record<string, string>) => {
+export const ownSeries = <K extends AnyKey>(
+  owner: string,
+  key: K,
+  tags: Record<string, string>
+): Metric.Metric<any, any, unknown> => {
   const taggedKey = tagged(key, tags)
   track(owner, taggedKey)
-  const metric = Metric.fromMetricKey(taggedKey) as Metric.Metric<any, any, unknown>
+  const metric = Metric.fromMetricKey(taggedKey)
   metric.unsafeValue([])
   return metric
 }
