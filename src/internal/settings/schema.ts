@@ -37,6 +37,9 @@ const units = "nanos?|micros?|millis?|seconds?|minutes?|hours?|days?|weeks?"
 /** Duration text as Effect reads it: `"30 seconds"`, `"500 millis"`, `"1.5 minutes"`. @internal */
 export const durationPattern = new RegExp(`^\\d+(\\.\\d+)?\\s+(${units})$`)
 
+/** Whether `s` is duration text (the pattern has no `g` flag: `test` keeps no state). @internal */
+export const isDurationText = (s: string): s is T.DurationText => durationPattern.test(s)
+
 /**
  * A duration in a file or an environment variable: text with a unit. A bare
  * number is refused everywhere outside code (`30` would be 30 ms to Effect and
@@ -46,17 +49,21 @@ export const durationPattern = new RegExp(`^\\d+(\\.\\d+)?\\s+(${units})$`)
  */
 export const durationText = (positive: boolean): Schema.Schema<T.DurationText, string> => {
   const expected = `a duration with a unit such as "30 seconds" or "500 millis"${positive ? ", greater than zero" : ""}`
-  const text = Schema.String.pipe(Schema.pattern(durationPattern))
-  // Cast at the end: the pattern admits exactly the template-literal type `DurationText` (a number, a space, a unit),
-  // which a refinement of `Schema.String` cannot express in its type.
+  // `Schema.pattern` with a refinement: what the pattern admits is the template-literal type `DurationText`
+  // (a number, a space, a unit); the annotations are the ones `Schema.pattern` gives (the JSON Schema's `pattern`)
+  const source = durationPattern.source
+  const text = Schema.String.pipe(Schema.filter(isDurationText, {
+    schemaId: Schema.PatternSchemaId,
+    [Schema.PatternSchemaId]: { regex: durationPattern },
+    description: `a string matching the pattern ${source}`,
+    jsonSchema: { pattern: source }
+  }))
   return expecting(
-    positive
-      ? text.pipe(Schema.filter((s) => Duration.toMillis(Duration.decode(s as Duration.DurationInput)) > 0))
-      : text,
+    positive ? text.pipe(Schema.filter((s) => Duration.toMillis(Duration.decode(s)) > 0)) : text,
     expected
   ).annotations({
     description: `${expected}. Units: nanos, micros, millis, seconds, minutes, hours, days, weeks.`
-  }) as unknown as Schema.Schema<T.DurationText, string>
+  })
 }
 
 const isNegative = (u: unknown): boolean =>
@@ -133,7 +140,7 @@ export const makeSchemas = <D>(duration: (positive: boolean) => Schema.Schema<D,
   }
 
   type Policy = T.TripPolicyOf<D>
-  // The cast below: a recursive Schema (Any holds policies) cannot infer its own type; the annotation states it.
+  // A recursive Schema (Any holds policies) cannot infer its own type: the annotation states it, and the union is checked against it.
   const TripPolicy: Schema.Schema<Policy, any> = Schema.Union(
     tagged("ConsecutiveFailures", { threshold: int(1, 1_000_000) }),
     tagged("FailureRate", rate),
@@ -162,7 +169,7 @@ export const makeSchemas = <D>(duration: (positive: boolean) => Schema.Schema<D,
   ).annotations({
     identifier: `TripPolicy${flavour}`,
     message: () => "a TripPolicy: ConsecutiveFailures, FailureRate, SlowCallRate or Any"
-  }) as any
+  })
 
   const Backoff: Schema.Schema<T.BackoffOf<D>, any> = tagged("Exponential", {
     base: duration(true),
