@@ -54,6 +54,12 @@ export interface Context {
 /** The public `Policy`: a `Resilience` specialised for provider errors. @internal */
 export type LlmPolicy<In> = Policy<In>
 
+/** The fields an LLM policy adds to its `Resilience`. */
+interface LlmFields {
+  readonly provider: string
+  readonly model: string | undefined
+}
+
 /** @internal */
 export const defaultTimeoutMs = 60_000
 
@@ -61,8 +67,8 @@ const tagOf = (u: unknown): string =>
   typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" ? u._tag : typeof u
 
 /** The retry decision of the policy: only retryable provider errors. */
-const retryable = (e: ProviderError): boolean => isProviderError(e) && isRetryable(e)
-const hintOf = (e: ProviderError): Duration.Duration | undefined => isProviderError(e) ? retryAfter(e) : undefined
+const retryable = (e: unknown): boolean => isProviderError(e) && isRetryable(e)
+const hintOf = (e: unknown): Duration.Duration | undefined => isProviderError(e) ? retryAfter(e) : undefined
 
 const rateLimitReset = (e: RateLimited, now: number): number | undefined =>
   e.retryAfter !== undefined ? Duration.toMillis(e.retryAfter) : e.resetAt !== undefined ? e.resetAt - now : undefined
@@ -198,7 +204,8 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
           })
           // The one composed policy, specialised: errors mapped into the taxonomy inside the timeout, the timeout a
           // ProviderTimeout, the retry of retryable provider errors waiting at least the provider's hint.
-          const policy = yield* makeResilience<ProviderError, RateLimitGate.GateClosedError, ProviderError>({
+          // `In | ProviderError`: `mapError` maps the call's `In` errors into ProviderError before anything reads them
+          return yield* makeResilience<In | ProviderError, RateLimitGate.GateClosedError, ProviderError, LlmFields>({
             breaker,
             timeout: c.timeoutMs === Infinity ? Duration.infinity : Duration.millis(c.timeoutMs),
             retry: options.retry === false ? false : {
@@ -220,9 +227,6 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
             onTimeout: (timeout) => new ProviderTimeout({ provider, timeout }, { disableValidation: true }),
             fields: { provider, model: c.model }
           })
-          // Type-only: `mapError` maps the call's `In` errors into ProviderError before anything reads them, so the
-          // policy accepts `In | ProviderError`; `fields` added `provider` and `model`.
-          return policy as unknown as LlmPolicy<In>
         })
     ))
 

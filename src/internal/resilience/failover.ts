@@ -76,7 +76,7 @@ const compileStep = (path: string, step: Step<any, any, any, any>, index: number
   // retry OUTSIDE the breaker: each attempt goes through admission; an opening ends the retry at once
   const attempt = retry === undefined
     ? (input: unknown) => breaker(call(input))
-    : (input: unknown) => asFailoverStep(retry(breaker(call(input)) as Effect.Effect<unknown, any, unknown>))
+    : (input: unknown) => asFailoverStep(retry(breaker(call(input))))
   return { name, served: served(name), attributes: noAttributes, attempt }
 }
 

@@ -212,7 +212,7 @@ export const checkServeOptions = (options: unknown): InvalidOptionError | undefi
 }
 
 /** @internal */
-export const serve = <A, E, R, In>(
+export const serve = <A, E extends In, R, In>(
   self: Effect.Effect<A, E, R>,
   options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
 ): Effect.Effect<Served<A>, any, any> => {
@@ -221,7 +221,7 @@ export const serve = <A, E, R, In>(
 }
 
 /** `serve` with options already checked (by {@link checkServeOptions}). @internal */
-export const serveUnchecked = <A, E, R, In>(
+export const serveUnchecked = <A, E extends In, R, In>(
   self: Effect.Effect<A, E, R>,
   options: Options<E, ReadonlyArray<Alternative<A, any, any, In>>>
 ): Effect.Effect<Served<A>, any, any> => {
@@ -251,9 +251,8 @@ export const serveUnchecked = <A, E, R, In>(
       store(value)
       return Effect.succeed<Served<A>>({ value, servedBy: primary })
     },
-    // Cast: an alternative receives the error that started the chain; the public `serve` signature types it as `In`
-    // (the primary's error, or what the `when` guard narrowed it to), which TypeScript cannot relate to `E` here.
-    onFailure: (error) => accepts(error) ? runFrom(chain, 0, error as unknown as In, error) : Effect.fail(error)
+    // an alternative receives the error that started the chain: the primary's error, an `In` (`E extends In`)
+    onFailure: (error) => accepts(error) ? runFrom(chain, 0, error, error) : Effect.fail(error)
   })
 }
 

@@ -50,7 +50,7 @@ type Transform = (self: Effect.Effect<any, any, any>) => Effect.Effect<any, any,
 const identity: Transform = (self) => self
 
 /** What a specialised policy (the LLM one) adds; validated by its own constructor. @internal */
-export interface Extras {
+export interface Extras<F extends object = {}> {
   /** Default: the breaker's name. */
   readonly name?: string | undefined
   /** Span attributes of every call (e.g. GenAI attributes); annotated by `serve` and by failover. */
@@ -60,16 +60,16 @@ export interface Extras {
   /** The error of an attempt that timed out. Default: `TimeoutException`. */
   readonly onTimeout?: ((timeout: Duration.Duration) => unknown) | undefined
   /** Own fields of the policy value (e.g. `provider`, `model`). */
-  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  readonly fields?: F | undefined
 }
 
 const noAttributes: Readonly<Record<string, string | number>> = Object.freeze({})
 
 /** @internal */
-export const make = <E, GErr = never, Out = never>(
+export const make = <E, GErr = never, Out = never, F extends object = {}>(
   options: Options<E, GErr>,
-  extras: Extras = {}
-): Effect.Effect<Resilience<E, GErr, Out>, InvalidOptionError> =>
+  extras: Extras<F> = {}
+): Effect.Effect<Resilience<E, GErr, Out> & Readonly<F>, InvalidOptionError> =>
   check.validated(() => {
     check.object("options", options)
     const breaker = options.breaker
@@ -103,9 +103,8 @@ export const make = <E, GErr = never, Out = never>(
           (Cause.isTimeoutException(e) ? retryTimeouts : userWhile === undefined || userWhile(e as E)),
         hint: (e) => gate?.retryAfterOf(e) ?? (Cause.isTimeoutException(e) || userHint === undefined ? undefined : userHint(e as E))
       }
-      // Cast: `composed` decides over `unknown` errors (the gate's rejections and timeouts join the call's own), so
-      // its transform is typed over `unknown`; it passes every value and error through unchanged, as `Transform` says.
-      if (config.enabled) retrying = retry.fromConfig(composed) as unknown as Transform
+      // `composed` decides over `unknown` errors (the gate's rejections and timeouts join the call's own)
+      if (config.enabled) retrying = retry.fromConfig(composed)
     }
 
     const { mapError, onTimeout } = extras
@@ -140,7 +139,7 @@ export const make = <E, GErr = never, Out = never>(
     for (const [key, value] of Object.entries(fields)) {
       Object.defineProperty(policy, key, { value, enumerable: true, configurable: false, writable: false })
     }
-    return Object.setPrototypeOf(policy, Proto) as Resilience<E, GErr, Out>
+    return Object.setPrototypeOf(policy, Proto) as Resilience<E, GErr, Out> & Readonly<F>
   })
 
 /**
