@@ -64,6 +64,9 @@ const makeClient = (RedisClient: RedisClass, options: ConnectOptions, extra: Red
   return new RedisClient({ ...options.redis, ...o })
 }
 
+/** The methods `define` adds to a client. */
+type Scripted = Record<ScriptName, (...a: Array<unknown>) => Promise<unknown>>
+
 const define = (redis: Redis): void => {
   const table: Record<ScriptName, string> = {
     ebFlush: scripts.flush,
@@ -113,8 +116,9 @@ export const make = (
   return {
     command,
     subscriber,
-    // Cast: `define` adds each Lua script to the client as a method (ioredis `defineCommand`) at run time; its types do not know them
-    run: (script, key, args) => (command as unknown as Record<ScriptName, (...a: Array<unknown>) => Promise<unknown>>)[script](key, ...args),
+    // Cast: `define` adds each Lua script to the client as a method (ioredis `defineCommand`) at run time, by name;
+    // ioredis types such methods only by augmenting its module, which would add them to every user's `Redis` type
+    run: (script, key, args) => (command as Redis & Scripted)[script](key, ...args),
     ready: () => command.status === "ready",
     quit: async () => {
       await Promise.allSettled([command.quit(), subscriber.quit()])
