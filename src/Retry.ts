@@ -165,7 +165,7 @@ export const retry: {
 } = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: Retry<E> | Options<E>): Effect.Effect<A, E | InvalidOptionError, R> =>
-    internal.isRetry(policy) ? policy(self) : Effect.flatMap(madeFrom(policy as Options<E>), (p) => p(self))
+    internal.isRetry(policy) ? policy(self) : Effect.flatMap(madeFrom(policy), (p) => p(self))
 )
 
 /**

@@ -103,4 +103,4 @@ export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(S.Se
 export const validateSettings = (
   settings: BreakerRegistry.Settings
 ): Either.Either<BreakerRegistry.Settings, CircuitBreaker.InvalidOptionError> =>
-  decode(S.SettingsInput, settings, { excess: "error" }) as Either.Either<BreakerRegistry.Settings, CircuitBreaker.InvalidOptionError>
+  decode(S.SettingsInput, settings, { excess: "error" })

@@ -60,7 +60,7 @@ const resolveOne = (
   classify: Classifier<any, any> | undefined
 ): Spec => {
   const preset: PresetName = breaker.layer.settings.preset ?? defaults.settings.preset ?? "default"
-  const settings = merge(merge(presets[preset] as CircuitBreaker.Settings, defaults.settings), breaker.layer.settings)
+  const settings = merge(merge(presets[preset], defaults.settings), breaker.layer.settings)
   const origin = (field: Field): Origin | undefined => breaker.layer.origin(field) ?? defaults.origin(field)
   const options: CircuitBreaker.Options = { ...settings, preset, name: breaker.name, classify }
   const errorOf = (e: InvalidOptionError): RegistryConfigError => {

@@ -19,7 +19,6 @@ import * as retry from "./retry.js"
 import * as check from "../validate.js"
 import type { CallOptions, Options, ServeOptions } from "../../Resilience.js"
 import type { Resilience } from "../../Resilience.js"
-import type { RateLimitGate } from "../../RateLimitGate.js"
 /** @internal */
 export type { Resilience } from "../../Resilience.js"
 /** @internal */
@@ -133,7 +132,7 @@ export const make = <E, GErr = never, Out = never, F extends object = {}>(
       with: withOptions,
       name: extras.name ?? breaker.name,
       breaker,
-      gate: gate as RateLimitGate<GErr> | undefined,
+      gate,
       attributes: extras.attributes ?? noAttributes
     }
     for (const [key, value] of Object.entries(fields)) {
