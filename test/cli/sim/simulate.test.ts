@@ -37,7 +37,9 @@ const consecutiveThreshold = (c: SimConfig): number => {
   return walk(c.policy)
 }
 
-describe("shipped scenarios (first 40 minutes)", () => {
+// CPU-bound simulations on the TestClock (nothing here waits on or judges the wall clock): 7–12 s each at load 10 on the
+// 2-core CI machine, where the default 30 s timeout left little room.
+describe("shipped scenarios (first 40 minutes)", { timeout: 60_000 }, () => {
   for (const name of shipped) {
     it.effect(`${name}: runs every preset; a fully-down provider sees the trip threshold (+ in-flight, + resets) then one probe set per opening`, () =>
       Effect.gen(function*() {
