@@ -8,7 +8,7 @@
 import type { CircuitBreaker } from "../../index.js"
 import { formatMs, percent, table } from "../report/format.js"
 import type { DrillOptions, OutageMode, Variant } from "./options.js"
-import type { Recorder, TransitionRecord } from "./recorder.js"
+import type { Recorder, RequestRecord, TransitionRecord } from "./recorder.js"
 import { renderTargets, type TargetResult } from "./targets.js"
 
 /**
@@ -87,15 +87,29 @@ export interface RunReport {
     readonly within200ms: number | null
     /** Those callers for which the hedge fired. */
     readonly hedged: number
+    /**
+     * Of those, the ones the primary answered in the end, by when: while it
+     * was down (never, when it hangs), or after its recovery (a caller that
+     * straddled it, e.g. through a stall of the machine, retried the primary
+     * once it answered again).
+     */
+    readonly hedgedByPrimary: { readonly whileDown: number; readonly afterRecovery: number }
     /** Those callers answered without any attempt reaching the down provider (its breaker turned them away at once). */
     readonly spared: number
     /**
      * Their latencies minus the machine's stalls inside each request (its own
      * CPU work and GC, waits for a CPU while other processes had it; see
      * `StallMeter`): equal to the latencies on an idle machine, the part the
-     * policy is responsible for on a loaded one.
+     * policy is responsible for on a loaded one. `sparedP50Ms`: the median of
+     * the spared callers alone (how fast a caller the breaker turns away is
+     * answered, whatever share of the callers it turned away).
      */
-    readonly netOfStalls: { readonly p50Ms: number | null; readonly p99Ms: number | null; readonly within200ms: number | null }
+    readonly netOfStalls: {
+      readonly p50Ms: number | null
+      readonly p99Ms: number | null
+      readonly within200ms: number | null
+      readonly sparedP50Ms: number | null
+    }
     /** Requests the down provider received while it was down (from its own count). */
     readonly requestsToDownProvider: number
   }
@@ -221,7 +235,9 @@ export const summarize = (input: {
   const duringOutage = requests.filter((r) => r.startMs >= outageStart && r.startMs < outageEnd)
   const outageDone = duringOutage.filter((r) => r.outcome !== "pending")
   const outageLatencies = outageDone.map((r) => r.endMs - r.startMs)
-  const netLatencies = outageDone.map((r) => r.endMs - r.startMs - recorder.stallOf(r))
+  const net = (r: RequestRecord) => r.endMs - r.startMs - recorder.stallOf(r)
+  const netLatencies = outageDone.map(net)
+  const sparedDone = outageDone.filter((r) => !r.reached.includes(primaryName))
   const within200ms = (latencies: ReadonlyArray<number>) =>
     latencies.length === 0 ? null : round(latencies.filter((ms) => ms <= 200).length / latencies.length, 3)
 
@@ -291,11 +307,16 @@ export const summarize = (input: {
       maxMs: round(quantile(outageLatencies, 1)),
       within200ms: within200ms(outageLatencies),
       hedged: duringOutage.filter((r) => r.hedged).length,
-      spared: outageDone.filter((r) => !r.reached.includes(primaryName)).length,
+      hedgedByPrimary: {
+        whileDown: outageDone.filter((r) => r.hedged && r.outcome === "primary" && r.endMs < outageEnd).length,
+        afterRecovery: outageDone.filter((r) => r.hedged && r.outcome === "primary" && r.endMs >= outageEnd).length
+      },
+      spared: sparedDone.length,
       netOfStalls: {
         p50Ms: round(quantile(netLatencies, 0.5)),
         p99Ms: round(quantile(netLatencies, 0.99)),
-        within200ms: within200ms(netLatencies)
+        within200ms: within200ms(netLatencies),
+        sparedP50Ms: round(quantile(sparedDone.map(net), 0.5))
       },
       requestsToDownProvider: input.requestsToDownProvider
     },
@@ -372,7 +393,9 @@ export const renderText = (report: DrillReport): string => {
       const net = r.outage.netOfStalls
       return `${ms(net.p50Ms)} / ${ms(net.p99Ms)} / ${pct(net.within200ms)}`
     })],
-    [`callers spared ${primary} (outage: no attempt reached it)`, ...runs.map((r) => `${r.outage.spared} of ${r.outage.callers}`)],
+    [`callers spared ${primary} (outage: no attempt reached it)`, ...runs.map((r) =>
+      `${r.outage.spared} of ${r.outage.callers}` + (r.outage.spared > 0 ? `, net p50 ${ms(r.outage.netOfStalls.sparedP50Ms)}` : "")
+    )],
     ["errors the callers saw (whole run)", ...runs.map((r) => String(r.requests.failed))],
     ["answered by primary / failover / cache", ...runs.map((r) => `${r.requests.primary} / ${r.requests.failover} / ${r.requests.cache}`)],
     [o.hedgeMs === null ? "hedged" : `hedged (primary silent past ${o.hedgeMs} ms)`, ...runs.map((r) => o.hedgeMs === null ? "no hedge" : String(r.requests.hedged.total))],

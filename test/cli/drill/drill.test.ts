@@ -47,6 +47,21 @@ const byVariant = (report: DrillReport) => {
  * by counts load cannot fake (callers spared the down provider, callers hedged, requests it received).
  */
 
+/** The figures the assertions judge, printed (how close a loaded run came to a bound). */
+const figures = (label: string, report: DrillReport) => {
+  const { withBreaker, without } = byVariant(report)
+  const net = (r: RunReport) =>
+    `net p50/p99 ${r.outage.netOfStalls.p50Ms}/${r.outage.netOfStalls.p99Ms} ms (spared p50 ${r.outage.netOfStalls.sparedP50Ms})`
+  console.log(
+    `[drill ${label}] with breaker: ${net(withBreaker)}, raw p50/p99 ${withBreaker.outage.p50Ms}/${withBreaker.outage.p99Ms} ms, ` +
+      `spared ${withBreaker.outage.spared}/${withBreaker.outage.callers}, hedged ${withBreaker.outage.hedged}, ` +
+      `to the down provider ${withBreaker.outage.requestsToDownProvider}, closed after ${withBreaker.recovery.breakerClosedAfterMs} ms; ` +
+      `without: ${net(without)}, raw p50 ${without.outage.p50Ms} ms, hedged ${without.outage.hedged}/${without.outage.callers}; ` +
+      `hedged answered by the recovered primary ${withBreaker.outage.hedgedByPrimary.afterRecovery}/${without.outage.hedgedByPrimary.afterRecovery}; ` +
+      `event-loop delay max ${withBreaker.eventLoopDelay.maxMs}/${without.eventLoopDelay.maxMs} ms`
+  )
+}
+
 /** The bound recomputed here from the policy options and the openings the report shows. */
 const bound = (options: DrillOptions, run: RunReport) =>
   options.threshold + options.permits * run.breakers[0]!.openings + inFlightAllowance(options)
@@ -56,6 +71,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
     Effect.gen(function*() {
       const options = short({ mode: "503", outageMs: 1_500, timeoutMs: 2_000, openMs: 200 })
       const report = yield* runDrill(options, hooks)
+      figures("503", report)
       const { withBreaker, without } = byVariant(report)
       // The JSON report carries the targets and whether the run with the breaker met each; the text ends with them.
       expect(report.targets.map((t) => t.target)).toHaveLength(4)
@@ -77,9 +93,12 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
         expect(run.outage.callers).toBeGreaterThanOrEqual(options.outageMs * options.rps / 1000 / 2)
         expect(run.requests.unfinished).toBe(0)
       }
-      // callers answered within 200 ms, net of the machine's stalls; most before a no-breaker caller's backoff alone is over
+      // callers answered within 200 ms, net of the machine's stalls; those the breaker turned away before a no-breaker caller's
+      // backoff alone is over (the median of all callers is not judged: by this run's parameters about half of them are spared,
+      // so it sat on the edge between a spared and an unspared caller — a loaded run with 7 spared of 16 failed it; the share
+      // is judged below, by `spared`)
       expect(withBreaker.outage.netOfStalls.p99Ms!).toBeLessThan(200)
-      expect(withBreaker.outage.netOfStalls.p50Ms!).toBeLessThan(0.8 * 3 * options.retryBaseMs)
+      expect(withBreaker.outage.netOfStalls.sparedP50Ms!).toBeLessThan(0.8 * 3 * options.retryBaseMs)
       // while the circuit is open callers never wait on the down provider; without the breaker every caller tries it first,
       // 1 + retries times, backing off at least 0.8 × (25 + 50) ms between the attempts
       expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
@@ -105,7 +124,8 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
         ["bound", "breakers", "durationMs", "eventLoopDelay", "intervals", "label", "mode", "outage", "phases", "recovery", "requests", "variant"]
       )
       expect(Object.keys(json.runs[0].outage).sort()).toEqual(
-        ["callers", "errors", "hedged", "maxMs", "netOfStalls", "p50Ms", "p99Ms", "requestsToDownProvider", "spared", "within200ms"]
+        ["callers", "errors", "hedged", "hedgedByPrimary", "maxMs", "netOfStalls", "p50Ms", "p99Ms", "requestsToDownProvider", "spared",
+          "within200ms"]
       )
       expect(Object.keys(json.runs[0].requests.hedged).sort()).toEqual(["cache", "failover", "primary", "total"])
       expect(json.options.hedgeMs).toBe(options.hedgeMs)
@@ -134,10 +154,11 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       expect(lines.join("\n")).not.toContain("\x1b[")
     }), 40_000)
 
-  it.live("hang, hedged: callers answered < 200 ms net of machine stalls; hedging alone bounds latency; the breaker also spares the provider and most callers the hedge delay", () =>
+  it.live("hang, hedged: callers answered < 200 ms net of machine stalls; hedging alone bounds latency; the breaker also spares the provider, and the callers it turns away the hedge delay", () =>
     Effect.gen(function*() {
       const options = short({ mode: "hang", outageMs: 2_000, timeoutMs: 400, recoveryMs: 1_100 })
       const report = yield* runDrill(options, hooks)
+      figures("hang", report)
       const { withBreaker, without } = byVariant(report)
 
       const hedgeMs = options.hedgeMs!
@@ -148,7 +169,9 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       // once the circuit is open callers are rejected at once and fail over without waiting for the hedge
       expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
       expect(withBreaker.outage.hedged).toBeLessThanOrEqual(withBreaker.outage.callers - withBreaker.outage.spared)
-      expect(withBreaker.outage.netOfStalls.p50Ms!).toBeLessThan(hedgeMs / 2)
+      // (the callers it turned away: ~half of the outage's callers come before the opening or are probes, so the median of all
+      // of them sat on that edge — 50 ms with 10 spared of 21 in a run at load 10)
+      expect(withBreaker.outage.netOfStalls.sparedP50Ms!).toBeLessThan(hedgeMs / 2)
       // without the breaker every caller waits the hedge delay (the primary is never skipped), and no longer than a timeout
       expect(without.outage.spared).toBe(0)
       expect(without.outage.p50Ms!).toBeGreaterThanOrEqual(hedgeMs)
@@ -156,10 +179,13 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       expect(without.outage.hedged).toBeGreaterThanOrEqual(without.outage.callers - 2)
       expect(withBreaker.outage.hedged).toBeLessThan(without.outage.hedged)
       // callers hedged during the outage were answered by the failover (anthropic; or, when a stall of the machine made that call
-      // time out too, by the last-good cache), not by the hanging primary
+      // time out too, by the last-good cache), not by the hanging primary: it answered none while down; after its recovery it may
+      // answer a caller that straddled it (a run at load 10 with a 1.9 s stall had one, whose hedge and timeout fired together)
       for (const run of [withBreaker, without]) {
         expect(run.outage.hedged).toBeGreaterThan(0)
-        expect(run.requests.hedged.failover + run.requests.hedged.cache).toBeGreaterThanOrEqual(run.outage.hedged)
+        expect(run.outage.hedgedByPrimary.whileDown).toBe(0)
+        expect(run.requests.hedged.failover + run.requests.hedged.cache)
+          .toBeGreaterThanOrEqual(run.outage.hedged - run.outage.hedgedByPrimary.afterRecovery)
         expect(run.requests.hedged.total).toBe(run.requests.hedged.primary + run.requests.hedged.failover + run.requests.hedged.cache)
         expect(run.requests.unfinished).toBe(0)
       }
