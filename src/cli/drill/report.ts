@@ -97,6 +97,12 @@ export interface RunReport {
     /** Those callers answered without any attempt reaching the down provider (its breaker turned them away at once). */
     readonly spared: number
     /**
+     * Those that came once the primary's circuit had first opened in the
+     * outage, and how many of them were spared: all but the half-open probes
+     * (none without a breaker, or if it never opened).
+     */
+    readonly afterOpening: { readonly callers: number; readonly spared: number }
+    /**
      * Their latencies minus the machine's stalls inside each request (its own
      * CPU work and GC, waits for a CPU while other processes had it; see
      * `StallMeter`): equal to the latencies on an idle machine, the part the
@@ -238,6 +244,8 @@ export const summarize = (input: {
   const net = (r: RequestRecord) => r.endMs - r.startMs - recorder.stallOf(r)
   const netLatencies = outageDone.map(net)
   const sparedDone = outageDone.filter((r) => !r.reached.includes(primaryName))
+  const firstOpening = recorder.transitions.find((t) => t.breaker === primaryName && t.to === "Open" && t.atMs >= outageStart)
+  const afterOpening = firstOpening === undefined ? [] : outageDone.filter((r) => r.startMs >= firstOpening.atMs)
   const within200ms = (latencies: ReadonlyArray<number>) =>
     latencies.length === 0 ? null : round(latencies.filter((ms) => ms <= 200).length / latencies.length, 3)
 
@@ -312,6 +320,10 @@ export const summarize = (input: {
         afterRecovery: outageDone.filter((r) => r.hedged && r.outcome === "primary" && r.endMs >= outageEnd).length
       },
       spared: sparedDone.length,
+      afterOpening: {
+        callers: afterOpening.length,
+        spared: afterOpening.filter((r) => !r.reached.includes(primaryName)).length
+      },
       netOfStalls: {
         p50Ms: round(quantile(netLatencies, 0.5)),
         p99Ms: round(quantile(netLatencies, 0.99)),

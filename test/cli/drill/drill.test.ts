@@ -54,12 +54,27 @@ const figures = (label: string, report: DrillReport) => {
     `net p50/p99 ${r.outage.netOfStalls.p50Ms}/${r.outage.netOfStalls.p99Ms} ms (spared p50 ${r.outage.netOfStalls.sparedP50Ms})`
   console.log(
     `[drill ${label}] with breaker: ${net(withBreaker)}, raw p50/p99 ${withBreaker.outage.p50Ms}/${withBreaker.outage.p99Ms} ms, ` +
-      `spared ${withBreaker.outage.spared}/${withBreaker.outage.callers}, hedged ${withBreaker.outage.hedged}, ` +
+      `spared ${withBreaker.outage.spared}/${withBreaker.outage.callers} ` +
+      `(after the opening ${withBreaker.outage.afterOpening.spared}/${withBreaker.outage.afterOpening.callers}, ` +
+      `openings ${withBreaker.breakers[0]!.openings}), hedged ${withBreaker.outage.hedged}, ` +
       `to the down provider ${withBreaker.outage.requestsToDownProvider}, closed after ${withBreaker.recovery.breakerClosedAfterMs} ms; ` +
       `without: ${net(without)}, raw p50 ${without.outage.p50Ms} ms, hedged ${without.outage.hedged}/${without.outage.callers}; ` +
       `hedged answered by the recovered primary ${withBreaker.outage.hedgedByPrimary.afterRecovery}/${without.outage.hedgedByPrimary.afterRecovery}; ` +
       `event-loop delay max ${withBreaker.eventLoopDelay.maxMs}/${without.eventLoopDelay.maxMs} ms`
   )
+}
+
+/**
+ * Once the circuit had opened in the outage, every caller but the half-open probes (at most `permits` per opening) was
+ * turned away without reaching the down provider. (Was: `spared ≥ callers / 4` over the whole outage — a share that load
+ * moves: the callers before the opening stay ~threshold + those arriving within one attempt, while a loaded machine starts
+ * fewer callers in the outage; 3 of 12 and 4 of 15 at load 10–13 passed at the edge. How late the opening may come is bounded
+ * by the requests the down provider received, `bound` below.)
+ */
+const sparedOnceOpen = (options: DrillOptions, run: RunReport) => {
+  const after = run.outage.afterOpening
+  expect(after.callers).toBeGreaterThan(0)
+  expect(after.callers - after.spared).toBeLessThanOrEqual(options.permits * run.breakers[0]!.openings)
 }
 
 /** The bound recomputed here from the policy options and the openings the report shows. */
@@ -95,13 +110,13 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       }
       // callers answered within 200 ms, net of the machine's stalls; those the breaker turned away before a no-breaker caller's
       // backoff alone is over (the median of all callers is not judged: by this run's parameters about half of them are spared,
-      // so it sat on the edge between a spared and an unspared caller — a loaded run with 7 spared of 16 failed it; the share
-      // is judged below, by `spared`)
+      // so it sat on the edge between a spared and an unspared caller — a loaded run with 7 spared of 16 failed it; the
+      // breaker's sparing is judged below, per caller, by `sparedOnceOpen`)
       expect(withBreaker.outage.netOfStalls.p99Ms!).toBeLessThan(200)
       expect(withBreaker.outage.netOfStalls.sparedP50Ms!).toBeLessThan(0.8 * 3 * options.retryBaseMs)
       // while the circuit is open callers never wait on the down provider; without the breaker every caller tries it first,
       // 1 + retries times, backing off at least 0.8 × (25 + 50) ms between the attempts
-      expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
+      sparedOnceOpen(options, withBreaker)
       expect(without.outage.p50Ms!).toBeGreaterThanOrEqual(0.8 * 3 * options.retryBaseMs)
       expect(withBreaker.breakers[0]!.falseOpenings).toBe(0)
       expect(withBreaker.breakers[0]!.rejected).toBeGreaterThan(0)
@@ -124,7 +139,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
         ["bound", "breakers", "durationMs", "eventLoopDelay", "intervals", "label", "mode", "outage", "phases", "recovery", "requests", "variant"]
       )
       expect(Object.keys(json.runs[0].outage).sort()).toEqual(
-        ["callers", "errors", "hedged", "hedgedByPrimary", "maxMs", "netOfStalls", "p50Ms", "p99Ms", "requestsToDownProvider", "spared",
+        ["afterOpening", "callers", "errors", "hedged", "hedgedByPrimary", "maxMs", "netOfStalls", "p50Ms", "p99Ms", "requestsToDownProvider", "spared",
           "within200ms"]
       )
       expect(Object.keys(json.runs[0].requests.hedged).sort()).toEqual(["cache", "failover", "primary", "total"])
@@ -167,7 +182,7 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
       expect(withBreaker.outage.netOfStalls.p99Ms!).toBeLessThan(200)
       expect(withBreaker.outage.netOfStalls.within200ms!).toBe(1)
       // once the circuit is open callers are rejected at once and fail over without waiting for the hedge
-      expect(withBreaker.outage.spared).toBeGreaterThanOrEqual(withBreaker.outage.callers / 4)
+      sparedOnceOpen(options, withBreaker)
       expect(withBreaker.outage.hedged).toBeLessThanOrEqual(withBreaker.outage.callers - withBreaker.outage.spared)
       // (the callers it turned away: ~half of the outage's callers come before the opening or are probes, so the median of all
       // of them sat on that edge — 50 ms with 10 spared of 21 in a run at load 10)
