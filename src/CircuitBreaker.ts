@@ -550,7 +550,9 @@ export interface Observer {
 /**
  * Adds `observer` to every breaker made where the layer is provided (read once,
  * when the breaker is made), beside the telemetry layers. The drill and the
- * simulator record their timelines through it.
+ * simulator record their timelines through it. A hook that throws is skipped
+ * (it never replaces the caller's value or error); a hook that is not a
+ * function fails the layer with `InvalidOptionError` naming it.
  *
  * **Example**
  *
@@ -567,4 +569,4 @@ export interface Observer {
  * @since 0.1.0
  * @category layers
  */
-export const layerObserver: (observer: Observer) => Layer.Layer<never> = observer.layerObserver
+export const layerObserver: (observer: Observer) => Layer.Layer<never, InvalidOptionError> = observer.layerObserver

@@ -17,6 +17,8 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import type { OutcomeCode, StateTag, Transition } from "./core.js"
+import type { InvalidOptionError } from "./errors.js"
+import * as O from "./settings/options.js"
 
 /** How admitted calls are traced. @internal */
 export type TraceMode = "span" | "annotate"
@@ -120,13 +122,23 @@ const guarded = <Args extends Array<any>>(f: ((...args: Args) => void) | undefin
     }
   }
 
-/** A layer adding a public observer (its outcome codes named; each hook guarded). @internal */
-export const layerObserver = (observer: PublicObserver): Layer.Layer<never> => {
-  const onCall = guarded(observer.onCall)
-  return addObserver({
-    onTransition: guarded(observer.onTransition),
-    onRejected: guarded(observer.onRejected),
-    onCall: onCall === undefined ? undefined : (breaker, admittedIn, outcome, slow, durationMs) =>
-      onCall(breaker, admittedIn, outcomeNames[outcome], slow, durationMs)
-  })
-}
+const hook = O.optional(O.func("a function (or undefined)"))
+const PublicObserverOptions = O.options({ onTransition: hook, onCall: hook, onRejected: hook })
+
+/**
+ * A layer adding a public observer (its outcome codes named; each hook
+ * guarded). The hooks are checked when the layer is built: anything but an
+ * object of functions fails it with `InvalidOptionError` naming the hook.
+ *
+ * @internal
+ */
+export const layerObserver = (observer: PublicObserver): Layer.Layer<never, InvalidOptionError> =>
+  Layer.unwrapEffect(Effect.map(O.check(PublicObserverOptions, observer), () => {
+    const onCall = guarded(observer.onCall)
+    return addObserver({
+      onTransition: guarded(observer.onTransition),
+      onRejected: guarded(observer.onRejected),
+      onCall: onCall === undefined ? undefined : (breaker, admittedIn, outcome, slow, durationMs) =>
+        onCall(breaker, admittedIn, outcomeNames[outcome], slow, durationMs)
+    })
+  }))

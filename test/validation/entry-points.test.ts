@@ -223,6 +223,18 @@ const cases: ReadonlyArray<Case> = [
     accepts: option === "secrets" ? ["[]"] : option === "redactErrors" ? ["true"] : strings
   })),
   {
+    entry: "CircuitBreaker.layerObserver",
+    option: "options",
+    build: (bad) => layerBuild(CircuitBreaker.layerObserver(bad as any)),
+    accepts: ["{}", "[]", "a function"]
+  },
+  ...["onTransition", "onCall", "onRejected"].map((option): Case => ({
+    entry: "CircuitBreaker.layerObserver",
+    option,
+    build: (bad) => layerBuild(CircuitBreaker.layerObserver({ [option]: bad } as any)),
+    accepts: ["a function"]
+  })),
+  {
     entry: "LanguageModelBreaker.policyWrappers",
     option: "policy",
     build: (bad) => LanguageModelBreaker.LanguageModelBreaker.policyWrappers(bad as any)
