@@ -33,20 +33,20 @@ export const validatedEither = <A>(f: () => A): Either.Either<A, InvalidOptionEr
     return Either.right(f())
   } catch (e) {
     if (e instanceof Invalid) return Either.left(e.error)
-    throw e
+    // reading an option threw (a getter, a Proxy): a bad value, not a defect
+    return Either.left(
+      new InvalidOptionError({
+        option: "options",
+        value: "(a value that throws when read)",
+        expected: "options that can be read (reading them threw: a throwing getter or Proxy)"
+      })
+    )
   }
 }
 
 /** Runs `f` (which may call the checks below) and fails with the first bad option. @internal */
 export const validated = <A>(f: () => A): Effect.Effect<A, InvalidOptionError> =>
-  Effect.suspend(() => {
-    try {
-      return Effect.succeed(f())
-    } catch (e) {
-      if (e instanceof Invalid) return Effect.fail(e.error)
-      return Effect.die(e)
-    }
-  })
+  Effect.suspend(() => validatedEither(f))
 
 const memo = new Map<string, Schema.Schema<any, any>>()
 const cached = <A>(key: string, make: () => Schema.Schema<A, any>): Schema.Schema<A, any> => {

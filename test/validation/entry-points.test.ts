@@ -49,7 +49,18 @@ const garbage: ReadonlyArray<readonly [string, unknown]> = [
   ["true", true],
   ["a cycle", cyclic],
   ["-5 seconds", "-5 seconds"],
-  ["a bigint", -3n]
+  ["a bigint", -3n],
+  // a Proxy that throws on every read and an object whose getter throws: a typed error, never the exception as a defect
+  ["a throwing Proxy", new Proxy({}, {
+    get() { throw new Error("read") },
+    has() { throw new Error("has") },
+    ownKeys() { throw new Error("keys") },
+    getOwnPropertyDescriptor() { throw new Error("descriptor") },
+    getPrototypeOf() { throw new Error("prototype") }
+  })],
+  ["a throwing getter", Object.defineProperty({}, "_tag", { get() { throw new Error("getter") }, enumerable: true })],
+  // shown cut short in the message (it was echoed whole: a 1 MB message)
+  ["a 1 MB string", "x".repeat(1_000_000)]
 ]
 
 interface Case {
@@ -395,6 +406,8 @@ describe("every public entry point: a bad argument is a typed error naming it", 
       Effect.gen(function*() {
         for (const [label, bad] of garbage) {
           if (c.accepts?.includes(label)) continue
+          // an options object that accepts {} ignores a getter on a key it does not know
+          if (label === "a throwing getter" && c.accepts?.includes("{}")) continue
           total++
           let exit: Exit.Exit<unknown, unknown>
           try {
@@ -413,6 +426,7 @@ describe("every public entry point: a bad argument is a typed error naming it", 
           const named = error!._tag === "InvalidOptionError" ? error!.option! : error!.setting!
           const expected = c.option === "options" ? "" : c.option === "(root)" ? "" : c.option.split(".").pop()!
           assert.include(named, expected, `${c.entry} ${c.option} = ${label}: named ${named} (${error!.message})`)
+          assert.isBelow(String(error!.message).length, 2000, `${c.entry} ${c.option} = ${label}: a message of ${String(error!.message).length} characters`)
         }
       }), 60_000)
   }

@@ -11,7 +11,7 @@ import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import type * as BreakerRegistry from "../../BreakerRegistry.js"
 import type * as CircuitBreaker from "../../CircuitBreaker.js"
-import { decode } from "../settings/decode.js"
+import { decode, show } from "../settings/decode.js"
 import * as S from "../settings/schema.js"
 import { RegistryConfigError } from "./errors.js"
 import { breakerVariable, envKey, type Field, fieldSpec } from "./fields.js"
@@ -29,7 +29,7 @@ const checkClassify = (options: SourceOptions | undefined): Either.Either<void, 
     : Either.left(
       new RegistryConfigError({
         setting: "classify",
-        value: typeof options.classify === "object" ? "an object" : String(options.classify),
+        value: typeof options.classify === "object" && options.classify !== null ? "an object" : show(options.classify),
         expected: "a function from Exit to Outcome",
         option: "classify"
       })

@@ -151,10 +151,23 @@ export const fromJson = (json: unknown): Either.Either<RawConfig, RegistryConfig
 export const fromSettings = (options: {
   readonly defaults?: CircuitBreaker.Settings | undefined
   readonly breakers: Readonly<Record<string, CircuitBreaker.Settings>>
-}): Either.Either<RawConfig, RegistryConfigError> =>
-  isRecord(options)
-    ? fromLayers(S.SettingsInput, options.defaults, options.breakers)
-    : Either.left(new RegistryConfigError({ setting: "options", value: show(options), expected: "an object { defaults?, breakers }" }))
+}): Either.Either<RawConfig, RegistryConfigError> => {
+  if (!isRecord(options)) {
+    return Either.left(new RegistryConfigError({ setting: "options", value: show(options), expected: "an object { defaults?, breakers }" }))
+  }
+  try {
+    return fromLayers(S.SettingsInput, options.defaults, options.breakers)
+  } catch {
+    // a getter or Proxy threw while the settings were read: a bad value, not a defect
+    return Either.left(
+      new RegistryConfigError({
+        setting: "breakers",
+        value: "(a value that throws when read)",
+        expected: "settings that can be read (reading them threw: a throwing getter or Proxy)"
+      })
+    )
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Environment

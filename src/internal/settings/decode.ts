@@ -16,9 +16,23 @@ import * as Schema from "effect/Schema"
 import { InvalidOptionError } from "../errors.js"
 import { REDACTED } from "../secrets.js"
 
-/** Renders a bad value for an error message without throwing on anything. @internal */
+const MAX_SHOWN = 200
+
+/** Renders a bad value for an error message without throwing on anything (a Proxy, a getter that throws), at most ~200 characters. @internal */
 export const show = (value: unknown): string => {
-  if (typeof value === "string") return JSON.stringify(value)
+  try {
+    return showUnsafe(value)
+  } catch {
+    return "(a value that throws when read)"
+  }
+}
+
+const showUnsafe = (value: unknown): string => {
+  if (typeof value === "string") {
+    return value.length > MAX_SHOWN
+      ? `${JSON.stringify(value.slice(0, MAX_SHOWN))}… (${value.length} characters)`
+      : JSON.stringify(value)
+  }
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value)
   if (value === undefined || value === null) return String(value)
   if (typeof value === "function") return "a function"
@@ -28,7 +42,7 @@ export const show = (value: unknown): string => {
   if (Schedule.isSchedule(value)) return "a Schedule"
   try {
     const json = JSON.stringify(value)
-    return json === undefined ? typeof value : json.length > 200 ? `${json.slice(0, 200)}…` : json
+    return json === undefined ? typeof value : json.length > MAX_SHOWN ? `${json.slice(0, MAX_SHOWN)}…` : json
   } catch {
     return typeof value
   }
@@ -57,6 +71,8 @@ const at = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
   return v
 }
 
+const UNREADABLE = "a value that can be read (reading it threw: a throwing getter or Proxy)"
+
 /**
  * The path of the first object reached twice (a cycle) or nested deeper than
  * `maxDepth`, walking plain objects and arrays only. A Schema would recurse
@@ -66,18 +82,26 @@ const findCycle = (value: unknown, maxDepth = 64): { path: Array<PropertyKey>; r
   const onPath = new Set<unknown>()
   const walk = (v: unknown, path: Array<PropertyKey>): { path: Array<PropertyKey>; reason: string } | undefined => {
     if (typeof v !== "object" || v === null) return undefined
-    const proto = Object.getPrototypeOf(v)
-    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return undefined
+    let proto: unknown
+    let keys: Array<string>
+    try {
+      // a Proxy may throw on any of these: that is a bad value, not a defect
+      proto = Object.getPrototypeOf(v)
+      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return undefined
+      keys = Object.keys(v)
+    } catch {
+      return { path, reason: UNREADABLE }
+    }
     if (onPath.has(v)) return { path, reason: "a value that does not contain itself (a cycle)" }
     if (path.length >= maxDepth) return { path, reason: `a value nested at most ${maxDepth} levels deep` }
     onPath.add(v)
     try {
-      for (const key of Object.keys(v)) {
+      for (const key of keys) {
         let child: unknown
         try {
           child = (v as Record<string, unknown>)[key]
         } catch {
-          continue
+          return { path: [...path, Array.isArray(v) ? Number(key) : key], reason: UNREADABLE }
         }
         const found = walk(child, [...path, Array.isArray(v) ? Number(key) : key])
         if (found !== undefined) return found
@@ -188,11 +212,21 @@ export const decodeProblem = <A, I>(
     const bad = at(value, cycle.path)
     return Either.left({
       path: cycle.path,
-      value: typeof bad === "object" ? "(a cyclic or too deeply nested value)" : show(bad),
+      value: cycle.reason === UNREADABLE
+        ? "(a value that throws when read)"
+        : typeof bad === "object"
+        ? "(a cyclic or too deeply nested value)"
+        : show(bad),
       expected: cycle.reason
     })
   }
-  const result = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: excess })(value)
+  let result: Either.Either<A, ParseResult.ParseError>
+  try {
+    result = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: excess })(value)
+  } catch {
+    // something inside that the walk above does not enter (a class instance's getter, a Proxy's trap) threw
+    return Either.left({ path: [], value: "(a value that throws when read)", expected: UNREADABLE })
+  }
   if (Either.isRight(result)) return Either.right(result.right)
   const leaf = firstLeaf(result.left.issue, [], undefined)
   let expected: string
