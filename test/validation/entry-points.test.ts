@@ -22,6 +22,9 @@ import * as LanguageModelBreaker from "effect-breaker/ai"
 import * as Http from "effect-breaker/http"
 import { Policy } from "effect-breaker/llm"
 import { RedisStore } from "effect-breaker/redis"
+import * as Otel from "effect-breaker/otel"
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { InMemoryMetricExporter, PeriodicExportingMetricReader, AggregationTemporality } from "@opentelemetry/sdk-metrics"
 import { layerOtlp, layerOtlpConfig } from "../../src/otel/otlp/index.js"
 import { layerPrometheus } from "../../src/otel/prometheus/index.js"
 
@@ -333,6 +336,35 @@ const cases: ReadonlyArray<Case> = [
       : option === "serviceName"
       ? strings
       : []
+  })),
+  // otel: your own processor or reader
+  ...["processor", "serviceName", "secrets"].map((option): Case => ({
+    entry: "Otel.layerTracer",
+    option,
+    build: (bad) => {
+      const good = { processor: new SimpleSpanProcessor(new InMemorySpanExporter()), serviceName: "svc" }
+      const { processor, ...options } = { ...good, [option]: bad } as any
+      return layerBuild(Otel.layerTracer(processor, options))
+    },
+    accepts: option === "serviceName" ? strings : option === "secrets" ? ["[]"] : []
+  })),
+  {
+    entry: "Otel.layerTracer",
+    option: "options",
+    build: (bad) => layerBuild(Otel.layerTracer(new SimpleSpanProcessor(new InMemorySpanExporter()), bad as any))
+  },
+  ...["reader", "serviceName"].map((option): Case => ({
+    entry: "Otel.layerMetrics",
+    option,
+    build: (bad) => {
+      const good = {
+        reader: () => new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE) }),
+        serviceName: "svc"
+      }
+      const { reader, ...options } = { ...good, [option]: bad } as any
+      return layerBuild(Otel.layerMetrics(reader, options))
+    },
+    accepts: option === "serviceName" ? strings : option === "reader" ? ["a function"] : []
   })),
   // the state machine alone
   ...["name", "policy", "halfOpen"].map((option): Case => ({
