@@ -52,7 +52,7 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
   // OpenAI sk-/sk-proj-, Anthropic sk-ant-, restricted rk-, publishable pk-, Groq gsk_, Stripe-like sk_live_
   { pattern: new RegExp(String.raw`(?:sk|rk|pk)${SEP}${BODY}{16,}`, "gi"), needsDigit: "glued" },
   // Google API keys
-  { pattern: /AIza[0-9A-Za-z_-]{30,}/g, needsDigit: false },
+  { pattern: /AIza[0-9A-Za-z_-]{30,}/gi, needsDigit: false },
   // Hugging Face hf_, Replicate r8_, xAI xai-, GitHub ghp_/gho_/ghs_/github_pat_, Slack xox*-
   { pattern: /(?:hf_|r8_|xai-|gh[pousr]_|github_pat_|xox[abposr]-)[A-Za-z0-9_-]{16,}/g, needsDigit: "glued" },
   // AWS access key ids (Bedrock)
@@ -72,25 +72,32 @@ const LABELLED =
 const hasDigit = /\d/
 const hasLetter = /[A-Za-z]/
 
+/** Whether a shape match is left alone (a word, a request id). */
+const keepShape = (match: string, at: number, whole: string, needsDigit: boolean | "glued"): boolean => {
+  const glued = at > 0 && /[A-Za-z]/.test(whole[at - 1]!) && !/%(?:3[dD]|20|2[fF]|3[aA])$/.test(whole.slice(0, at))
+  // a request id (`req_` + 32 hex, as OpenAI quotes it for support) is not a key
+  if (needsDigit === true && /req[_-]$/i.test(whole.slice(Math.max(0, at - 4), at))) return true
+  const check = needsDigit === true || (needsDigit === "glued" && glued)
+  return check && !(hasDigit.test(match) && hasLetter.test(match))
+}
+
+/** Whether a labelled value is left alone. */
+const keepLabelled = (sep: string, value: string): boolean => {
+  // (the value class stops at `<`, so this only guards a REDACTED that changes spelling)
+  if (value.startsWith(REDACTED.slice(0, -1))) return true
+  const assigned = !/^\s+$/.test(sep)
+  // after a bare space, only something that looks generated (a digit, 8+ characters)
+  return !assigned && !(value.length >= 8 && hasDigit.test(value))
+}
+
 const replaceShapes = (text: string): string => {
   let out = text
   for (const { needsDigit, pattern } of SHAPES) {
-    out = out.replace(pattern, (match: string, at: number, whole: string) => {
-      const glued = at > 0 && /[A-Za-z]/.test(whole[at - 1]!) && !/%(?:3[dD]|20|2[fF]|3[aA])$/.test(whole.slice(0, at))
-      // a request id (`req_` + 32 hex, as OpenAI quotes it for support) is not a key
-      if (needsDigit === true && /req[_-]$/i.test(whole.slice(Math.max(0, at - 4), at))) return match
-      const check = needsDigit === true || (needsDigit === "glued" && glued)
-      return check && !(hasDigit.test(match) && hasLetter.test(match)) ? match : REDACTED
-    })
+    out = out.replace(pattern, (match: string, at: number, whole: string) =>
+      keepShape(match, at, whole, needsDigit) ? match : REDACTED)
   }
-  return out.replace(LABELLED, (match, label: string, sep: string, value: string) => {
-    // (the value class stops at `<`, so this only guards a REDACTED that changes spelling)
-    if (value.startsWith(REDACTED.slice(0, -1))) return match
-    const assigned = !/^\s+$/.test(sep)
-    // after a bare space, only something that looks generated (a digit, 8+ characters)
-    if (!assigned && !(value.length >= 8 && hasDigit.test(value))) return match
-    return `${label}${sep}${REDACTED}`
-  })
+  return out.replace(LABELLED, (match, label: string, sep: string, value: string) =>
+    keepLabelled(sep, value) ? match : `${label}${sep}${REDACTED}`)
 }
 
 const base64 = (bytes: Buffer): string => bytes.toString("base64")
@@ -128,6 +135,8 @@ const formsOf = (secret: string): Array<string> => {
   forms.add(uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()))
   forms.add(encodeURIComponent(uri))
   if (secret.length >= 6) for (const core of base64Cores(secret)) forms.add(core)
+  // the bytes in hex (a dump, a hex-encoded header), either case: the view pass matches without case
+  if (secret.length >= 6) forms.add(Buffer.from(secret, "utf8").toString("hex"))
   return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length)
 }
 
@@ -167,6 +176,171 @@ const removeKnown = (text: string, secrets: ReadonlyArray<{ readonly value: stri
 }
 
 /**
+ * A decoded view of a text, each of its characters mapped back to the range of
+ * the text it was decoded from, so that a secret found in the view is cut from
+ * the text. One decoding step undoes what an echo, a proxy or a serializer may
+ * have done to a key: `%XX` (any case, every byte), `\uXXXX` and `\xXX`,
+ * `\/` and `\\`, HTML character references (`&#45;`, `&#x2d;`, `&amp;`,
+ * `&#x2F;` …), and line breaks with the indentation after them (raw, or
+ * escaped as `\n`), so a key wrapped over two lines reads whole.
+ */
+interface View {
+  readonly text: string
+  /** Absent for the text itself (character i is the range [i, i + 1)). */
+  readonly starts?: ReadonlyArray<number>
+  readonly ends?: ReadonlyArray<number>
+}
+
+const startOf = (view: View, i: number): number => view.starts === undefined ? i : view.starts[i]!
+const endOf = (view: View, i: number): number => view.ends === undefined ? i + 1 : view.ends[i]!
+
+const NAMED: Record<string, string> = {
+  amp: "&", quot: "\"", apos: "'", lt: "<", gt: ">", sol: "/", equals: "=", plus: "+", lowbar: "_", hyphen: "-",
+  period: ".", colon: ":", num: "#", percnt: "%", dollar: "$", excl: "!", quest: "?", commat: "@", tilde: "~"
+}
+
+const STEP =
+  /%([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([\\/])|&#(?:[xX]([0-9a-fA-F]{1,6})|(\d{1,7}));?|&([a-zA-Z]{2,8});|((?:\r\n?|\n|\\r\\n|\\n|\\r)[ \t]*)/g
+
+const decodeStep = (view: View): View | undefined => {
+  const text = view.text
+  let out = ""
+  const s: Array<number> = []
+  const e: Array<number> = []
+  let last = 0
+  let changed = false
+  const keep = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      out += text[i]
+      s.push(startOf(view, i))
+      e.push(endOf(view, i))
+    }
+  }
+  STEP.lastIndex = 0
+  for (let m = STEP.exec(text); m !== null; m = STEP.exec(text)) {
+    const at = m.index
+    const end = at + m[0].length
+    const hex = m[1] ?? m[2] ?? m[3] ?? m[5]
+    let decoded: string | undefined
+    if (hex !== undefined) {
+      const code = parseInt(hex, 16)
+      decoded = code <= 0x10ffff ? String.fromCodePoint(code) : undefined
+    } else if (m[4] !== undefined) decoded = m[4]
+    else if (m[6] !== undefined) {
+      const code = Number(m[6])
+      decoded = code <= 0x10ffff ? String.fromCodePoint(code) : undefined
+    } else if (m[7] !== undefined) decoded = NAMED[m[7].toLowerCase()]
+    else if (m[8] !== undefined) decoded = ""
+    if (decoded === undefined) continue
+    keep(last, at)
+    if (decoded.length > 0) {
+      out += decoded
+      for (let i = 0; i < decoded.length; i++) {
+        s.push(startOf(view, at))
+        e.push(endOf(view, end - 1))
+      }
+    }
+    last = end
+    changed = true
+  }
+  if (!changed) return undefined
+  keep(last, text.length)
+  return { text: out, starts: s, ends: e }
+}
+
+const identity = (text: string): View => ({ text })
+
+/** The text's decoded views (at most three steps: a double URL encoding inside a JSON string). */
+const decodedViews = (text: string): Array<View> => {
+  const views: Array<View> = []
+  if (!/[%\\&\r\n]/.test(text)) return views
+  let view: View | undefined = identity(text)
+  for (let step = 0; step < 3; step++) {
+    view = decodeStep(view)
+    if (view === undefined) break
+    views.push(view)
+  }
+  return views
+}
+
+const asciiLower = (text: string): string => text.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+
+/** Marks, in `marks`, the text ranges whose view characters hold a known secret (or a FRAGMENT-long run of one), without case. */
+const markKnown = (
+  view: View,
+  secrets: ReadonlyArray<{ readonly value: string }>,
+  marks: Uint8Array
+): boolean => {
+  const lower = asciiLower(view.text)
+  let found = false
+  for (const { value } of secrets) {
+    const secret = asciiLower(value)
+    const size = Math.min(FRAGMENT, secret.length)
+    for (let i = 0; i + size <= secret.length; i++) {
+      const window = secret.slice(i, i + size)
+      for (let at = lower.indexOf(window); at !== -1; at = lower.indexOf(window, at + 1)) {
+        marks.fill(1, startOf(view, at), endOf(view, at + size - 1))
+        found = true
+      }
+    }
+  }
+  return found
+}
+
+/** Marks the text ranges of key shapes found in a decoded view (the same tests as `replaceShapes`). */
+const markShapes = (view: View, marks: Uint8Array): boolean => {
+  const text = view.text
+  let found = false
+  const mark = (from: number, to: number) => {
+    if (to <= from) return
+    marks.fill(1, startOf(view, from), endOf(view, to - 1))
+    found = true
+  }
+  for (const { needsDigit, pattern } of SHAPES) {
+    pattern.lastIndex = 0
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+      if (keepShape(m[0], m.index, text, needsDigit)) continue
+      mark(m.index, m.index + m[0].length)
+    }
+  }
+  LABELLED.lastIndex = 0
+  for (let m = LABELLED.exec(text); m !== null; m = LABELLED.exec(text)) {
+    const label = m[1] ?? ""
+    const sep = m[2] ?? ""
+    const value = m[3] ?? ""
+    if (keepLabelled(sep, value)) continue
+    const at = m.index + label.length + sep.length
+    mark(at, at + value.length)
+  }
+  return found
+}
+
+const cut = (text: string, marks: Uint8Array): string => {
+  let out = ""
+  for (let i = 0; i < text.length; i++) {
+    if (marks[i] === 1) {
+      if (i === 0 || marks[i - 1] !== 1) out += REDACTED
+    } else out += text[i]
+  }
+  return out
+}
+
+/**
+ * What the pattern passes cannot see: known secrets in another case, and known
+ * secrets or key shapes behind an escape or a line break, found in the decoded
+ * views and cut from the text.
+ */
+const removeDecoded = (text: string, secrets: ReadonlyArray<{ readonly value: string }>): string => {
+  const marks = new Uint8Array(text.length)
+  let found = secrets.length > 0 && markKnown(identity(text), secrets, marks)
+  for (const view of decodedViews(text)) {
+    if (secrets.length > 0 && markKnown(view, secrets, marks)) found = true
+    if (markShapes(view, marks)) found = true
+  }
+  return found ? cut(text, marks) : text
+}
+
+/**
  * A scrubber: `(text) => text` without the given secrets and without anything
  * shaped like a key.
  *
@@ -201,7 +375,11 @@ const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | Redacte
  */
 export const makeScrubber = (secrets?: Iterable<Redacted.Redacted<string> | string> | undefined): Scrubber => {
   const known = prepare(secrets)
-  return (text) => replaceShapes(known.length === 0 ? text : removeKnown(text, known))
+  // the decoded views first: a pass on the raw text could cut part of a key that only a view reads whole
+  return (text) => {
+    const decoded = removeDecoded(text, known)
+    return replaceShapes(known.length === 0 ? decoded : removeKnown(decoded, known))
+  }
 }
 
 /** The scrubber that knows only key shapes. @internal */
