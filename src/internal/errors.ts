@@ -5,6 +5,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import { scrubShapes } from "./secrets.js"
 
 /**
  * The states in which a breaker rejects calls.
@@ -89,6 +90,22 @@ export class InvalidOptionError extends Schema.TaggedError<InvalidOptionError>()
   value: Schema.String,
   expected: Schema.String
 }) {
+  /**
+   * The option's path and value are scrubbed of key shapes (an API key given
+   * where another option belongs, or a map key that is one): the error is
+   * printed, logged and serialized as it is.
+   */
+  constructor(
+    props: { readonly option: string; readonly value: string; readonly expected: string },
+    options?: Schema.MakeOptions
+  ) {
+    super(
+      typeof props.option === "string" && typeof props.value === "string"
+        ? { ...props, option: scrubShapes(props.option), value: scrubShapes(props.value) }
+        : props,
+      options
+    )
+  }
   override get message(): string {
     return `Invalid option "${this.option}": got ${this.value}, expected ${this.expected}`
   }

@@ -4,7 +4,19 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
+import { scrubShapes } from "../secrets.js"
 import { show } from "../validate.js"
+
+const scrubbed = <A extends object>(props: A, fields: ReadonlyArray<keyof A>): A => {
+  let out: A | undefined
+  for (const field of fields) {
+    const text = props[field]
+    if (typeof text !== "string") continue
+    const clean = scrubShapes(text)
+    if (clean !== text) (out ??= { ...props })[field] = clean as A[keyof A]
+  }
+  return out ?? props
+}
 
 /**
  * The breakers' configuration is wrong. `setting` names where the bad value came
@@ -21,6 +33,13 @@ export class RegistryConfigError extends Schema.TaggedError<RegistryConfigError>
   expected: Schema.String,
   option: Schema.optional(Schema.String)
 }) {
+  /** Where the value came from and the value are scrubbed of key shapes (a key in the wrong field, or as a breaker's name). */
+  constructor(
+    props: { readonly setting: string; readonly value: string; readonly expected: string; readonly option?: string | undefined },
+    options?: Schema.MakeOptions
+  ) {
+    super(scrubbed(props, ["setting", "value", "option"]), options)
+  }
   override get message(): string {
     const option = this.option === undefined ? "" : ` (breaker option "${this.option}")`
     return `Invalid breaker configuration ${this.setting}${option}: got ${this.value}, expected ${this.expected}`
@@ -37,6 +56,10 @@ export class UnknownBreakerError extends Schema.TaggedError<UnknownBreakerError>
   name: Schema.String,
   known: Schema.Array(Schema.String)
 }) {
+  /** The name asked for is scrubbed of key shapes (it came from the caller, e.g. an admin path). */
+  constructor(props: { readonly name: string; readonly known: ReadonlyArray<string> }, options?: Schema.MakeOptions) {
+    super(scrubbed(props, ["name"]), options)
+  }
   override get message(): string {
     const known = this.known.length === 0 ? "none" : this.known.map(show).join(", ")
     return `No breaker named ${show(this.name)} (known: ${known})`
