@@ -41,7 +41,7 @@ const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(bo
 const noStore = { "cache-control": "no-store" }
 
 const notFound = (name: string) =>
-  HttpServerResponse.unsafeJson(Json.error("not_found", "no breaker of this name", { breaker: name.slice(0, 200) }), {
+  HttpServerResponse.unsafeJson(Json.error("not_found", "no breaker of this name", { breaker: scrubShapes(name.slice(0, 200)) }), {
     status: 404,
     headers: noStore
   })

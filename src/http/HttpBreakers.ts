@@ -68,7 +68,8 @@ import { type CircuitOpenError, InvalidOptionError } from "../CircuitBreaker.js"
 import * as O from "../internal/settings/options.js"
 import * as S from "../internal/settings/schema.js"
 import * as Schema from "effect/Schema"
-import { boundedKey } from "../internal/boundedKey.js"
+import { boundedKey, hash53 } from "../internal/boundedKey.js"
+import { redactUrl, scrubShapes } from "../internal/secrets.js"
 import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
 import { makeResponseClassifier, redactHttpClientError } from "./classify.js"
@@ -175,7 +176,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
               releaseBreaker(oldest.value[1])
             }
           }
-          const name = boundedKey(`${prefix}${key}`)
+          const name = boundedKey(`${prefix}${nameOf(key)}`)
           // Options were validated above, so this cannot fail.
           breaker = makeSync(
             CircuitBreaker.make({ ...breakerOptions, name, classify }).pipe(Effect.orDie)
@@ -212,6 +213,18 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
  * bug in the key function neither becomes a defect in the caller's request nor
  * funnels every request into one breaker named "undefined".
  */
+/**
+ * A breaker's name for a key: the key, or (when it holds something shaped like
+ * a secret, e.g. a token in a path segment or a `?key=` a key function kept)
+ * the key scrubbed, with a hash of the whole key so two such keys stay two
+ * names. The name reaches metric tags, spans, logs and `CircuitOpenError`;
+ * computed once per new key, never per request.
+ */
+const nameOf = (key: string): string => {
+  const clean = scrubShapes(redactUrl(key))
+  return clean === key ? key : `${clean}#${(hash53(key) >>> 0).toString(16).padStart(8, "0")}`
+}
+
 const keyFor = (breakers: Service, request: HttpClientRequest.HttpClientRequest): string => {
   try {
     const key: unknown = breakers.keyOf(request)

@@ -9,7 +9,7 @@
  */
 
 /** cyrb53: a fast, well-mixed 53-bit string hash (public domain, bryc). */
-const hash53 = (s: string): number => {
+export const hash53 = (s: string): number => {
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
   for (let i = 0; i < s.length; i++) {

@@ -59,6 +59,8 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
   { pattern: /(?:AKIA|ASIA)[0-9A-Z]{16}/g, needsDigit: false },
   // Azure OpenAI (32 hex) and any longer hex secret
   { pattern: /[0-9a-fA-F]{32,}/g, needsDigit: true },
+  // Telegram bot tokens (bot id, `:`, 35 characters), as a path segment `bot<token>` carries them
+  { pattern: /\d{8,10}(?::|%3[aA])[A-Za-z0-9_-]{35}/g, needsDigit: false },
   // JWT-like bearer tokens (header.payload.signature)
   { pattern: /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, needsDigit: false },
   // Authorization schemes, plain or URL-encoded
@@ -403,3 +405,41 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   "openai-organization",
   "openai-project"
 ])
+
+/** Query parameters that carry credentials (`?key=` is Google's). @internal */
+export const SECRET_PARAM = /^(?:key|api[_-]?key|apikey|access[_-]?token|token|auth|secret|password|sig|signature)$/i
+
+/**
+ * A URL (or a URL's query alone, as `url.query` holds it) with what its syntax
+ * says is a credential replaced, whatever its shape: the userinfo
+ * (`user:password@`, or a key alone as the user, as Stripe-style APIs take
+ * it) and the values of credential query parameters (`key`, `api_key`,
+ * `token`, `sig`, …). Error and export paths only.
+ *
+ * @internal
+ */
+export const redactUrl = (url: string): string => {
+  let out = url
+  const scheme = out.indexOf("://")
+  if (scheme >= 0) {
+    let end = out.length
+    for (let i = scheme + 3; i < out.length; i++) {
+      const c = out[i]
+      if (c === "/" || c === "?" || c === "#" || c === "\\") {
+        end = i
+        break
+      }
+    }
+    const at = out.lastIndexOf("@", end - 1)
+    if (at >= scheme + 3) out = `${out.slice(0, scheme + 3)}${REDACTED}${out.slice(at)}`
+  }
+  return out.replace(/(^|[?&;])([^=&#?;]+)=([^&#;]*)/g, (match, lead: string, name: string, value: string) => {
+    let decoded = name
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, " "))
+    } catch {
+      // keep it as written
+    }
+    return value.length > 0 && value !== REDACTED && SECRET_PARAM.test(decoded.trim()) ? `${lead}${name}=${REDACTED}` : match
+  })
+}

@@ -11,14 +11,14 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Inspectable from "effect/Inspectable"
 import { findNetworkCause } from "../../llm/classify.js"
-import { REDACTED, type Scrubber, SECRET_HEADERS } from "../secrets.js"
+import { REDACTED, redactUrl, type Scrubber, SECRET_HEADERS, SECRET_PARAM } from "../secrets.js"
 
 const redactRequest = (request: HttpClientRequest.HttpClientRequest, scrubber: Scrubber) => {
   let out = request
   for (const name of Object.keys(request.headers)) {
     if (SECRET_HEADERS.has(name.toLowerCase())) out = HttpClientRequest.setHeader(out, name, REDACTED)
   }
-  const url = scrubber(request.url)
+  const url = scrubber(redactUrl(request.url))
   if (url !== request.url) out = HttpClientRequest.setUrl(out, url)
   let changed = false
   const params = request.urlParams.map(([name, value]) => {
@@ -29,8 +29,6 @@ const redactRequest = (request: HttpClientRequest.HttpClientRequest, scrubber: S
   return changed ? HttpClientRequest.setUrlParams(out, params) : out
 }
 
-/** Query parameters that carry credentials (`?key=` is Google's). */
-const SECRET_PARAM = /^(?:key|api[_-]?key|apikey|access[_-]?token|token|auth|secret|password|sig|signature)$/i
 
 /**
  * The response, reading through to the original (body, status, headers), whose

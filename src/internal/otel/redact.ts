@@ -10,12 +10,15 @@
  */
 import type { Context } from "@opentelemetry/api"
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { REDACTED, type Scrubber, SECRET_HEADERS } from "../secrets.js"
+import { REDACTED, redactUrl, type Scrubber, SECRET_HEADERS } from "../secrets.js"
 
 type Attributes = ReadableSpan["attributes"]
 
 /** Attribute keys whose string values are scrubbed (or replaced, for credential headers). */
-const TEXT_KEY = /exception|error|message|description|body|url|uri|query|header|authorization|cookie|prompt|detail/i
+const TEXT_KEY = /exception|error|message|description|body|url|uri|query|address|target|header|authorization|cookie|prompt|detail/i
+
+/** Attribute keys that hold a URL or a part of one (`url.full`, `url.query`, `http.url`, `server.address`). */
+const URL_KEY = /url|uri|query|address|target/i
 
 const scrubAttributes = (attributes: Attributes, scrubber: Scrubber, all: boolean): Attributes => {
   let out: Record<string, unknown> | undefined
@@ -24,7 +27,7 @@ const scrubAttributes = (attributes: Attributes, scrubber: Scrubber, all: boolea
     const header = /header\.([a-z0-9_-]+)$/i.exec(key)?.[1]?.replace(/_/g, "-").toLowerCase()
     let clean: unknown = value
     if (header !== undefined && SECRET_HEADERS.has(header)) clean = REDACTED
-    else if (typeof value === "string") clean = scrubber(value)
+    else if (typeof value === "string") clean = scrubber(URL_KEY.test(key) ? redactUrl(value) : value)
     else if (Array.isArray(value)) clean = value.map((v) => typeof v === "string" ? scrubber(v) : v)
     if (clean !== value) (out ??= { ...attributes })[key] = clean
   }
