@@ -288,6 +288,26 @@ const cases: ReadonlyArray<Case> = [
     build: (bad) => BreakerRegistry.fromJson(bad),
     accepts: ["{}"]
   },
+  ...(["fromFile", "fromJsonFile"] as const).map((name): Case => ({
+    entry: `BreakerRegistry.${name}`,
+    option: "path",
+    build: (bad) => BreakerRegistry[name](bad as any),
+    // a string that names no file is a RegistryConfigError naming the path itself (test/registry)
+    accepts: [...strings, "a 1 MB string"]
+  })),
+  {
+    entry: "BreakerRegistry.layerFile",
+    option: "path",
+    build: (bad) => layerBuild(BreakerRegistry.layerFile(bad as any)),
+    accepts: [...strings, "a 1 MB string"]
+  },
+  {
+    entry: "BreakerRegistry.fromConfig",
+    option: "options",
+    build: (bad) => BreakerRegistry.fromConfig(bad as any),
+    // the environment is read (empty here: no breakers); {} and [] and a function are objects without a classify
+    accepts: ["{}", "a throwing getter", "a cycle"]
+  },
   // llm
   ...["provider", "model", "name", "breaker", "timeout", "retry", "gate", "toProviderError", "successHeaders", "operation", "secrets"].map((option): Case => ({
     entry: "Policy.make",
@@ -466,6 +486,20 @@ describe("every public entry point: a bad argument is a typed error naming it", 
     // counted as the cases above run (vitest runs them in order)
     assert.isAtLeast(total, 400)
   })
+})
+
+describe("BreakerRegistry.get", () => {
+  it.effect("a name that is not a string (from data) is an UnknownBreakerError showing it, never a defect", () =>
+    Effect.gen(function*() {
+      for (const [label, bad] of garbage) {
+        const exit = yield* Effect.exit(
+          BreakerRegistry.get(bad as any).pipe(Effect.provide(BreakerRegistry.layer({ breakers: { a: {} } })))
+        )
+        const error = errorOf(exit) as { _tag?: string; message?: string } | undefined
+        assert.strictEqual(error?._tag, "UnknownBreakerError", `${label}: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause).slice(0, 200) : "found"}`)
+        assert.isBelow(error!.message!.length, 2000, label)
+      }
+    }))
 })
 
 describe("OTEL_METRIC_EXPORT_INTERVAL", () => {

@@ -23,17 +23,30 @@ import * as sources from "./sources.js"
 type SourceOptions = BreakerRegistry.SourceOptions
 type Resolution = BreakerRegistry.Resolution
 
-const checkClassify = (options: SourceOptions | undefined): Either.Either<void, RegistryConfigError> =>
-  options === undefined || options.classify === undefined || typeof options.classify === "function"
+const checkClassify = (options: SourceOptions | undefined): Either.Either<void, RegistryConfigError> => {
+  if (options === undefined) return Either.void
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return Either.left(new RegistryConfigError({ setting: "options", value: show(options), expected: "an object { classify? }" }))
+  }
+  let classify: unknown
+  try {
+    classify = options.classify
+  } catch {
+    return Either.left(
+      new RegistryConfigError({ setting: "classify", value: "(a value that throws when read)", expected: "a function from Exit to Outcome", option: "classify" })
+    )
+  }
+  return classify === undefined || typeof classify === "function"
     ? Either.void
     : Either.left(
       new RegistryConfigError({
         setting: "classify",
-        value: typeof options.classify === "object" && options.classify !== null ? "an object" : show(options.classify),
+        value: typeof classify === "object" && classify !== null ? "an object" : show(classify),
         expected: "a function from Exit to Outcome",
         option: "classify"
       })
     )
+}
 
 const fromSource = (
   source: Effect.Effect<sources.RawConfig, RegistryConfigError>,

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import { RegistryConfigError } from "./errors.js"
 import { REDACTED } from "../secrets.js"
 import { numberOrText } from "./fields.js"
+import { show } from "../settings/decode.js"
 
 /** Decimal text in a YAML document becomes a number; nothing else changes. */
 const numbersIn = (u: unknown): unknown => {
@@ -50,7 +51,9 @@ export const parse = (path: string, raw: string): Effect.Effect<unknown, Registr
 
 /** Reads and parses a settings file. @internal */
 export const read = (path: string): Effect.Effect<unknown, RegistryConfigError> =>
-  Effect.tryPromise({
+  typeof path !== "string" || path.trim() === ""
+    ? Effect.fail(new RegistryConfigError({ setting: "path", value: show(path), expected: "a file path (a non-empty string)" }))
+    : Effect.tryPromise({
     try: () => import("node:fs/promises").then((fs) => fs.readFile(path, "utf8")),
     catch: (e) => {
       const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? ` (${e.code})` : ""
@@ -64,7 +67,7 @@ export const read = (path: string): Effect.Effect<unknown, RegistryConfigError> 
 
 /** Prefixes an error inside a file with the file's path. @internal */
 export const inFile = (path: string) => (e: RegistryConfigError): RegistryConfigError =>
-  e.setting === path ? e : new RegistryConfigError({
+  e.setting === path || typeof path !== "string" || e.setting === "path" ? e : new RegistryConfigError({
     setting: `${path}: ${e.setting}`,
     value: e.value,
     expected: e.expected,

@@ -14,6 +14,7 @@ import { releaseBreaker } from "../release.js"
 import type { Resolved } from "../settings/types.js"
 import { type RegistryConfigError, UnknownBreakerError } from "./errors.js"
 import { type RawConfig, resolve } from "./resolve.js"
+import { show } from "../settings/decode.js"
 
 /** @internal */
 export interface Entry {
@@ -39,7 +40,10 @@ export const fromEntries = (entries: ReadonlyArray<Entry>): Registry => {
   for (const entry of entries) byName.set(entry.name, { entry, get: Effect.succeed(entry.breaker) })
   const names = entries.map((e) => e.name)
   return {
-    get: (name) => byName.get(name)?.get ?? Effect.fail(new UnknownBreakerError({ name, known: names })),
+    get: (name) =>
+      byName.get(name)?.get ??
+        // a name from data may be anything: the error shows it, it is never a defect
+        Effect.fail(new UnknownBreakerError({ name: typeof name === "string" ? name : show(name), known: names })),
     unsafeGet: (name) => byName.get(name)?.entry.breaker,
     names,
     all: entries.map((e) => e.breaker),
