@@ -186,6 +186,27 @@ const cases: ReadonlyArray<Case> = [
     build: (bad) => noop.pipe(Fallback.serve({ fallback: [Fallback.value("v")], [option]: bad } as any)),
     accepts: option === "when" ? ["a function"] : option === "fallback" ? ["[]"] : []
   })),
+  // what each alternative was made with (Fallback.value's name, Fallback.effect's name and effect, Fallback.cached's cache and key)
+  ...([
+    ["fallback[0].name", (bad: unknown) => Fallback.value("v", bad as any)],
+    ["fallback[0].name", (bad: unknown) => Fallback.effect(bad as any, Effect.succeed("v"))],
+    ["fallback[0].run", (bad: unknown) => Fallback.effect("backup", bad as any)],
+    ["fallback[0].cache", (bad: unknown) => Fallback.cached(bad as any, "k")]
+  ] as const).map(([option, alternative]): Case => ({
+    entry: "Fallback.serve",
+    option,
+    build: (bad) => Effect.fail("boom").pipe(Fallback.serve({ fallback: [alternative(bad)] } as any)),
+    // a function is taken as the effect's factory (what it returns is the caller's effect)
+    accepts: option === "fallback[0].run" ? ["a function"] : option === "fallback[0].name" ? strings : []
+  })),
+  {
+    entry: "Fallback.serve",
+    option: "fallback[0].key",
+    build: (bad) =>
+      Effect.flatMap(Fallback.makeCache({ maxAge: "1 minute" }), (cache) =>
+        Effect.fail("boom").pipe(Fallback.serve({ fallback: [Fallback.cached(cache, bad as any)] }))),
+    accepts: strings
+  },
   {
     entry: "Fallback.serve",
     option: "options",

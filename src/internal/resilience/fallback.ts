@@ -111,7 +111,21 @@ export const value = <A>(value: A, name = "value"): Alternative<A, never, never,
 export const effect = <A, E = never, R = never, In = unknown>(
   name: string,
   effect: Effect.Effect<A, E, R> | ((error: In) => Effect.Effect<A, E, R>)
-): Alternative<A, E, R, In> => ({ _tag: "Effect", name, run: typeof effect === "function" ? effect : () => effect })
+): Alternative<A, E, R, In> => ({
+  _tag: "Effect",
+  name,
+  // anything else is kept as it is, for the options check to name (fallback[i].run) instead of a defect per call
+  run: typeof effect === "function" || !isEffectValue(effect) ? effect as (error: In) => Effect.Effect<A, E, R> : () => effect
+})
+
+const isEffectValue = (u: unknown): boolean => {
+  try {
+    return Effect.isEffect(u)
+  } catch {
+    // a Proxy that throws: not an Effect (the check names it)
+    return false
+  }
+}
 
 /** @internal */
 export const cached = <A>(cache: Fallback.LastGoodCache<A>, key: string): Alternative<A, never, never, unknown> => ({
@@ -176,13 +190,30 @@ export const slowInput = (trigger: Trigger<unknown>): unknown =>
     ? new Cause.TimeoutException(`no answer within the hedge delay of ${Duration.format(trigger.after)}`)
     : trigger.error
 
-const isAlternative = (u: unknown): u is Alternative<unknown, unknown, unknown, unknown> =>
-  typeof u === "object" && u !== null && "_tag" in u &&
-  (u._tag === "Value" || u._tag === "Effect" || u._tag === "Cache")
+/** An alternative and what it was made with: its name (a metric and span label), its effect, its cache and key. */
+const AlternativeSchema = S.expecting(
+  Schema.Union(
+    Schema.Struct({ _tag: Schema.Literal("Value"), name: O.nonEmpty }),
+    Schema.Struct({
+      _tag: Schema.Literal("Effect"),
+      name: O.nonEmpty,
+      run: O.guarded(
+        (u): u is unknown => typeof u === "function",
+        "an Effect, or a function from the error to an Effect (Fallback.effect's second argument)"
+      )
+    }),
+    Schema.Struct({
+      _tag: Schema.Literal("Cache"),
+      cache: O.guarded(isLastGoodCache, "a LastGoodCache (Fallback.makeCache)"),
+      key: O.nonEmpty
+    })
+  ),
+  "an alternative (Fallback.value, Fallback.effect or Fallback.cached)"
+)
 
 const ServeOptions = O.options({
   fallback: S.expecting(
-    Schema.Array(O.guarded(isAlternative, "an alternative (Fallback.value, Fallback.effect or Fallback.cached)")),
+    Schema.Array(AlternativeSchema),
     "an array of alternatives (Fallback.value, Fallback.effect, Fallback.cached)"
   ),
   when: O.optional(O.func("a predicate on the error")),
