@@ -4,7 +4,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { defaults, type DrillOptions } from "../../../src/cli/drill/options.js"
-import { writeReports } from "../../../src/cli/drill/output.js"
+import { reportJson, writeReports } from "../../../src/cli/drill/output.js"
 import { type DrillReport, inFlightAllowance, quantile, renderText, type RunReport } from "../../../src/cli/drill/report.js"
 import { runDrill } from "../../../src/cli/drill/run.js"
 import { stateColor } from "../../../src/cli/report/svg.js"
@@ -222,5 +222,18 @@ describe("outage drill (real fake providers, real @effect/ai clients)", () => {
     expect(quantile([5, 1, 3], 0.5)).toBe(3)
     expect(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99)).toBe(99)
     expect(quantile([1, 2], 1)).toBe(2)
+  })
+})
+
+describe("the drill's JSON report", () => {
+  it("shows --redis-url without its password (it was written as given)", () => {
+    const secret = "Zq9vLmXw3Tn7Rb2Kp5Hc8Yd4"
+    for (const url of [`redis://:${secret}@cache:6379`, `rediss://user:${secret}@cache:6380/0`, `redis://cache:6379/0?password=${secret}`]) {
+      const report = { options: { ...defaults, redisUrl: url }, runs: [] } as unknown as DrillReport
+      const json = reportJson(report)
+      expect(json).not.toContain(secret)
+      expect(JSON.parse(json).options.redisUrl).toContain("<redacted>")
+      expect(JSON.parse(json).options.redisUrl).toContain("cache:63")
+    }
   })
 })
