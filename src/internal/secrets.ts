@@ -406,6 +406,21 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   "openai-project"
 ])
 
+/** Header names that say they carry a credential, whatever the vendor: `ocp-apim-subscription-key`, `x-auth-token`, `x-amz-security-token`, `anthropic-api-key` … */
+const SECRET_HEADER_NAME =
+  /(?:^|[-_.])(?:auth|authorization|api[-_]?key|apikey|key|token|secret|password|passwd|credentials?|signature|cookie|session)(?:$|[-_.])/
+
+/**
+ * Whether a header (any casing) carries a credential: a known one
+ * ({@link SECRET_HEADERS}) or one whose name says so. `idempotency-key` is not one.
+ *
+ * @internal
+ */
+export const isSecretHeader = (name: string): boolean => {
+  const lower = name.toLowerCase()
+  return SECRET_HEADERS.has(lower) || (lower !== "idempotency-key" && SECRET_HEADER_NAME.test(lower))
+}
+
 /** Query parameters that carry credentials (`?key=` is Google's). @internal */
 export const SECRET_PARAM = /^(?:key|api[_-]?key|apikey|access[_-]?token|token|auth|secret|password|sig|signature)$/i
 

@@ -9,20 +9,20 @@
 import * as AiError from "@effect/ai/AiError"
 import * as ParseResult from "effect/ParseResult"
 import { findNetworkCause } from "../../llm/classify.js"
-import { REDACTED, type Scrubber, SECRET_HEADERS } from "../secrets.js"
+import { isSecretHeader, REDACTED, redactUrl, type Scrubber, SECRET_PARAM } from "../secrets.js"
 
 const redactHeaders = (headers: Readonly<Record<string, string>>, scrubber: Scrubber): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : scrubber(String(value))
+    out[name] = isSecretHeader(name) ? REDACTED : scrubber(String(value))
   }
   return out
 }
 
 const redactRequest = (request: typeof AiError.HttpRequestDetails.Type, scrubber: Scrubber) => ({
   ...request,
-  url: scrubber(request.url),
-  urlParams: request.urlParams.map(([k, v]) => [k, scrubber(v)] as const),
+  url: scrubber(redactUrl(request.url)),
+  urlParams: request.urlParams.map(([k, v]) => [k, SECRET_PARAM.test(k) ? REDACTED : scrubber(v)] as const),
   headers: redactHeaders(request.headers, scrubber)
 })
 

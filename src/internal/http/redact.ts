@@ -11,12 +11,13 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Inspectable from "effect/Inspectable"
 import { findNetworkCause } from "../../llm/classify.js"
-import { REDACTED, redactUrl, type Scrubber, SECRET_HEADERS, SECRET_PARAM } from "../secrets.js"
+import { isSecretHeader, REDACTED, redactUrl, type Scrubber, SECRET_PARAM } from "../secrets.js"
 
 const redactRequest = (request: HttpClientRequest.HttpClientRequest, scrubber: Scrubber) => {
   let out = request
-  for (const name of Object.keys(request.headers)) {
-    if (SECRET_HEADERS.has(name.toLowerCase())) out = HttpClientRequest.setHeader(out, name, REDACTED)
+  for (const [name, value] of Object.entries(request.headers)) {
+    const clean = isSecretHeader(name) ? REDACTED : scrubber(value)
+    if (clean !== value) out = HttpClientRequest.setHeader(out, name, clean)
   }
   const url = scrubber(redactUrl(request.url))
   if (url !== request.url) out = HttpClientRequest.setUrl(out, url)

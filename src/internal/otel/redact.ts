@@ -10,7 +10,7 @@
  */
 import type { Context } from "@opentelemetry/api"
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { REDACTED, redactUrl, type Scrubber, SECRET_HEADERS } from "../secrets.js"
+import { isSecretHeader, REDACTED, redactUrl, type Scrubber } from "../secrets.js"
 
 type Attributes = ReadableSpan["attributes"]
 
@@ -26,7 +26,7 @@ const scrubAttributes = (attributes: Attributes, scrubber: Scrubber, all: boolea
     if (!(all || TEXT_KEY.test(key))) continue
     const header = /header\.([a-z0-9_-]+)$/i.exec(key)?.[1]?.replace(/_/g, "-").toLowerCase()
     let clean: unknown = value
-    if (header !== undefined && SECRET_HEADERS.has(header)) clean = REDACTED
+    if (header !== undefined && isSecretHeader(header)) clean = REDACTED
     else if (typeof value === "string") clean = scrubber(URL_KEY.test(key) ? redactUrl(value) : value)
     else if (Array.isArray(value)) clean = value.map((v) => typeof v === "string" ? scrubber(v) : v)
     if (clean !== value) (out ??= { ...attributes })[key] = clean
