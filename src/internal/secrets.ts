@@ -270,12 +270,22 @@ const asciiLower = (text: string): string => text.replace(/[A-Z]+/g, (m) => m.to
 /** Marks, in `marks`, the text ranges whose view characters hold a known secret (or a FRAGMENT-long run of one), without case. */
 const markKnown = (
   view: View,
-  secrets: ReadonlyArray<{ readonly value: string }>,
+  secrets: ReadonlyArray<{ readonly value: string; readonly forms: ReadonlyArray<string> }>,
   marks: Uint8Array
 ): boolean => {
   const lower = asciiLower(view.text)
   let found = false
-  for (const { value } of secrets) {
+  for (const { forms, value } of secrets) {
+    // the encoded forms too (base64 wrapped over lines, or URL-encoded itself), as written: base64 has case
+    if (view.starts !== undefined) {
+      for (const form of forms) {
+        if (form.length < 8) continue
+        for (let at = view.text.indexOf(form); at !== -1; at = view.text.indexOf(form, at + 1)) {
+          marks.fill(1, startOf(view, at), endOf(view, at + form.length - 1))
+          found = true
+        }
+      }
+    }
     const secret = asciiLower(value)
     const size = Math.min(FRAGMENT, secret.length)
     for (let i = 0; i + size <= secret.length; i++) {
@@ -332,14 +342,59 @@ const cut = (text: string, marks: Uint8Array): string => {
  * secrets or key shapes behind an escape or a line break, found in the decoded
  * views and cut from the text.
  */
-const removeDecoded = (text: string, secrets: ReadonlyArray<{ readonly value: string }>): string => {
+const removeDecoded = (
+  text: string,
+  secrets: ReadonlyArray<{ readonly value: string; readonly forms: ReadonlyArray<string> }>
+): string => {
   const marks = new Uint8Array(text.length)
   let found = secrets.length > 0 && markKnown(identity(text), secrets, marks)
-  for (const view of decodedViews(text)) {
+  const views = decodedViews(text)
+  for (const view of views) {
     if (secrets.length > 0 && markKnown(view, secrets, marks)) found = true
     if (markShapes(view, marks)) found = true
   }
+  for (const view of [identity(text), ...views]) if (markBase64(view, secrets, marks)) found = true
   return found ? cut(text, marks) : text
+}
+
+/** A run that may be base64 or base64url (16+ characters). */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g
+
+/**
+ * Decode and check: each base64 or base64url run that decodes to text holding
+ * a key shape or a known secret (a `Basic` pair with no label before it, a
+ * token inside a base64 JSON state parameter) is cut whole.
+ */
+const markBase64 = (
+  view: View,
+  secrets: ReadonlyArray<{ readonly value: string }>,
+  marks: Uint8Array
+): boolean => {
+  let found = false
+  BASE64_RUN.lastIndex = 0
+  for (let m = BASE64_RUN.exec(view.text); m !== null; m = BASE64_RUN.exec(view.text)) {
+    const run = m[0]
+    // plain words and identifiers are runs too: only those that decode to mostly printable text are read
+    const decoded = Buffer.from(run, /[-_]/.test(run) ? "base64url" : "base64").toString("latin1")
+    if (decoded.length < 8) continue
+    let printable = 0
+    for (let i = 0; i < decoded.length; i++) {
+      const c = decoded.charCodeAt(i)
+      if (c >= 0x20 && c < 0x7f) printable++
+    }
+    if (printable < decoded.length * 0.9) continue
+    const lower = asciiLower(decoded)
+    const known = secrets.some(({ value }) => {
+      const secret = asciiLower(value)
+      const size = Math.min(FRAGMENT, secret.length)
+      for (let i = 0; i + size <= secret.length; i++) if (lower.includes(secret.slice(i, i + size))) return true
+      return false
+    })
+    if (!known && replaceShapes(decoded) === decoded) continue
+    marks.fill(1, startOf(view, m.index), endOf(view, m.index + run.length - 1))
+    found = true
+  }
+  return found
 }
 
 /**

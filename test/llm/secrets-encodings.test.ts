@@ -54,7 +54,13 @@ const ENCODINGS: ReadonlyArray<readonly [string, (k: string) => string]> = [
   ["lower-cased", (k) => `key ${k.toLowerCase()} rejected`],
   ["userinfo", (k) => `https://user:${encodeURIComponent(k)}@api.example.com/v1`],
   ["hex of bytes", (k) => `dump ${Buffer.from(k).toString("hex")}`],
-  ["reversed-free quoted", (k) => `'${k}'`]
+  ["reversed-free quoted", (k) => `'${k}'`],
+  ["base64 wrapped at 20 columns (MIME)", (k) => `data:\r\n${b64(`user:${k}`).replace(/(.{20})/g, "$1\r\n")}`],
+  ["base64 URL-encoded", (k) => `state=${encodeURIComponent(b64(`{"k":"${k}"}`))}`],
+  ["base64 of a Basic pair, no label", (k) => `creds ${b64(`svc-account:${k}`)} rejected`],
+  ["JSON \\u escapes escaped again", (k) => JSON.stringify(`{"echo":"${jsonUnicode(k)}"}`)],
+  ["HTML inside a JSON string", (k) => JSON.stringify(`<p>${htmlHex(k)}</p>`)],
+  ["x-escapes", (k) => `b'${[...Buffer.from(k)].map((b) => `\\x${b.toString(16)}`).join("")}'`]
 ]
 
 const FRAGMENT = 8
@@ -111,6 +117,9 @@ describe("key shapes × encoding, nothing given", () => {
         const text = make(key)
         const out = scrub(text, 100_000)
         expect(leaks(out, key, text), `${text}\n→ ${out}`).toBeUndefined()
+        if (encoding !== "hex of bytes") { // a hex dump of a key of no hex shape is not found without the key
+          for (const decoded of decodings(out)) expect(leaks(decoded, key, text), `${text}\n→ ${out}\n→ ${decoded}`).toBeUndefined()
+        }
       })
     }
   }
