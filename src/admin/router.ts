@@ -9,7 +9,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import { BreakerRegistry, checkHealth, type Entry, evaluateHealth, type HealthOptions, thresholdsOf } from "../BreakerRegistry.js"
-import { scrubShapes } from "../internal/secrets.js"
+import { makeScrubber } from "../internal/secrets.js"
 import { bearer } from "./auth.js"
 import { allowOf, hostCheck, readBody, TooLarge } from "./conformance.js"
 import * as Json from "./json.js"
@@ -41,7 +41,7 @@ const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(bo
 const noStore = { "cache-control": "no-store" }
 
 const notFound = (name: string) =>
-  HttpServerResponse.unsafeJson(Json.error("not_found", "no breaker of this name", { breaker: scrubShapes(name.slice(0, 200)) }), {
+  HttpServerResponse.unsafeJson(Json.error("not_found", "no breaker of this name", { breaker: name.slice(0, 200) }), {
     status: 404,
     headers: noStore
   })
@@ -100,6 +100,8 @@ const readReason: Effect.Effect<string | undefined | Error | TooLarge, never, Ht
  */
 export const router = (options: AppOptions) => {
   const authorized = bearer(options.token)
+  // the admin token is a secret this module knows: an operator may paste it (raw, URL-encoded, in a Basic pair)
+  const scrub = makeScrubber([options.token])
   return HttpRouter.empty.pipe(
     HttpRouter.get(
       "/breakers",
@@ -114,7 +116,7 @@ export const router = (options: AppOptions) => {
       Effect.gen(function*() {
         const { name = "" } = yield* HttpRouter.params
         const entry = (yield* BreakerRegistry).entry(name)
-        return entry === undefined ? notFound(name) : json(200, yield* describe(entry, options.health))
+        return entry === undefined ? notFound(scrub(name)) : json(200, yield* describe(entry, options.health))
       })
     ),
     HttpRouter.post(
@@ -132,11 +134,11 @@ export const router = (options: AppOptions) => {
         }
         if (reason instanceof Error) return badRequest(reason.message)
         const entry = (yield* BreakerRegistry).entry(name)
-        if (entry === undefined) return notFound(name)
+        if (entry === undefined) return notFound(scrub(name))
         yield* actions[action](entry)
         yield* Effect.logInfo("circuit breaker changed by an operator").pipe(
           // the operator's free text goes through the scrubber: a pasted key must not land in the audit log
-          Effect.annotateLogs({ breaker: name, action, ...(reason === undefined ? {} : { reason: scrubShapes(reason) }) })
+          Effect.annotateLogs({ breaker: name, action, ...(reason === undefined ? {} : { reason: scrub(reason) }) })
         )
         return json(200, { action, ...(yield* describe(entry, options.health)) })
       })

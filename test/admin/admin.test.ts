@@ -188,6 +188,27 @@ describe("admin API against a real server on 127.0.0.1", () => {
       for (const line of [...answers, ...logs]) assert.notInclude(line, "T0KEN")
     }))
 
+  it.scopedLive("an operator's reason quoting the admin token, or a provider key, reaches the audit log without it", () =>
+    Effect.gen(function*() {
+      const { logs, request } = yield* start()
+      const reasons = [
+        `pasted ${token} by mistake`,
+        `curl -H 'authorization: Bearer ${encodeURIComponent(token)}'`,
+        `b64 ${Buffer.from(`admin:${token}`).toString("base64")}`,
+        "key sk-proj-Abc0123456789defGHIjkl012345 leaked"
+      ]
+      for (const reason of reasons) {
+        yield* request("POST", "/breakers/anthropic/force-open", { auth: bearer, body: JSON.stringify({ reason }) })
+      }
+      const audits = logs.filter((l) => l.includes("changed by an operator"))
+      assert.strictEqual(audits.length, reasons.length)
+      for (const line of audits) {
+        assert.notInclude(line, token.slice(-12))
+        assert.notInclude(line, "0123456789defGHIjkl012345")
+        assert.include(line, "<redacted>")
+      }
+    }))
+
   it.scopedLive("/metrics serves the program's text, 404 without a source, 500 when it fails", () =>
     Effect.gen(function*() {
       const withMetrics = yield* start({ metrics: Effect.succeed("# TYPE breaker_calls_total counter\n") })
