@@ -178,7 +178,9 @@ export const schedule = <E>(c: Config<E>): Schedule.Schedule<Duration.Duration, 
         if (typeof least === "string") return stop(least)
         return Effect.flatMap(c.backoff.step(now, error, state.inner), ([inner, _, decision]) => {
           if (ScheduleDecision.isDone(decision)) return stop("AttemptsExhausted")
-          const d = Math.max(Intervals.start(decision.intervals) - now, least, 0)
+          // whole milliseconds: a jittered delay is fractional, and under a TestClock a span started at a
+          // fractional instant dies (its clock turns millis into BigInt nanos); the retry.attempt span is one
+          const d = Math.ceil(Math.max(Intervals.start(decision.intervals) - now, least, 0))
           if (now - start + d > c.maxElapsedMs) return stop("ElapsedExceeded")
           const go = Effect.succeed([
             { inner, attempt: state.attempt + 1, start },
