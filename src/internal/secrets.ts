@@ -48,7 +48,9 @@ const SEP = String.raw`(?:[-_]|%2[dD]|%5[fF])`
  * required (`"glued"`: only when the match is glued to a preceding letter, as
  * in `task-management-system`, where words could match).
  */
-const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boolean | "glued" }> = [
+type Shape = { readonly pattern: RegExp; readonly needsDigit: boolean | "glued"; readonly weak?: true }
+
+const SHAPES: ReadonlyArray<Shape> = [
   // OpenAI sk-/sk-proj-, Anthropic sk-ant-, restricted rk-, publishable pk-, Groq gsk_, Stripe-like sk_live_
   { pattern: new RegExp(String.raw`(?:sk|rk|pk)${SEP}${BODY}{16,}`, "gi"), needsDigit: "glued" },
   // Google API keys
@@ -58,7 +60,8 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
   // AWS access key ids (Bedrock)
   { pattern: /(?:AKIA|ASIA)[0-9A-Z]{16}/g, needsDigit: false },
   // Azure OpenAI (32 hex) and any longer hex secret
-  { pattern: /[0-9a-fA-F]{32,}/g, needsDigit: true },
+  // (weak: trace, span and response ids are hex too; not read in texts that are not messages, see `strong`)
+  { pattern: /[0-9a-fA-F]{32,}/g, needsDigit: true, weak: true },
   // Telegram bot tokens (bot id, `:`, 35 characters), as a path segment `bot<token>` carries them
   { pattern: /\d{8,10}(?::|%3[aA])[A-Za-z0-9_-]{35}/g, needsDigit: false },
   // JWT-like bearer tokens (header.payload.signature)
@@ -66,6 +69,9 @@ const SHAPES: ReadonlyArray<{ readonly pattern: RegExp; readonly needsDigit: boo
   // Authorization schemes, plain or URL-encoded
   { pattern: /(?:Bearer|Basic)(?:\s+|%20|\+)[A-Za-z0-9._~+/=%-]{6,}/gi, needsDigit: false }
 ]
+
+/** The shapes that are never an id: for texts that are not messages (span names, arbitrary attributes). */
+const STRONG_SHAPES: ReadonlyArray<Shape> = SHAPES.filter((shape) => shape.weak !== true)
 
 // `label = value`, `label: value`, `label %3D value`, `"label":"value"`, `label value` (a digit required then).
 const LABELLED =
@@ -92,9 +98,9 @@ const keepLabelled = (sep: string, value: string): boolean => {
   return !assigned && !(value.length >= 8 && hasDigit.test(value))
 }
 
-const replaceShapes = (text: string): string => {
+const replaceShapes = (text: string, shapes: ReadonlyArray<Shape> = SHAPES): string => {
   let out = text
-  for (const { needsDigit, pattern } of SHAPES) {
+  for (const { needsDigit, pattern } of shapes) {
     out = out.replace(pattern, (match: string, at: number, whole: string) =>
       keepShape(match, at, whole, needsDigit) ? match : REDACTED)
   }
@@ -300,7 +306,7 @@ const markKnown = (
 }
 
 /** Marks the text ranges of key shapes found in a decoded view (the same tests as `replaceShapes`). */
-const markShapes = (view: View, marks: Uint8Array): boolean => {
+const markShapes = (view: View, marks: Uint8Array, shapes: ReadonlyArray<Shape>): boolean => {
   const text = view.text
   let found = false
   const mark = (from: number, to: number) => {
@@ -308,7 +314,7 @@ const markShapes = (view: View, marks: Uint8Array): boolean => {
     marks.fill(1, startOf(view, from), endOf(view, to - 1))
     found = true
   }
-  for (const { needsDigit, pattern } of SHAPES) {
+  for (const { needsDigit, pattern } of shapes) {
     pattern.lastIndex = 0
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
       if (keepShape(m[0], m.index, text, needsDigit)) continue
@@ -344,16 +350,17 @@ const cut = (text: string, marks: Uint8Array): string => {
  */
 const removeDecoded = (
   text: string,
-  secrets: ReadonlyArray<{ readonly value: string; readonly forms: ReadonlyArray<string> }>
+  secrets: ReadonlyArray<{ readonly value: string; readonly forms: ReadonlyArray<string> }>,
+  shapes: ReadonlyArray<Shape>
 ): string => {
   const marks = new Uint8Array(text.length)
   let found = secrets.length > 0 && markKnown(identity(text), secrets, marks)
   const views = decodedViews(text)
   for (const view of views) {
     if (secrets.length > 0 && markKnown(view, secrets, marks)) found = true
-    if (markShapes(view, marks)) found = true
+    if (markShapes(view, marks, shapes)) found = true
   }
-  for (const view of [identity(text), ...views]) if (markBase64(view, secrets, marks)) found = true
+  for (const view of [identity(text), ...views]) if (markBase64(view, secrets, marks, shapes)) found = true
   return found ? cut(text, marks) : text
 }
 
@@ -368,7 +375,8 @@ const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g
 const markBase64 = (
   view: View,
   secrets: ReadonlyArray<{ readonly value: string }>,
-  marks: Uint8Array
+  marks: Uint8Array,
+  shapes: ReadonlyArray<Shape>
 ): boolean => {
   let found = false
   BASE64_RUN.lastIndex = 0
@@ -390,7 +398,7 @@ const markBase64 = (
       for (let i = 0; i + size <= secret.length; i++) if (lower.includes(secret.slice(i, i + size))) return true
       return false
     })
-    if (!known && replaceShapes(decoded) === decoded) continue
+    if (!known && replaceShapes(decoded, shapes) === decoded) continue
     marks.fill(1, startOf(view, m.index), endOf(view, m.index + run.length - 1))
     found = true
   }
@@ -405,6 +413,12 @@ const markBase64 = (
  */
 export interface Scrubber {
   (text: string): string
+  /**
+   * The same secrets and the shapes that are never an id (no bare hex run):
+   * for texts that are not messages, such as span names and attributes of
+   * any key, where a trace id or a response id must stay readable.
+   */
+  readonly strong?: (text: string) => string
 }
 
 /** Secrets shorter than this are ignored: removing every "ab" would wreck a message and protect nothing. */
@@ -433,10 +447,11 @@ const prepare = (secrets: Iterable<Redacted.Redacted<string> | string> | Redacte
 export const makeScrubber = (secrets?: Iterable<Redacted.Redacted<string> | string> | undefined): Scrubber => {
   const known = prepare(secrets)
   // the decoded views first: a pass on the raw text could cut part of a key that only a view reads whole
-  return (text) => {
-    const decoded = removeDecoded(text, known)
-    return replaceShapes(known.length === 0 ? decoded : removeKnown(decoded, known))
+  const using = (shapes: ReadonlyArray<Shape>) => (text: string): string => {
+    const decoded = removeDecoded(text, known, shapes)
+    return replaceShapes(known.length === 0 ? decoded : removeKnown(decoded, known), shapes)
   }
+  return Object.assign(using(SHAPES), { strong: using(STRONG_SHAPES) })
 }
 
 /** The scrubber that knows only key shapes. @internal */
