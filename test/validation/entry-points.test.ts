@@ -429,6 +429,20 @@ const cases: ReadonlyArray<Case> = [
         noop.pipe(Resilience.serve(policy, { fallback: [Fallback.value("v")], [option]: bad } as any))),
     accepts: option === "timeout" ? [...notDurations] : option === "key" ? strings : option === "fallback" ? ["[]"] : []
   })),
+  {
+    entry: "Resilience.protect",
+    option: "options",
+    build: (bad) => Effect.flatMap(Resilience.make({ breaker, retry: false }), (policy) => noop.pipe(Resilience.protect(policy, bad as any))),
+    // an object without timeout or key is no override
+    accepts: ["{}", "[]", "[null]", "a throwing getter", "a cycle"]
+  },
+  ...["timeout", "key"].map((option): Case => ({
+    entry: "Resilience.protect",
+    option,
+    build: (bad) =>
+      Effect.flatMap(Resilience.make({ breaker, retry: false }), (policy) => noop.pipe(Resilience.protect(policy, { [option]: bad } as any))),
+    accepts: option === "timeout" ? [...notDurations] : strings
+  })),
   // telemetry
   {
     entry: "BreakerTelemetry.layerSpans",

@@ -9,6 +9,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { pipeArguments } from "effect/Pipeable"
 import { isCircuitBreaker } from "../breaker.js"
 import type { CircuitOpenError, InvalidOptionError } from "../errors.js"
@@ -120,10 +121,22 @@ export const make = <E, GErr = never, Out = never, F extends object = {}>(
     }
     const base = pipeline(timeoutMs, gateOption?.key)
     const withOptions = (call: CallOptions): Transform => {
-      if (call === undefined || (call.timeout === undefined && call.key === undefined)) return base
-      // a bad per-call timeout is the caller's input: fail that call with the typed error, never a defect
-      const ms = check.validated(() => check.millis("call.timeout", call.timeout, timeoutMs, { allowInfinite: true }))
-      return (self) => Effect.flatMap(ms, (ms) => pipeline(ms, call.key ?? gateOption?.key)(self))
+      if (call === undefined) return base
+      // bad per-call options are the caller's input (null, a number, a key that is not a string, a getter that
+      // throws): fail that call with the typed error, never a defect, and never a gate entry under a garbage key
+      const checked = check.validatedEither(() => {
+        if (typeof call !== "object" || call === null) check.invalid("options", call, "an object of call options (timeout, key)")
+        const { key, timeout } = call
+        if (timeout === undefined && key === undefined) return undefined
+        const ms = check.millis("call.timeout", timeout, timeoutMs, { allowInfinite: true })
+        if (key !== undefined) check.nonEmptyString("call.key", key)
+        return { ms, key }
+      })
+      if (Either.isLeft(checked)) return () => Effect.fail(checked.left)
+      if (checked.right === undefined) return base
+      const { key, ms } = checked.right
+      const transform = pipeline(ms, key ?? gateOption?.key)
+      return (self) => transform(self)
     }
     const policy = (self: Effect.Effect<any, any, any>) => base(self)
     // a function's own `name` is read-only: define the fields
