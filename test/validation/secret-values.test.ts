@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { BreakerRegistry, CircuitBreaker, Retry } from "effect-breaker"
+import { BreakerRegistry, CircuitBreaker, RateLimitGate, Retry } from "effect-breaker"
 import { HttpBreakers } from "effect-breaker/http"
 
 const KEYS = {
@@ -43,5 +43,20 @@ describe("a key given as an option's value is not printed back", () => {
           expect(all).toMatch(/Invalid|invalid|expected/)
         }))
     }
+  }
+})
+
+describe("a rate-limit gate keyed by an API key does not print it when it rejects", () => {
+  for (const [kind, key] of Object.entries(KEYS)) {
+    it.effect(kind, () =>
+      Effect.gen(function*() {
+        const gate = yield* RateLimitGate.make({ name: "per-key" })
+        yield* gate.closeFor(key, "5 seconds")
+        const error = yield* Effect.flip(gate.guard(key)(Effect.succeed("sent")))
+        expect(error._tag).toBe("GateClosedError")
+        const all = [error.message, String(error), JSON.stringify(error)].join("\n")
+        expect(all).not.toContain(key.slice(-16))
+        expect(all).toContain("per-key")
+      }))
   }
 })

@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
+import { scrubShapes } from "../secrets.js"
 import type { InvalidOptionError } from "../errors.js"
 import { type GateHandle, type GateStore, RateLimitGateStore } from "./gateStore.js"
 import { Lru } from "./lru.js"
@@ -29,6 +30,14 @@ export class GateClosedError extends Schema.TaggedError<GateClosedError>()("Gate
   key: Schema.String,
   retryAfter: Schema.DurationFromMillis
 }) {
+  /** The key is scrubbed of key shapes: a gate keyed by API key (a common per-key limit) must not print it. */
+  constructor(
+    props: { readonly gate: string; readonly key: string; readonly retryAfter: Duration.Duration },
+    options?: Schema.MakeOptions
+  ) {
+    super(typeof props.key === "string" ? { ...props, key: scrubShapes(props.key) } : props, options)
+  }
+
   override get message(): string {
     return `Rate limit gate "${this.gate}" is closed for "${this.key}": retry after ${Duration.format(this.retryAfter)}`
   }
