@@ -7,7 +7,7 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Schedule, Stream, TestClock } from "effect"
-import { CircuitBreaker, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, Fallback, RateLimitGate, Retry, TripPolicy } from "effect-breaker"
 import { HttpBreakers } from "effect-breaker/http"
 
 class Boom {
@@ -36,6 +36,74 @@ describe("observer hooks that throw", () => {
       yield* breaker.forceOpen
       assert.strictEqual((yield* breaker.stats).state, "ForcedOpen")
     }))
+})
+
+describe("observer hooks that are async and reject", () => {
+  it.live("are no unhandled rejection (which ends a Node process by default)", () =>
+    Effect.gen(function*() {
+      const rejections: Array<unknown> = []
+      const listener = (reason: unknown) => rejections.push(reason)
+      // vitest's own listener would report it as well; this one counts only the rejections of this test
+      process.on("unhandledRejection", listener)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("unhandledRejection", listener)))
+      const rejecting = async () => {
+        throw new Error("async observer bug")
+      }
+      const breaker = yield* CircuitBreaker.make({
+        name: "async-observed",
+        policy: TripPolicy.consecutiveFailures(1),
+        openDuration: "1 second"
+      }).pipe(Effect.provide(CircuitBreaker.layerObserver({ onCall: rejecting, onTransition: rejecting, onRejected: rejecting })))
+      assert.strictEqual(yield* breaker(Effect.succeed(1)), 1)
+      yield* Effect.flip(breaker(Effect.fail(new Boom())))
+      assert.strictEqual((yield* Effect.flip(breaker(Effect.succeed(2))))._tag, "CircuitOpenError")
+      // unhandled rejections are reported after the microtask queue drains
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.deepStrictEqual(rejections, [])
+    }).pipe(Effect.scoped))
+})
+
+describe("predicates and learners that are async and reject", () => {
+  it.live("are no unhandled rejection, and answer nothing (as if they threw)", () =>
+    Effect.gen(function*() {
+      const rejections: Array<unknown> = []
+      const listener = (reason: unknown) => rejections.push(reason)
+      process.on("unhandledRejection", listener)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("unhandledRejection", listener)))
+      const rejecting: any = async () => {
+        throw new Error("async callback bug")
+      }
+      // Fallback.serve's when: no fallback
+      const served = yield* Effect.flip(Effect.fail("E").pipe(Fallback.serve({ fallback: [Fallback.value("v")], when: rejecting })))
+      assert.strictEqual(served, "E")
+      // Retry's while and retryAfter: not retried
+      let attempts = 0
+      const attempt = Effect.suspend(() => (attempts++, Effect.fail("E")))
+      yield* Effect.flip(attempt.pipe(Retry.retry({ times: 2, base: "1 millis", while: rejecting })))
+      yield* Effect.flip(attempt.pipe(Retry.retry({ times: 2, base: "1 millis", retryAfter: rejecting })))
+      assert.strictEqual(attempts, 2)
+      // failover's while: the next step does not serve
+      const down = yield* CircuitBreaker.make({ name: "async-down" })
+      const up = yield* CircuitBreaker.make({ name: "async-up" })
+      const ask = yield* Fallback.failover([
+        { name: "down", breaker: down, run: (_: string) => Effect.fail("E") },
+        { name: "up", breaker: up, run: (_: string) => Effect.succeed("up") }
+      ], { while: rejecting })
+      assert.strictEqual(yield* Effect.flip(ask.serve("q")), "E")
+      // a hedge's when: the fallback does not start on a failure
+      const hedge = yield* Fallback.makeHedge({ delay: "1 second", when: rejecting })
+      assert.strictEqual(yield* Effect.flip(Effect.fail("E").pipe(Fallback.serve({ fallback: [Fallback.value("v")], hedge }))), "E")
+      // a stream's itemError: the item passes
+      const breaker = yield* CircuitBreaker.make({ name: "async-items" })
+      const stream = yield* CircuitBreaker.makeStream(breaker, { itemError: rejecting })
+      assert.deepStrictEqual(Chunk.toArray(yield* Stream.runCollect(stream(Stream.make(1, 2)))), [1, 2])
+      // a gate's resetAfter: nothing learned
+      const gate = yield* Effect.provide(RateLimitGate.make({ resetAfter: rejecting }), RateLimitGate.layerStoreMemory)
+      yield* Effect.flip(Effect.fail("E").pipe(gate.guard("k")))
+      assert.strictEqual(yield* Effect.succeed(1).pipe(gate.guard("k")), 1)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.deepStrictEqual(rejections.map(String), [])
+    }).pipe(Effect.scoped))
 })
 
 describe("a stream's itemError that throws", () => {

@@ -109,16 +109,22 @@ export interface PublicObserver {
 }
 
 /**
- * Calls a user's hook without trusting it: a hook that throws is skipped, so it
+ * Calls a user's hook without trusting it: a hook that throws, or returns a
+ * promise that rejects, is skipped, so it
  * never turns into a defect that replaces the caller's value or error (the
  * breaker has already decided; the hook only watches).
  */
 const guarded = <Args extends Array<any>>(f: ((...args: Args) => void) | undefined): ((...args: Args) => void) | undefined =>
   f === undefined ? undefined : (...args) => {
     try {
-      f(...args)
+      const result: unknown = f(...args)
+      // an async hook (TypeScript lets one stand for a `void` function) that rejects would be an unhandled
+      // rejection, which ends a Node process by default: it observes nothing either
+      if (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function") {
+        ;(result as PromiseLike<unknown>).then(undefined, () => {})
+      }
     } catch {
-      // a throwing observer observes nothing
+      // a throwing observer observes nothing (nor does one whose promise's `then` throws)
     }
   }
 

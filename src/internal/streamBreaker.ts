@@ -32,6 +32,7 @@ import { work } from "./outcome.js"
 import type { CircuitOpenError, InvalidOptionError } from "./errors.js"
 import * as O from "./settings/options.js"
 import { toMillis } from "./settings/schema.js"
+import { dropPromise } from "./callback.js"
 
 /**
  * Which limit a stream exceeded: the wait for its first element, the silence
@@ -333,6 +334,7 @@ const body = <A, E, R>(
           let error: unknown
           try {
             error = itemError(item)
+            if (dropPromise(error)) error = undefined // an async itemError says nothing about the item
           } catch {
             // an itemError that throws says nothing about the item: it passes like any other
             error = undefined

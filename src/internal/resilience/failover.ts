@@ -18,6 +18,7 @@ import { type Hedge, isHedge, type Trigger } from "./hedge.js"
 import { checkCall, isResilience } from "./policy.js"
 import { isRetry } from "./retry.js"
 import type { Failover, FailoverOptions, FailoverServeOptions, Step } from "../../Fallback.js"
+import { dropPromise } from "../callback.js"
 /** @internal */
 export type { Failover } from "../../Fallback.js"
 
@@ -105,7 +106,8 @@ export const make = <const Steps extends ReadonlyArray<Step<any, any, any, any>>
     const stop = (error: unknown): boolean => {
       if (keepGoing === undefined) return false
       try {
-        return !keepGoing(error)
+        const verdict: unknown = keepGoing(error)
+        return dropPromise(verdict) || !verdict // an async predicate answers nothing (as if it threw)
       } catch {
         return true // a predicate that throws does not send the request elsewhere
       }

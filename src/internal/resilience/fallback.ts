@@ -18,6 +18,7 @@ import * as O from "../settings/options.js"
 import * as S from "../settings/schema.js"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { dropPromise } from "../callback.js"
 
 /** @internal */
 export type ServedBy =
@@ -267,7 +268,9 @@ export const serveUnchecked = <A, E extends In, R, In>(
   const accepts = (error: E): boolean => {
     if (when === undefined) return true
     try {
-      return when(error)
+      const verdict: unknown = when(error)
+      if (dropPromise(verdict)) return false // an async predicate answers nothing (as if it threw)
+      return Boolean(verdict)
     } catch {
       return false // a predicate that throws does not decide to fall back
     }

@@ -19,6 +19,7 @@ import { annotateRateLimit } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../RateLimitGate.js"
 import type { RateLimitGate } from "../../RateLimitGate.js"
+import { dropPromise } from "../callback.js"
 /** @internal */
 export type { RateLimitGate } from "../../RateLimitGate.js"
 /** @internal */
@@ -123,6 +124,7 @@ export const make = <Err = GateClosedError>(
         let reset: Duration.DurationInput | undefined
         try {
           reset = resetAfter!(exit)
+          if (dropPromise(reset)) return // an async learner teaches nothing
         } catch {
           return // a learner that throws teaches nothing
         }

@@ -23,6 +23,7 @@ import type { InvalidOptionError } from "../errors.js"
 import { update } from "../telemetry/metrics.js"
 import { acquireSeries, ownSeries } from "../telemetry/series.js"
 import * as check from "../validate.js"
+import { dropPromise } from "../callback.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-breaker/Hedge")
@@ -80,7 +81,8 @@ const acceptedError = <E>(cause: Cause.Cause<E>, when: ((error: E) => boolean) |
   if (failure._tag === "None") return undefined
   if (when !== undefined) {
     try {
-      if (!when(failure.value)) return undefined
+      const verdict: unknown = when(failure.value)
+      if (dropPromise(verdict) || !verdict) return undefined // an async predicate answers nothing (as if it threw)
     } catch {
       return undefined // a predicate that throws does not start the fallback
     }

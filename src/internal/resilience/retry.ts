@@ -24,6 +24,7 @@ import { annotateAttempt } from "../telemetry/annotate.js"
 import * as check from "../validate.js"
 import type { Options } from "../../Retry.js"
 import type { Retry } from "../../Retry.js"
+import { dropPromise } from "../callback.js"
 /** @internal */
 export type { Retry } from "../../Retry.js"
 /** @internal */
@@ -146,8 +147,12 @@ const judge = <E>(c: Config<E>, error: E | CircuitOpenError, halfOpen: boolean):
   let hintMs = 0
   try {
     // not a rejection, so one of the caller's own failures
-    if (c.retryable !== undefined && !c.retryable(error as E)) return "NotRetryable"
+    if (c.retryable !== undefined) {
+      const verdict: unknown = c.retryable(error as E)
+      if (dropPromise(verdict) || !verdict) return "NotRetryable" // an async predicate answers nothing (as if it threw)
+    }
     const hint = c.hint?.(error as E)
+    if (dropPromise(hint)) throw hint
     if (hint !== undefined) hintMs = Duration.toMillis(hint)
   } catch {
     return "NotRetryable"
