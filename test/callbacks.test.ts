@@ -101,6 +101,16 @@ describe("predicates and learners that are async and reject", () => {
       const gate = yield* Effect.provide(RateLimitGate.make({ resetAfter: rejecting }), RateLimitGate.layerStoreMemory)
       yield* Effect.flip(Effect.fail("E").pipe(gate.guard("k")))
       assert.strictEqual(yield* Effect.succeed(1).pipe(gate.guard("k")), 1)
+      // a breaker's classifier (and the registry's): the call keeps its value, as with any non-Outcome
+      const classified = yield* CircuitBreaker.make({ name: "async-classify", classify: rejecting })
+      assert.strictEqual(yield* classified(Effect.succeed(1)), 1)
+      // an HTTP key function: the host's breaker
+      const breakers = yield* HttpBreakers.make({ key: rejecting })
+      const client = HttpBreakers.protect(
+        HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("ok")))),
+        breakers
+      )
+      assert.strictEqual((yield* client.execute(HttpClientRequest.get("http://async.test/"))).status, 200)
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
       assert.deepStrictEqual(rejections.map(String), [])
     }).pipe(Effect.scoped))

@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import { scrubShapes } from "../internal/secrets.js"
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
@@ -62,13 +63,13 @@ export const reportErrors = <R>(self: Effect.Effect<void, unknown, R>): Effect.E
       if (ValidationError.isValidationError(error)) return Effect.sync(() => void (process.exitCode = 2))
       const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
       return Effect.zipRight(
-        Console.error(`effect-breaker: ${messageOf(error)}`),
+        Console.error(`effect-breaker: ${masked(messageOf(error))}`),
         Effect.sync(() => void (process.exitCode = USAGE_ERRORS.has(tag) ? 2 : 1))
       )
     }),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.zipRight(
-        Console.error(`effect-breaker: unexpected error (a bug, please report it):\n${maskUrls(Cause.pretty(cause))}`),
+        Console.error(`effect-breaker: unexpected error (a bug, please report it):\n${masked(Cause.pretty(cause))}`),
         Effect.sync(() => void (process.exitCode = 1))
       )
     )
@@ -90,3 +91,6 @@ export const run = (
 
 /** `scheme://user:password@host` → `scheme://<redacted>@host` (the library's spelling of a hidden value). */
 const maskUrls = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1<redacted>@")
+
+/** What the CLI prints of an error: URL credentials masked, credential query values and key shapes scrubbed. */
+const masked = (text: string): string => scrubShapes(maskUrls(text))

@@ -74,6 +74,7 @@ import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
 import { makeResponseClassifier, redactHttpClientError } from "./classify.js"
 import { byHost, type KeyFn } from "./keys.js"
+import { dropPromise } from "../internal/callback.js"
 
 /**
  * @since 0.1.0
@@ -229,6 +230,7 @@ const keyFor = (breakers: Service, request: HttpClientRequest.HttpClientRequest)
   try {
     const key: unknown = breakers.keyOf(request)
     if (typeof key === "string" && key.length > 0) return key
+    dropPromise(key) // an async key function's promise is not a key; its rejection is handled
   } catch {
     // fall back to the host
   }

@@ -18,6 +18,7 @@ import * as core from "./core.js"
 import type { Observer, TraceMode } from "./observer.js"
 import type { Circuit, CircuitStoreError } from "./store/types.js"
 import * as attrs from "./telemetry/attributes.js"
+import { dropPromise } from "./callback.js"
 
 /** The `matchCauseEffect` handlers of a passing call. @internal */
 export interface PassHandlers {
@@ -210,6 +211,7 @@ export class Shell {
     let outcome: unknown
     try {
       outcome = this.classify(exit)
+      dropPromise(outcome) // an async classifier's promise is not an Outcome; its rejection is handled
     } catch {
       return unclassified(exit)
     }

@@ -38,6 +38,17 @@ describe("the command line's exit: every error is said on stderr", () => {
       assert.include(other.stderr, "cannot write x")
     }))
 
+  it.effect("a failure's message has URL credentials and key shapes masked too (defects had it, failures did not)", () =>
+    Effect.gen(function*() {
+      const r = yield* captured(Effect.fail({
+        _tag: "CircuitStoreError",
+        message: "cannot reach rediss://admin:hunter2@cache.internal:6380/0?password=hunter3 with sk-proj-Abc0123456789defGHIjkl012345"
+      }))
+      assert.strictEqual(r.code, 1)
+      assert.include(r.stderr, "cache.internal:6380")
+      for (const leak of ["hunter2", "hunter3", "sk-proj-Abc0123456789"]) assert.notInclude(r.stderr, leak)
+    }))
+
   it.effect("an interruption (Ctrl-C) is left to runMain: no message, not turned into a success", () =>
     Effect.gen(function*() {
       const r = yield* captured(Effect.interrupt)
