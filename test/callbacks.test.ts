@@ -7,7 +7,8 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Schedule, Stream, TestClock } from "effect"
-import { CircuitBreaker, Fallback, RateLimitGate, Retry, TripPolicy } from "effect-breaker"
+import { CircuitBreaker, Fallback, RateLimitGate, Resilience, Retry, TripPolicy } from "effect-breaker"
+import { Policy } from "effect-breaker/llm"
 import { HttpBreakers } from "effect-breaker/http"
 
 class Boom {
@@ -111,6 +112,11 @@ describe("predicates and learners that are async and reject", () => {
         breakers
       )
       assert.strictEqual((yield* client.execute(HttpClientRequest.get("http://async.test/"))).status, 200)
+      // an LLM policy's adapter and success-headers reader: nothing mapped, nothing learned
+      const policy = yield* Policy.make({ provider: "openai", retry: false, toProviderError: rejecting, successHeaders: rejecting })
+      assert.strictEqual(yield* Effect.succeed("answer").pipe(Resilience.protect(policy)), "answer")
+      const mapped = yield* Effect.flip(Effect.fail("E" as never).pipe(Resilience.protect(policy)))
+      assert.strictEqual((mapped as { _tag: string })._tag, "ServerError")
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
       assert.deepStrictEqual(rejections.map(String), [])
     }).pipe(Effect.scoped))

@@ -38,6 +38,7 @@ import { scrubProviderError } from "./scrubError.js"
 import { type HeaderRecord, parseRetryHints } from "./headers.js"
 import type { Step } from "../../Fallback.js"
 import type { FailoverOptions, Options, Policy } from "../../llm/Policy.js"
+import { dropPromise } from "../callback.js"
 
 /** @internal */
 export type PolicyError = ProviderError | CircuitOpenError | RateLimitGate.GateClosedError
@@ -158,7 +159,7 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
             if (exit._tag === "Success") {
               if (successHeaders === undefined) return undefined
               const headers = successHeaders(exit.value)
-              if (headers === undefined) return undefined
+              if (headers === undefined || dropPromise(headers)) return undefined // an async one says nothing
               const now = clock.unsafeCurrentTimeMillis()
               const hints = parseRetryHints(headers, now)
               return hints.exhausted === true && hints.resetAtMs !== undefined && hints.resetAtMs > now
@@ -189,6 +190,7 @@ export const make = <In = ProviderError>(options: Options<In>): Effect.Effect<Ll
               try {
                 const mapped = toError(e as In, { provider, now: clock.unsafeCurrentTimeMillis(), secrets })
                 if (isProviderError(mapped)) return scrubProviderError(mapped, scrubber)
+                dropPromise(mapped) // an async adapter maps nothing; its rejection is handled
               } catch {
                 // an adapter that throws maps nothing
               }
