@@ -69,10 +69,12 @@ import * as O from "../internal/settings/options.js"
 import * as S from "../internal/settings/schema.js"
 import * as Schema from "effect/Schema"
 import { boundedKey, hash53 } from "../internal/boundedKey.js"
-import { redactUrl, scrubShapes } from "../internal/secrets.js"
+import { makeScrubber, REDACTED, redactUrl, type Scrubber, scrubShapes } from "../internal/secrets.js"
+import type * as Redacted from "effect/Redacted"
+import { redactHttpClientError as redactWith } from "../internal/http/redact.js"
 import { compile } from "../internal/options.js"
 import { releaseBreaker } from "../internal/release.js"
-import { makeResponseClassifier, redactHttpClientError } from "./classify.js"
+import { makeResponseClassifier } from "./classify.js"
 import { byHost, type KeyFn } from "./keys.js"
 import { dropPromise } from "../internal/callback.js"
 
@@ -89,6 +91,12 @@ export interface Options {
   readonly maxKeys?: number | undefined
   /** Prefix of each breaker's name. Default `"http:"`. */
   readonly namePrefix?: string | undefined
+  /**
+   * The credentials the requests carry (API keys, tokens), as `Redacted`: removed in every encoding from
+   * the errors `protect` hands back and from breaker names, whatever their shape (credential headers,
+   * userinfo, `?key=` and key shapes are removed without them).
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**
@@ -110,6 +118,8 @@ export interface Service {
   readonly stats: Effect.Effect<ReadonlyArray<CircuitBreaker.Stats>>
   /** @internal */
   readonly unsafeFor: (key: string) => CircuitBreaker.CircuitBreaker
+  /** @internal What errors and names are scrubbed with (the `secrets` and key shapes). */
+  readonly scrubber?: Scrubber | undefined
   /** @internal Forgets every key and releases its breaker (the layer's finalizer). */
   readonly releaseAll: Effect.Effect<void>
 }
@@ -131,7 +141,8 @@ const OptionsSchema = O.options({
   key: O.optional(O.func("a function from a request to its key (e.g. HttpBreakers.byHost)")),
   maxKeys: O.optional(S.int(1, Number.MAX_SAFE_INTEGER)),
   // Not only whitespace either: a blank prefix with a blank key would make a breaker name `make` refuses, per request (a defect).
-  namePrefix: O.optional(S.expecting(S.name.pipe(Schema.maxLength(100)), "a string of 1 to 100 characters, not only whitespace"))
+  namePrefix: O.optional(S.expecting(S.name.pipe(Schema.maxLength(100)), "a string of 1 to 100 characters, not only whitespace")),
+  secrets: O.optional(O.secrets)
 })
 
 /**
@@ -144,7 +155,16 @@ const OptionsSchema = O.options({
 export const make = (options?: Options): Effect.Effect<Service, InvalidOptionError> =>
   Effect.flatMap(Effect.runtime<never>(), (runtime) => {
     const bad: Either.Either<unknown, InvalidOptionError> = options === undefined ? Either.void : O.checkEither(OptionsSchema, options)
-    if (Either.isLeft(bad)) return Effect.fail(bad.left)
+    if (Either.isLeft(bad)) {
+      const e = bad.left
+      // a key given as a plain string, the mistake this catches, is not shown
+      return Effect.fail(
+        e.option === "secrets" || e.option.startsWith("secrets[") || e.option.startsWith("secrets.")
+          ? new InvalidOptionError({ option: e.option, value: REDACTED, expected: e.expected })
+          : e
+      )
+    }
+    const scrubber = options?.secrets === undefined || options.secrets.length === 0 ? scrubShapes : makeScrubber(options.secrets)
     const maxKeys = options?.maxKeys ?? 1000
     const prefix = options?.namePrefix ?? "http:"
     const breakerOptions = options?.breaker ?? {}
@@ -177,7 +197,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
               releaseBreaker(oldest.value[1])
             }
           }
-          const name = boundedKey(`${prefix}${nameOf(key)}`)
+          const name = boundedKey(`${prefix}${nameOf(key, scrubber)}`)
           // Options were validated above, so this cannot fail.
           breaker = makeSync(
             CircuitBreaker.make({ ...breakerOptions, name, classify }).pipe(Effect.orDie)
@@ -203,6 +223,7 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
         get: (key) => Effect.sync(() => Option.fromNullable(map.get(boundedKey(key)))),
         breakers,
         stats: Effect.flatMap(breakers, (entries) => Effect.forEach(entries, ([, b]) => b.stats)),
+        scrubber,
         releaseAll
       } satisfies Service
     })
@@ -221,8 +242,8 @@ export const make = (options?: Options): Effect.Effect<Service, InvalidOptionErr
  * names. The name reaches metric tags, spans, logs and `CircuitOpenError`;
  * computed once per new key, never per request.
  */
-const nameOf = (key: string): string => {
-  const clean = scrubShapes(redactUrl(key))
+const nameOf = (key: string, scrubber: Scrubber): string => {
+  const clean = scrubber(redactUrl(key))
   return clean === key ? key : `${clean}#${(hash53(key) >>> 0).toString(16).padStart(8, "0")}`
 }
 
@@ -254,7 +275,7 @@ export const protect: {
       Effect.mapError(
         Effect.suspend(() => breakers.unsafeFor(keyFor(breakers, request))(effect)),
         // the platform keeps `authorization` on the error in plain text: hand back a copy without it
-        (e) => HttpClientError.isHttpClientError(e) ? redactHttpClientError(e) as typeof e : e
+        (e) => HttpClientError.isHttpClientError(e) ? redactWith(e, breakers.scrubber ?? scrubShapes) as typeof e : e
       ))
 )
 

@@ -4,10 +4,11 @@
  * `CircuitOpenError`. Table: URL carrying a key × key function × sink.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Cause, Effect, Exit, Inspectable, Layer, List, Logger, LogLevel, Metric } from "effect"
+import { Cause, Effect, Exit, Inspectable, Layer, List, Logger, LogLevel, Metric, Redacted } from "effect"
 import { BreakerTelemetry, TripPolicy } from "effect-breaker"
 import { byHostAndPath, HttpBreakers, type KeyFn } from "effect-breaker/http"
 import { layerTracer } from "effect-breaker/otel"
@@ -105,5 +106,34 @@ describe("HttpBreakers: a key in the URL reaches no breaker name, metric tag, sp
       yield* Effect.exit(client.get(`https://api.example.test/bot${KEYS.telegram.replace("1", "2")}/x`))
       const names = (yield* breakers.breakers).map(([, b]) => b.name)
       expect(new Set(names).size).toBe(2)
+    }))
+})
+
+describe("HttpBreakers' secrets: an opaque key of no known shape, given, is removed too", () => {
+  const OPAQUE = "Zq9vLmXw3Tn7Rb2Kp5Hc8Yd4"
+  it.effect("from the breaker name (a path segment), the error's URL and a custom header, in every rendering", () =>
+    Effect.gen(function*() {
+      const breakers = yield* HttpBreakers.make({ namePrefix: unique(), key: byHostAndPath(2), secrets: [Redacted.make(OPAQUE)] })
+      const client = failing.pipe(HttpClient.filterStatusOk, HttpBreakers.protect(breakers))
+      const exit = yield* Effect.exit(
+        client.execute(
+          HttpClientRequest.get(`https://api.example.test/v1/${OPAQUE}/send`).pipe(HttpClientRequest.setHeader("x-forward", `tok ${OPAQUE}`))
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      const names = (yield* breakers.breakers).map(([, b]) => b.name)
+      const all = [String(error), JSON.stringify(error), inspect(error, { depth: 8 }), ...names].join("\n")
+      expect(all).not.toContain(OPAQUE)
+      expect(all).not.toContain(OPAQUE.slice(0, 12))
+      expect(names[0]).toContain("api.example.test/v1/<redacted>#")
+    }))
+
+  it.effect("a key given as a plain string is refused without being shown", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(HttpBreakers.make({ secrets: [OPAQUE] as never }))
+      expect(error._tag).toBe("InvalidOptionError")
+      expect(error.message).not.toContain(OPAQUE)
+      expect(error.message).toContain("secrets")
     }))
 })
