@@ -225,7 +225,7 @@ const cases: ReadonlyArray<Case> = [
     accepts: option === "delay" ? [...notDurations] : option === "when" ? ["a function"] : option === "name" ? strings : []
   })),
   // http
-  ...["key", "maxKeys", "namePrefix", "breaker"].map((option): Case => ({
+  ...["key", "maxKeys", "namePrefix", "breaker", "secrets"].map((option): Case => ({
     entry: "HttpBreakers.make",
     option,
     build: (bad) => Http.HttpBreakers.make({ [option]: bad } as any),
@@ -237,6 +237,8 @@ const cases: ReadonlyArray<Case> = [
       ? ["{}"]
       : option === "namePrefix"
       ? strings
+      : option === "secrets"
+      ? ["[]"]
       : []
   })),
   // ai
