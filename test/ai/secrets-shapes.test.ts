@@ -31,11 +31,17 @@ const KEYS = {
 /** A 500 whose message quotes the key glued to a word, URL-encoded after `%3D`, and in a Basic header. */
 const quoting = (flavor: Flavor, key: string): Behavior.Behavior => {
   const message = `upstream said bad_key_${key}; GET /v1/chat?api_key%3D${encodeURIComponent(key)}; ` +
-    `sent Basic ${Buffer.from(`user:${key}`).toString("base64")}`
+    `sent Basic ${Buffer.from(`user:${key}`).toString("base64")}; ` +
+    // round 3: HTML references, a line break inside the key, every byte URL-encoded, upper-cased, base64url JSON
+    `html ${key.replace(/[^A-Za-z0-9]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`)}; wrapped ${key.slice(0, 10)}\n  ${key.slice(10)}; ` +
+    `q=${[...Buffer.from(key)].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")}; KEY ${key.toUpperCase()}; ` +
+    `state=${Buffer.from(JSON.stringify({ apiKey: key })).toString("base64url")}`
   const body = flavor === "openai"
     ? { error: { type: "server_error", message } }
     : { type: "error", error: { type: "api_error", message } }
-  return Behavior.respond({ status: 500, headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  // the provider's JSON escapes punctuation as \u00XX (valid JSON: the client reads the same text)
+  const text = JSON.stringify(body).replace(/[-_]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)
+  return Behavior.respond({ status: 500, headers: { "content-type": "application/json" }, body: text })
 }
 
 const fragments = (key: string) => [key, key.slice(0, 12), key.slice(-12), encodeURIComponent(key)]
