@@ -8,12 +8,10 @@
  * TestClock that nothing moves: the one opening covers the run.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import * as Http from "node:http"
-import type * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 import type { RedisServer } from "effect-breaker/testing"
 import { startAll, stopAll } from "./process/harness.js"
-import { startServer, uniquePrefix } from "./support.js"
+import { downProvider, startServer, uniquePrefix } from "./support.js"
 
 let server: RedisServer.RedisServer
 let close: () => Promise<void>
@@ -28,23 +26,6 @@ afterAll(async () => {
 const REPLICA = fileURLToPath(new URL("./process/replica.ts", import.meta.url))
 const THRESHOLD = 5
 const CALLS = 20
-
-/** A provider that is down: answers 503 to everything and counts what reaches it. */
-const downProvider = () =>
-  new Promise<{ url: string; requests: () => number; close: () => Promise<void> }>((resolve) => {
-    let requests = 0
-    const s = Http.createServer((_req, res) => {
-      requests++
-      res.writeHead(503, { "content-type": "application/json" }).end("{\"error\":\"overloaded\"}")
-    })
-    s.keepAliveTimeout = 1
-    s.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(s.address() as Net.AddressInfo).port}/v1`,
-        requests: () => requests,
-        close: () => new Promise<void>((r) => s.close(() => r()))
-      }))
-  })
 
 interface Result {
   readonly rejected: number

@@ -2,9 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, type Scope, TestClock } from "effect"
 import { CircuitBreaker, TripPolicy } from "effect-breaker"
 import type { RedisServer } from "effect-breaker/testing"
-import * as Http from "node:http"
-import type * as Net from "node:net"
-import { replica, startServer, uniquePrefix } from "./support.js"
+import { downProvider, replica, startServer, uniquePrefix } from "./support.js"
 
 let server: RedisServer.RedisServer
 let close: () => Promise<void>
@@ -13,21 +11,10 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-/** A provider that is down: a real HTTP server on 127.0.0.1 answering 503, counting the requests that reach it. */
-const downProvider: Effect.Effect<{ url: string; requests: () => number }, never, Scope.Scope> = Effect.acquireRelease(
-  Effect.promise(() =>
-    new Promise<{ server: Http.Server; url: string; requests: () => number }>((resolve) => {
-      let requests = 0
-      const s = Http.createServer((_req, res) => {
-        requests++
-        res.writeHead(503, { "content-type": "application/json" }).end("{\"error\":\"overloaded\"}")
-      })
-      s.keepAliveTimeout = 1
-      s.listen(0, "127.0.0.1", () =>
-        resolve({ server: s, url: `http://127.0.0.1:${(s.address() as Net.AddressInfo).port}/v1`, requests: () => requests }))
-    })
-  ),
-  ({ server: s }) => Effect.promise(() => new Promise<void>((r) => s.close(() => r())))
+/** The down provider (a real HTTP server on 127.0.0.1 answering 503), for the lifetime of the scope. */
+const down: Effect.Effect<{ url: string; requests: () => number }, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.promise(downProvider),
+  (provider) => Effect.promise(provider.close)
 )
 
 const THRESHOLD = 5
@@ -68,12 +55,12 @@ describe("Redis fleet store: three replicas, provider down", () => {
   it.scoped("requests reaching the provider stay within threshold + probes per opening + calls in flight", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
-      const fleetProvider = yield* downProvider
+      const fleetProvider = yield* down
       const fleet = yield* Effect.forEach([0, 1, 2], () =>
         Effect.flatMap(replica(server.url, { prefix }), (ctx) => CircuitBreaker.make(options).pipe(Effect.provide(ctx))))
       const fleetRequests = yield* run(fleet, fleetProvider)
 
-      const localProvider = yield* downProvider
+      const localProvider = yield* down
       const local = yield* Effect.forEach([0, 1, 2], () => CircuitBreaker.make(options))
       const localRequests = yield* run(local, localProvider)
 

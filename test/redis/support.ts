@@ -7,6 +7,8 @@ import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { RedisStore } from "effect-breaker/redis"
 import { RedisServer } from "effect-breaker/testing"
 import { Redis } from "ioredis"
+import * as Http from "node:http"
+import type * as Net from "node:net"
 
 /** Starts the file's redis-server, failing with the install hint when the binary is missing (nothing is skipped). */
 export const startServer = async (): Promise<{ server: RedisServer.RedisServer; close: () => Promise<void> }> => {
@@ -53,4 +55,21 @@ export const eventually = <E, R>(
       yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
     }
     return Date.now() - start
+  })
+
+/** A provider that is down: a real HTTP server on 127.0.0.1 answering 503 to everything, counting what reaches it. */
+export const downProvider = () =>
+  new Promise<{ url: string; requests: () => number; close: () => Promise<void> }>((resolve) => {
+    let requests = 0
+    const s = Http.createServer((_req, res) => {
+      requests++
+      res.writeHead(503, { "content-type": "application/json" }).end("{\"error\":\"overloaded\"}")
+    })
+    s.keepAliveTimeout = 1
+    s.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${(s.address() as Net.AddressInfo).port}/v1`,
+        requests: () => requests,
+        close: () => new Promise<void>((r) => s.close(() => r()))
+      }))
   })
