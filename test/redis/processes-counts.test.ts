@@ -7,23 +7,14 @@
  * every process has flushed, Redis's lifetime totals must equal the sum:
  * none lost, none counted twice.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Redis } from "ioredis"
 import { fileURLToPath } from "node:url"
-import type { RedisServer } from "effect-breaker/testing"
-import { startAll, stopAll } from "./process/harness.js"
+import { startAll, useRedisServer } from "./process/harness.js"
 import { plan, tally } from "./process/plan.js"
-import { startServer, uniquePrefix } from "./support.js"
+import { uniquePrefix } from "./support.js"
 
-let server: RedisServer.RedisServer
-let close: () => Promise<void>
-beforeAll(async () => {
-  ;({ server, close } = await startServer())
-})
-afterAll(async () => {
-  await stopAll()
-  await close()
-})
+const server = useRedisServer()
 
 const COUNTER = fileURLToPath(new URL("./process/counter.ts", import.meta.url))
 const CALLS = 10_000
@@ -42,14 +33,14 @@ interface Sent {
 describe("Redis fleet store: shared counts across processes", () => {
   it("10,000 calls from three processes with random outcomes: the shared counts equal what was sent", async () => {
     const prefix = uniquePrefix()
-    const replicas = await startAll(3, COUNTER, () => [server.url, prefix])
+    const replicas = await startAll(3, COUNTER, () => [server.url(), prefix])
     const started = Date.now()
     // all three send at once
     const sent = await Promise.all(
       replicas.map((r, i) => r.request<Sent>({ op: "send", seed: SEEDS[i], calls: SHARES[i] }, 30_000))
     )
     const statuses = await Promise.all(replicas.map((r) => r.request<{ flushes: number; up: boolean }>({ op: "flush" })))
-    const redis = new Redis(server.url)
+    const redis = new Redis(server.url())
     const overlap = Math.min(...sent.map((s) => s.to)) - Math.max(...sent.map((s) => s.from))
     const [tc, tf] = await redis.hmget(`${prefix}{counts}`, "tc", "tf").finally(() => redis.quit())
     const total = sent.reduce(

@@ -9,21 +9,12 @@
  * admissions are counted fleet-wide while the probes hold their permits, then
  * the probes succeed and close the circuit for the next round.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { fileURLToPath } from "node:url"
-import type { RedisServer } from "effect-breaker/testing"
-import { startAll, stopAll } from "./process/harness.js"
-import { startServer, uniquePrefix } from "./support.js"
+import { startAll, useRedisServer } from "./process/harness.js"
+import { uniquePrefix } from "./support.js"
 
-let server: RedisServer.RedisServer
-let close: () => Promise<void>
-beforeAll(async () => {
-  ;({ server, close } = await startServer())
-})
-afterAll(async () => {
-  await stopAll()
-  await close()
-})
+const server = useRedisServer()
 
 const PROBER = fileURLToPath(new URL("./process/prober.ts", import.meta.url))
 const N = 2 // halfOpen.permits
@@ -41,7 +32,7 @@ interface Go {
 describe("Redis fleet store: half-open permits across processes", () => {
   it("exactly N probes fleet-wide from three processes under contention, 100 runs out of 100", async () => {
     const prefix = uniquePrefix()
-    const replicas = await startAll(3, PROBER, () => [server.url, prefix, String(N)])
+    const replicas = await startAll(3, PROBER, () => [server.url(), prefix, String(N)])
     const tally = new Map<number, number>() // probes admitted fleet-wide → rounds
     const wins = [0, 0, 0] // probes admitted per process, over the rounds
     let asked = 0 // admission round trips the processes sent to Redis

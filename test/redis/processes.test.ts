@@ -7,21 +7,12 @@
  * replicas × threshold with per-process breakers. Each process's clock is a
  * TestClock that nothing moves: the one opening covers the run.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { fileURLToPath } from "node:url"
-import type { RedisServer } from "effect-breaker/testing"
-import { startAll, stopAll } from "./process/harness.js"
-import { downProvider, startServer, uniquePrefix } from "./support.js"
+import { startAll, useRedisServer } from "./process/harness.js"
+import { downProvider, uniquePrefix } from "./support.js"
 
-let server: RedisServer.RedisServer
-let close: () => Promise<void>
-beforeAll(async () => {
-  ;({ server, close } = await startServer())
-})
-afterAll(async () => {
-  await stopAll()
-  await close()
-})
+const server = useRedisServer()
 
 const REPLICA = fileURLToPath(new URL("./process/replica.ts", import.meta.url))
 const THRESHOLD = 5
@@ -46,7 +37,7 @@ describe("Redis fleet store: replicas as separate processes", () => {
     const fleetProvider = await downProvider()
     const localProvider = await downProvider()
     try {
-      const fleet = await runReplicas(3, server.url, uniquePrefix(), fleetProvider.url)
+      const fleet = await runReplicas(3, server.url(), uniquePrefix(), fleetProvider.url)
       const local = await runReplicas(3, "local", "-", localProvider.url)
       const bound = THRESHOLD + 3 // one call in flight per replica when the shared circuit trips
       console.log(

@@ -6,7 +6,10 @@
  * child's side). Processes stay alive across the rounds of a test; `stopAll`
  * (in `afterAll`) kills whatever is left, also after a failure.
  */
+import { afterAll, beforeAll } from "@effect/vitest"
+import type { RedisServer } from "effect-breaker/testing"
 import { type ChildProcess, fork } from "node:child_process"
+import { startServer } from "../support.js"
 
 export interface Replica {
   readonly child: ChildProcess
@@ -118,4 +121,21 @@ export const stopAll = async (): Promise<void> => {
       child.kill("SIGKILL")
     })
   ))
+}
+
+/**
+ * For the calling test file: a redis-server started before its tests, and after them every replica process stopped and
+ * the server closed (also after a failure). `url()` is the server's, once it runs.
+ */
+export const useRedisServer = (): { readonly url: () => string } => {
+  let server: RedisServer.RedisServer | undefined
+  let close: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    ;({ server, close } = await startServer())
+  })
+  afterAll(async () => {
+    await stopAll()
+    await close?.()
+  })
+  return { url: () => server!.url }
 }
