@@ -11,19 +11,15 @@
  *
  * argv: <redis url> <key prefix>
  */
-import { Context, Effect, Exit, Layer } from "effect"
+import { Effect, Exit } from "effect"
 import { CircuitBreaker, TripPolicy } from "../../../src/index.js"
-import { RedisStore } from "../../../src/redis/index.js"
 import { plan } from "./plan.js"
-import { serve } from "./serve.js"
+import { fleetStore, serve } from "./serve.js"
 
 const [redisUrl, prefix] = process.argv.slice(2) as [string, string]
 
 serve(Effect.gen(function*() {
-  const ctx = yield* Layer.build(
-    RedisStore.layer({ url: redisUrl, prefix, flushInterval: "20 millis", resyncInterval: "200 millis" })
-  )
-  const fleet = Context.get(ctx, RedisStore.RedisFleet)
+  const { ctx, fleet } = yield* fleetStore(redisUrl, prefix)
   const breaker = yield* CircuitBreaker.make({
     name: "counts",
     policy: TripPolicy.consecutiveFailures(1_000_000),

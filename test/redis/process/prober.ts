@@ -13,18 +13,14 @@
  *
  * argv: <redis url> <key prefix> <permits>
  */
-import { Context, Deferred, Effect, Exit, Fiber, Layer, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, TestClock } from "effect"
 import { CircuitBreaker, TripPolicy } from "../../../src/index.js"
-import { RedisStore } from "../../../src/redis/index.js"
-import { serve } from "./serve.js"
+import { fleetStore, serve } from "./serve.js"
 
 const [redisUrl, prefix, permitsText] = process.argv.slice(2) as [string, string, string]
 
 serve(Effect.gen(function*() {
-  const ctx = yield* Layer.build(
-    RedisStore.layer({ url: redisUrl, prefix, flushInterval: "20 millis", resyncInterval: "200 millis" })
-  )
-  const fleet = Context.get(ctx, RedisStore.RedisFleet)
+  const { ctx, fleet } = yield* fleetStore(redisUrl, prefix)
   const breaker = yield* CircuitBreaker.make({
     name: "probes",
     policy: TripPolicy.consecutiveFailures(1),

@@ -7,10 +7,9 @@
  *
  * argv: <redis url | "local"> <key prefix> <provider url> <calls>
  */
-import { Effect, Exit, Layer } from "effect"
+import { Effect, Exit } from "effect"
 import { CircuitBreaker, TripPolicy } from "../../../src/index.js"
-import { RedisStore } from "../../../src/redis/index.js"
-import { serve } from "./serve.js"
+import { fleetStore, serve } from "./serve.js"
 
 const [redisUrl, prefix, providerUrl, callsText] = process.argv.slice(2) as [string, string, string, string]
 
@@ -21,7 +20,7 @@ const call = Effect.tryPromise(() => fetch(providerUrl, { method: "POST" })).pip
 serve(Effect.gen(function*() {
   const store = redisUrl === "local"
     ? undefined
-    : yield* Layer.build(RedisStore.layer({ url: redisUrl, prefix, flushInterval: "20 millis", resyncInterval: "200 millis" }))
+    : (yield* fleetStore(redisUrl, prefix)).ctx
   const make = CircuitBreaker.make({
     name: "provider",
     policy: TripPolicy.consecutiveFailures(5),

@@ -6,7 +6,8 @@
  * it is told to exit (the scope closes: buffered outcomes flushed, connections
  * closed) or the parent goes away (the process exits at once).
  */
-import { Cause, Effect, Exit, Queue, type Scope, TestContext } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Queue, type Scope, TestContext } from "effect"
+import { RedisStore } from "../../../src/redis/index.js"
 
 export interface Request {
   readonly op: string
@@ -41,3 +42,13 @@ export const serve = <E>(setup: Effect.Effect<Handler, E, Scope.Scope>): void =>
     }
   )
 }
+
+/**
+ * This process's replica of the shared circuits: the Redis store's layer, built for the setup's scope (the same
+ * flush and resync intervals as the in-process tests), and its fleet handle.
+ */
+export const fleetStore = (url: string, prefix: string) =>
+  Effect.map(
+    Layer.build(RedisStore.layer({ url, prefix, flushInterval: "20 millis", resyncInterval: "200 millis" })),
+    (ctx) => ({ ctx, fleet: Context.get(ctx, RedisStore.RedisFleet) })
+  )
